@@ -1,0 +1,50 @@
+"""taskbook: workflow orchestration that lives inside the Jupyter notebook.
+
+Prefect 3's model (flows, tasks, states, retries, caching) with no server. This
+module re-exports the public API only; ``%load_ext taskbook`` loads the notebook
+extension lazily, so ``import taskbook`` never imports IPython.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taskbook.api.flows import Flow, flow
+from taskbook.api.history import get_run, runs
+from taskbook.api.tasks import Task, task
+from taskbook.core.states import State, StateType
+from taskbook.engine.annotations import allow_failure, unmapped
+from taskbook.engine.context import tags
+from taskbook.engine.logs import get_run_logger
+
+__version__ = "0.1.0"
+
+__all__ = (
+    "Flow",
+    "State",
+    "StateType",
+    "Task",
+    "__version__",
+    "allow_failure",
+    "flow",
+    "get_run",
+    "get_run_logger",
+    "runs",
+    "tags",
+    "task",
+    "unmapped",
+)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register taskbook's magics (``%load_ext taskbook``)."""
+    from taskbook.errors import MissingDependencyError
+
+    try:
+        from taskbook.jupyter.extension import load  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "The notebook extension of taskbook is not available in this version. "
+            "Use the Python API (@flow/@task) in cells meanwhile."
+        ) from exc
+    load(ipython)

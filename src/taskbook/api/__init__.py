@@ -1,0 +1,1 @@
+"""The public Python API: @task, @flow, futures, artifacts, run history."""

@@ -1,0 +1,192 @@
+"""``@flow`` and the Flow object: a function whose calls are recorded flow runs."""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable
+from functools import update_wrapper
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from taskbook.core.events import FlowRunCreated, StateChanged
+from taskbook.core.options import FlowOptions
+from taskbook.core.states import State, StateType
+from taskbook.engine.context import FlowRun, FlowRunContext, flow_run_ctx, tags_ctx
+from taskbook.engine.flow_run import FlowCall, flow_protocol
+from taskbook.engine.runners import TaskRunner, ThreadPoolTaskRunner
+from taskbook.engine.steps import drive_async, drive_sync
+from taskbook.errors import ParameterTypeError
+
+from taskbook.api.calls import (
+    ParameterValidator,
+    Signature,
+    random_run_name,
+    render_run_name,
+)
+from taskbook.api.tasks import _session
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+__all__ = ["Flow", "flow"]
+
+
+class Flow(Generic[P, R]):
+    """A function whose calls are flow runs; tasks called inside belong to the run."""
+
+    def __init__(self, fn: Callable[P, R], options: FlowOptions) -> None:
+        if not callable(fn):
+            raise TypeError(f"@flow needs a function, got {fn!r}. Decorate a function.")
+        self.fn = fn
+        self.options = options
+        name = options.name or getattr(fn, "__name__", "flow")
+        self.name: str = options.name or name.replace("_", "-").replace(
+            "<lambda>", "unknown-lambda"
+        )
+        self.description = options.description or inspect.getdoc(fn)
+        self.isasync = inspect.iscoroutinefunction(fn)
+        self._signature = Signature(fn)
+        self._validator = ParameterValidator(fn, self.name)
+        if options.task_runner is not None and not isinstance(
+            options.task_runner, TaskRunner
+        ):
+            from taskbook.errors import InvalidOptionError
+
+            raise InvalidOptionError.from_value(
+                "task_runner", options.task_runner,
+                "a task runner instance such as ThreadPoolTaskRunner()", "flow",
+            )
+        update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    @property
+    def retries(self) -> int:
+        return self.options.retries
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        return self.options.timeout_seconds
+
+    def with_options(self, **changes: Any) -> Flow[P, R]:
+        """Return a copy of this flow with some options changed."""
+        return Flow(self.fn, self.options.merge(**changes))
+
+    def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        """Return parameters coerced to their annotations.
+
+        Raises:
+            ParameterTypeError: If a value does not fit its annotation.
+        """
+        return self._validator.validate(parameters)
+
+    def _start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[FlowCall, Any]:
+        session = _session()
+        parent = flow_run_ctx.get()
+        parameters = self._signature.bind(args, kwargs)
+        name = render_run_name(self.options.flow_run_name, parameters) or random_run_name()
+        run_tags = tags_ctx.get()
+        run = FlowRun(
+            id=str(uuid.uuid4()),
+            name=name,
+            flow_name=self.name,
+            parameters=parameters,
+            tags=run_tags,
+            parent_flow_run_id=parent.flow_run.id if parent else None,
+        )
+        now = session.clock.now()
+        session.bus.publish(
+            FlowRunCreated(run.id, self.name, name, parameters, run_tags,
+                           parent.flow_run.id if parent else None, now)
+        )
+        run.state = State(StateType.PENDING, ts=now)
+        session.bus.publish(StateChanged(run.id, "flow", run.state))
+        runner = (self.options.task_runner or ThreadPoolTaskRunner()).duplicate()
+        persist = self.options.persist_result
+        if persist is None and parent is not None:
+            persist = parent.persist_result
+        log_prints = self.options.log_prints
+        if log_prints is None:
+            log_prints = bool(parent and parent.log_prints)
+        ctx = FlowRunContext(
+            flow=self, flow_run=run, session=session, task_runner=runner,
+            persist_result=persist, log_prints=log_prints,
+        )
+        return FlowCall(self, ctx, parameters, ctx.futures), session
+
+    def _invalid(self, call: FlowCall, session: Any, exc: ParameterTypeError) -> State:
+        state = State(
+            StateType.FAILED,
+            message=f"Validation of flow parameters failed with error: {exc}",
+            data=exc,
+            ts=session.clock.now(),
+        )
+        call.ctx.flow_run.state = state
+        session.bus.publish(StateChanged(call.ctx.flow_run.id, "flow", state))
+        return state
+
+    def __call__(
+        self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
+    ) -> Any:
+        """Run the flow and return its result (or its State with return_state)."""
+        call, session = self._start(args, kwargs)
+        if self.isasync:
+            return self._acall(call, session, return_state)
+        try:
+            if self.options.validate_parameters:
+                call.parameters = self.validate_parameters(call.parameters)
+        except ParameterTypeError as exc:
+            state = self._invalid(call, session, exc)
+        else:
+            token = flow_run_ctx.set(call.ctx)
+            try:
+                with call.ctx.task_runner:
+                    state = drive_sync(flow_protocol(call, session), session)
+            finally:
+                flow_run_ctx.reset(token)
+                if call.ctx.flow_run.parent_flow_run_id is None:
+                    session.store.flush()
+        return state if return_state else state.result()
+
+    async def _acall(self, call: FlowCall, session: Any, return_state: bool) -> Any:
+        try:
+            if self.options.validate_parameters:
+                call.parameters = self.validate_parameters(call.parameters)
+        except ParameterTypeError as exc:
+            state = self._invalid(call, session, exc)
+        else:
+            token = flow_run_ctx.set(call.ctx)
+            try:
+                with call.ctx.task_runner:
+                    state = await drive_async(flow_protocol(call, session), session)
+            finally:
+                flow_run_ctx.reset(token)
+        return state if return_state else state.result()
+
+    def __repr__(self) -> str:
+        return f"Flow(name={self.name!r})"
+
+
+@overload
+def flow(__fn: Callable[P, R]) -> Flow[P, R]: ...
+
+
+@overload
+def flow(
+    __fn: None = None, **options: Any
+) -> Callable[[Callable[P, R]], Flow[P, R]]: ...
+
+
+def flow(__fn: Callable[P, R] | None = None, **options: Any) -> Any:
+    """Turn a function into a flow (``@flow`` or ``@flow(retries=1, ...)``).
+
+    Args:
+        __fn: The function, when used without parentheses.
+        **options: Any option of ``FlowOptions`` (Prefect 3's names and defaults).
+
+    Raises:
+        InvalidOptionError: If an option is unknown or has a bad value.
+        InvalidNameError: If the name contains ``/ % & > <``.
+    """
+    opts = FlowOptions().merge(**options) if options else FlowOptions()
+    if __fn is not None:
+        return Flow(__fn, opts)
+    return lambda fn: Flow(fn, opts)

@@ -1,0 +1,334 @@
+"""``@task`` and the Task object: call, submit, map, with_options (Prefect 3's API)."""
+
+from __future__ import annotations
+
+import inspect
+import uuid
+from collections.abc import Callable, Iterable
+from functools import cached_property, update_wrapper
+from typing import Any, Generic, ParamSpec, TypeVar, overload
+
+from taskbook.core.events import StateChanged, TaskRunCreated
+from taskbook.core.options import TaskOptions
+from taskbook.core.states import State, StateType
+from taskbook.engine.annotations import AllowFailure, Unmapped
+from taskbook.engine.attempt import TaskCall, task_protocol
+from taskbook.engine.context import FlowRunContext, TaskRun, flow_run_ctx, tags_ctx
+from taskbook.engine.futures import TaskFuture, TaskFutureList
+from taskbook.engine.logs import configure_logging
+from taskbook.engine.retry import exponential_backoff
+from taskbook.engine.runners import ThreadPoolTaskRunner
+from taskbook.engine.session import Session, get_session
+from taskbook.engine.steps import drive_async, drive_sync
+from taskbook.errors import MappingLengthMismatch, MappingMissingIterable
+
+from taskbook.api.calls import Signature, function_source, render_run_name
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+__all__ = ["Task", "exponential_backoff", "task", "task_input_hash"]
+
+
+class Task(Generic[P, R]):
+    """A function whose calls are task runs: cached, retried, timed out, recorded."""
+
+    def __init__(self, fn: Callable[P, R], options: TaskOptions) -> None:
+        if not callable(fn):
+            raise TypeError(f"@task needs a function, got {fn!r}. Decorate a function.")
+        self.fn = fn
+        self.options = options
+        self.name: str = options.name or getattr(fn, "__name__", type(fn).__name__)
+        self.description = options.description or inspect.getdoc(fn)
+        self.isasync = inspect.iscoroutinefunction(fn)
+        self._signature = Signature(fn)
+        update_wrapper(self, fn)  # type: ignore[arg-type]
+
+    # -- identity ---------------------------------------------------------------
+
+    @cached_property
+    def source(self) -> str:
+        """The function's source, for the TASK_SOURCE cache policy."""
+        return function_source(self.fn)
+
+    @cached_property
+    def task_key(self) -> str:
+        """``qualname-hash``: the same for the same code, as in Prefect."""
+        from taskbook.core.cache import hash_objects
+
+        qualname = getattr(self.fn, "__qualname__", self.name).split(".")[-1]
+        return f"{qualname}-{hash_objects(self.source)[:8]}"
+
+    @property
+    def tags(self) -> set[str]:
+        return set(self.options.tags)
+
+    @property
+    def retries(self) -> int:
+        return self.options.retries
+
+    @property
+    def timeout_seconds(self) -> float | None:
+        return self.options.timeout_seconds
+
+    @property
+    def cache_policy(self) -> Any:
+        return self.options.cache_policy
+
+    def with_options(self, **changes: Any) -> Task[P, R]:
+        """Return a copy of this task with some options changed."""
+        for name in ("tags", "on_completion", "on_failure", "on_running"):
+            if name in changes and changes[name] is not None:
+                changes[name] = tuple(changes[name])
+        return Task(self.fn, self.options.merge(**changes))
+
+    def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: add an on_completion hook."""
+        self.options = self.options.merge(on_completion=(*self.options.on_completion, fn))
+        return fn
+
+    def on_failure(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: add an on_failure hook."""
+        self.options = self.options.merge(on_failure=(*self.options.on_failure, fn))
+        return fn
+
+    def on_running(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: add an on_running hook."""
+        self.options = self.options.merge(on_running=(*self.options.on_running, fn))
+        return fn
+
+    # -- runs ---------------------------------------------------------------------
+
+    def _new_run(
+        self, parameters: dict[str, Any], flow_ctx: FlowRunContext | None, session: Session
+    ) -> TaskRun:
+        template = render_run_name(self.options.task_run_name, parameters)
+        if template is not None:
+            name = template
+        elif flow_ctx is not None:
+            name = f"{self.name}-{flow_ctx.next_index(self.task_key)}"
+        else:
+            name = self.name
+        own_tags = self.options.tags
+        ambient = tags_ctx.get()
+        run_tags = own_tags if not ambient else tuple(sorted(set(own_tags) | set(ambient)))
+        run = TaskRun(
+            id=str(uuid.uuid4()),
+            name=name,
+            task_name=self.name,
+            task_key=self.task_key,
+            flow_run_id=flow_ctx.flow_run.id if flow_ctx else None,
+            parameters=parameters,
+            tags=run_tags,
+        )
+        now = session.clock.now()
+        publish = session.bus.publish
+        publish(
+            TaskRunCreated(run.id, run.flow_run_id, self.name, self.task_key, name, run_tags, now)
+        )
+        run.state = State(StateType.PENDING, ts=now)
+        publish(StateChanged(run.id, "task", run.state))
+        if flow_ctx is not None:
+            flow_ctx.active[run.id] = run
+        return run
+
+    def _prepare(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any], wait_for: Any
+    ) -> tuple[TaskCall, Session]:
+        flow_ctx = flow_run_ctx.get()
+        session = flow_ctx.session if flow_ctx else _session()
+        parameters = self._signature.bind(args, kwargs)
+        run = self._new_run(parameters, flow_ctx, session)
+        call = TaskCall(self, parameters, list(wait_for or ()), run, flow_ctx)
+        return call, session
+
+    def __call__(
+        self,
+        *args: Any,
+        return_state: bool = False,
+        wait_for: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Run the task now and return its result (or its State with return_state)."""
+        call, session = self._prepare(args, kwargs, wait_for)
+        self._bind_fn(call)
+        if self.isasync:
+            flow_ctx = call.flow_ctx
+            if flow_ctx is not None and not flow_ctx.flow.isasync:
+                # An async task in a sync flow: run it on the engine loop, return a value.
+                state = session.portal.call(drive_async, task_protocol(call, session), session)
+                return state if return_state else state.result()
+            return _finish_async(drive_async(task_protocol(call, session), session), return_state)
+        state = drive_sync(task_protocol(call, session), session)
+        return state if return_state else state.result()
+
+    def _bind_fn(self, call: TaskCall) -> None:
+        if not self._signature.simple:
+            sig, fn = self._signature, self.fn
+
+            def call_with_resolved(**parameters: Any) -> Any:
+                args, kwargs = sig.call_args(parameters)
+                return fn(*args, **kwargs)
+
+            call.task = _BoundTask(self, call_with_resolved)
+
+    def submit(
+        self,
+        *args: Any,
+        return_state: bool = False,
+        wait_for: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> TaskFuture[R]:
+        """Start the task on the flow's task runner; return a future."""
+        call, session = self._prepare(args, kwargs, wait_for)
+        self._bind_fn(call)
+        flow_ctx = call.flow_ctx
+        runner = flow_ctx.task_runner if flow_ctx else _standalone_runner()
+        future: TaskFuture[R] = runner.submit(call, session)
+        if flow_ctx is not None:
+            flow_ctx.futures.append(future)
+        if return_state:
+            future.wait()
+            return future.state  # type: ignore[return-value]
+        return future
+
+    def map(
+        self,
+        *args: Any,
+        return_state: bool = False,
+        wait_for: Iterable[Any] | None = None,
+        **kwargs: Any,
+    ) -> TaskFutureList[R]:
+        """Submit one run per element of the iterable arguments.
+
+        Strings, bytes and ``unmapped(...)`` values are passed whole to every run.
+
+        Raises:
+            MappingMissingIterable: If no argument is iterable.
+            MappingLengthMismatch: If the iterables differ in length.
+        """
+        parameters = self._signature.bind(args, kwargs)
+        iterables: dict[str, list[Any]] = {}
+        static: dict[str, Any] = {}
+        for name, value in parameters.items():
+            if isinstance(value, Unmapped):
+                static[name] = value.value
+            elif isinstance(value, AllowFailure) and _is_iterable(value.value):
+                iterables[name] = [AllowFailure(v) for v in value.value]
+            elif _is_iterable(value):
+                iterables[name] = list(value.result() if _is_future(value) else value)
+            else:
+                static[name] = value
+        if not iterables:
+            raise MappingMissingIterable.from_parameters(parameters)
+        lengths = {k: len(v) for k, v in iterables.items()}
+        if len(set(lengths.values())) > 1:
+            raise MappingLengthMismatch.from_lengths(lengths)
+        n = next(iter(lengths.values()))
+        futures: TaskFutureList[R] = TaskFutureList()
+        for i in range(n):
+            call_kwargs = {**static, **{k: v[i] for k, v in iterables.items()}}
+            futures.append(self.submit(wait_for=wait_for, **call_kwargs))
+        if return_state:
+            futures.wait()
+            return [f.state for f in futures]  # type: ignore[return-value]
+        return futures
+
+    def __repr__(self) -> str:
+        return f"Task(name={self.name!r})"
+
+
+class _BoundTask:
+    """A task whose call takes keyword parameters only (for *args/**kwargs functions)."""
+
+    def __init__(self, task: Task[Any, Any], fn: Callable[..., Any]) -> None:
+        self._task = task
+        self.fn = fn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._task, name)
+
+
+async def _finish_async(coro: Any, return_state: bool) -> Any:
+    state = await coro
+    return state if return_state else state.result()
+
+
+def _is_iterable(value: Any) -> bool:
+    if isinstance(value, (str, bytes, dict)):
+        return False
+    if _is_future(value):
+        return False
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _is_future(value: Any) -> bool:
+    return getattr(value, "_is_taskbook_future", False) is True
+
+
+_runner: ThreadPoolTaskRunner | None = None
+
+
+def _standalone_runner() -> ThreadPoolTaskRunner:
+    """The runner for ``.submit()`` outside any flow (Prefect allows it too)."""
+    global _runner
+    if _runner is None:
+        _runner = ThreadPoolTaskRunner()
+    return _runner
+
+
+def _session() -> Session:
+    session = get_session()
+    _ = session.store  # open the run store (and subscribe it) on first use
+    configure_logging()
+    return session
+
+
+def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
+    """Cache key of a task's code and inputs (Prefect's ``task_input_hash``).
+
+    Returns None (no caching) when the inputs cannot be hashed.
+    """
+    from taskbook.core.cache import HashError, hash_objects
+
+    task = context.task
+    try:
+        return hash_objects(task.task_key, task.fn.__code__.co_code.hex(), arguments)
+    except (HashError, AttributeError):
+        return None
+
+
+@overload
+def task(__fn: Callable[P, R]) -> Task[P, R]: ...
+
+
+@overload
+def task(
+    __fn: None = None, **options: Any
+) -> Callable[[Callable[P, R]], Task[P, R]]: ...
+
+
+def task(__fn: Callable[P, R] | None = None, **options: Any) -> Any:
+    """Turn a function into a task (``@task`` or ``@task(retries=2, ...)``).
+
+    Args:
+        __fn: The function, when used without parentheses.
+        **options: Any option of ``TaskOptions`` (Prefect 3's names and defaults).
+
+    Returns:
+        A Task, or a decorator that makes one.
+
+    Raises:
+        InvalidOptionError: If an option is unknown or has a bad value.
+    """
+    for name in ("tags", "on_completion", "on_failure", "on_running"):
+        if name in options and isinstance(options[name], (list, set)):
+            options[name] = tuple(options[name])
+    opts = TaskOptions().merge(**options) if options else TaskOptions()
+    if __fn is not None:
+        return Task(__fn, opts)
+    return lambda fn: Task(fn, opts)

@@ -1,0 +1,501 @@
+"""Static dependency analysis of one notebook cell (DESIGN §3, "Dependency inference").
+
+Turns a cell's source into the names it defines, reads, mutates and deletes, plus
+the free globals of the functions it defines. Pure: stdlib ``ast`` only, nothing runs,
+and a cell that does not parse is still analysed (empty sets plus the error message).
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+__all__ = ("BUILTIN_NAMES", "CellAnalysis", "analyze_cell")
+
+BUILTIN_NAMES: frozenset[str] = frozenset(dir(builtins))
+"""Names a cell may read without any cell defining them (unless the notebook does)."""
+
+_FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_Comprehension = ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
+_Frees = tuple[tuple[str, frozenset[str]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CellAnalysis:
+    """What one cell defines and reads, as far as its source shows.
+
+    Attributes:
+        defines: Names bound at cell level and still bound at the end of the cell.
+        reads: Names read before the cell binds them (builtins excluded unless
+            shadowed), including free globals of functions and lambdas it defines.
+        mutates: Names the cell mutates in place but does not own: always also in
+            ``reads``. A name the cell bound earlier is its own value, not a mutation.
+        deletes: Names removed by a cell-level ``del name`` and not rebound afterwards.
+        star_import: Whether the cell runs ``from module import *``.
+        functions: Sorted ``(name, free globals)`` pairs of the functions and classes
+            defined at cell level; a tuple so the analysis stays hashable.
+        calls: Non-builtin names called at cell level or inside cell-defined functions,
+            excluding names that are only ever local to a function.
+        syntax_error: The parser's message if the cell does not parse, else ``None``.
+    """
+
+    defines: frozenset[str] = frozenset()
+    reads: frozenset[str] = frozenset()
+    mutates: frozenset[str] = frozenset()
+    deletes: frozenset[str] = frozenset()
+    star_import: bool = False
+    functions: _Frees = ()
+    calls: frozenset[str] = frozenset()
+    syntax_error: str | None = None
+
+    def function_globals(self) -> Mapping[str, frozenset[str]]:
+        """Return ``functions`` as a read-only mapping from name to free globals."""
+        return MappingProxyType(dict(self.functions))
+
+
+def analyze_cell(
+    source: str, shadowed_builtins: frozenset[str] = frozenset()
+) -> CellAnalysis:
+    """Infer the definitions and references of one cell from its source.
+
+    Builtins are filtered here, not by the graph builder: pass the builtin names that
+    the notebook redefines as ``shadowed_builtins`` so that reading them counts.
+
+    The caller is expected to hand over plain Python (IPython's transforms applied).
+    As a fallback only, a source that does not parse is retried with a leading
+    ``%%magic`` line blanked and ``%line``/``!shell`` lines replaced by ``pass``.
+
+    Args:
+        source: The cell's Python source.
+        shadowed_builtins: Builtin names some notebook cell defines.
+
+    Returns:
+        The analysis; on a syntax error, empty sets and ``syntax_error`` set.
+    """
+    try:
+        tree = _parse(source)
+    except SyntaxError as error:
+        where = f" (line {error.lineno})" if error.lineno else ""
+        return CellAnalysis(syntax_error=f"{error.msg}{where}")
+    except ValueError as error:  # Python 3.11 rejects null bytes with ValueError
+        return CellAnalysis(syntax_error=str(error))
+    ignored = BUILTIN_NAMES - shadowed_builtins
+    visitor = _CellVisitor(ignored)
+    for statement in tree.body:
+        visitor.visit(statement)
+    return visitor.result(tree)
+
+
+def _parse(source: str) -> ast.Module:
+    """Parse ``source``; on failure retry once with IPython magics neutralised."""
+    try:
+        return _compile(source)
+    except SyntaxError:
+        stripped = _strip_magics(source)
+        if stripped == source:
+            raise
+    try:
+        return _compile(stripped)
+    except SyntaxError:
+        return _compile(source)  # report the error of the source the user wrote
+
+
+def _compile(source: str) -> ast.Module:
+    """Parse like IPython does: a cell may ``await`` at top level."""
+    flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    tree = compile(source, "<cell>", "exec", flags=flags, dont_inherit=True)
+    assert isinstance(tree, ast.Module)
+    return tree
+
+
+def _strip_magics(source: str) -> str:
+    """Blank leading ``%%`` lines and turn ``%``/``!`` lines into ``pass``.
+
+    Lines are replaced, never removed, so syntax-error line numbers stay true.
+    """
+    lines: list[str] = []
+    at_top = True
+    for line in source.splitlines():
+        text = line.lstrip()
+        if at_top and (not text or text.startswith("%%")):
+            lines.append("")
+            continue
+        at_top = False
+        if text.startswith(("%", "!")):
+            lines.append(line[: len(line) - len(text)] + "pass")
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _base_name(node: ast.expr) -> str | None:
+    """Return ``x`` for ``x``, ``x.a``, ``x[i]``, ``x.a[i].b`` and so on."""
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _arguments_parts(args: ast.arguments) -> list[ast.expr]:
+    """Return the defaults and annotations of a signature (evaluated at def time)."""
+    parts: list[ast.expr] = [*args.defaults]
+    parts += [d for d in args.kw_defaults if d is not None]
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    every += [a for a in (args.vararg, args.kwarg) if a is not None]
+    parts += [a.annotation for a in every if a.annotation is not None]
+    return parts
+
+
+def _parameter_names(args: ast.arguments) -> set[str]:
+    every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    every += [a for a in (args.vararg, args.kwarg) if a is not None]
+    return {a.arg for a in every}
+
+
+def _same_scope_children(node: ast.AST) -> list[ast.AST]:
+    """Return the children of ``node`` that are evaluated in the scope holding it."""
+    if isinstance(node, _FunctionNode):
+        returns = [node.returns] if node.returns is not None else []
+        return [*node.decorator_list, *_arguments_parts(node.args), *returns]
+    if isinstance(node, ast.Lambda):
+        return [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]
+    if isinstance(node, ast.ClassDef):
+        return [*node.decorator_list, *node.bases, *node.keywords]
+    if isinstance(node, _Comprehension):
+        return [node.generators[0].iter]
+    return list(ast.iter_child_nodes(node))
+
+
+def _walk_scope(roots: Iterable[ast.AST]) -> Iterator[ast.AST]:
+    """Yield the nodes run in the current scope; nested scopes are not entered."""
+    stack = list(roots)[::-1]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(_same_scope_children(node)[::-1])
+
+
+def _walrus_targets(comprehension: ast.AST) -> set[str]:
+    """Return walrus targets in a comprehension: they bind in the enclosing scope."""
+    found: set[str] = set()
+    stack: list[ast.AST] = [comprehension]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.NamedExpr):
+            found.add(node.target.id)
+        if not isinstance(node, _FunctionNode | ast.Lambda | ast.ClassDef):
+            stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _scope_body(node: ast.AST) -> tuple[set[str], list[ast.AST]]:
+    """Return the parameters and the body nodes of a nested scope."""
+    if isinstance(node, _FunctionNode):
+        return _parameter_names(node.args), list(node.body)
+    if isinstance(node, ast.Lambda):
+        return _parameter_names(node.args), [node.body]
+    if isinstance(node, ast.ClassDef):
+        return set(), list(node.body)
+    assert isinstance(node, _Comprehension)
+    body: list[ast.AST] = []
+    for index, generator in enumerate(node.generators):
+        body += [generator.target] if index == 0 else [generator.iter, generator.target]
+        body += generator.ifs
+    if isinstance(node, ast.DictComp):
+        return set(), [*body, node.key, node.value]
+    return set(), [*body, node.elt]
+
+
+def _scope_free_names(scope: ast.AST) -> tuple[set[str], set[str]]:
+    """Return a nested scope's free names and the names it writes via ``global``."""
+    params, body = _scope_body(scope)
+    bound, loads, nested_free = set(params), set[str](), set[str]()
+    declared_global, declared_nonlocal = set[str](), set[str]()
+    global_writes: set[str] = set()
+    for node in _walk_scope(body):
+        if isinstance(node, ast.Name):
+            (loads if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, ast.Global):
+            declared_global.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            declared_nonlocal.update(node.names)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            bound.update(_import_names(node))
+        elif isinstance(node, ast.ExceptHandler | ast.MatchAs | ast.MatchStar):
+            if node.name:
+                bound.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            bound.add(node.rest)
+        if isinstance(node, _FunctionNode | ast.ClassDef):
+            bound.add(node.name)
+        if isinstance(node, _FunctionNode | ast.ClassDef | ast.Lambda | _Comprehension):
+            free, writes = _scope_free_names(node)
+            nested_free |= free
+            global_writes |= writes
+        if isinstance(node, _Comprehension):
+            bound |= _walrus_targets(node)
+    if isinstance(scope, _Comprehension):
+        bound -= _walrus_targets(scope)  # the enclosing scope owns them
+    local = bound - declared_global - declared_nonlocal
+    global_writes |= declared_global & bound
+    if isinstance(scope, ast.ClassDef):
+        return (loads - local) | nested_free, global_writes  # methods skip class scope
+    return (loads | nested_free) - local, global_writes
+
+
+def _import_names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    """Return the names an import binds (``import a.b`` binds ``a``)."""
+    return [
+        alias.asname or alias.name.split(".")[0]
+        for alias in node.names
+        if alias.name != "*"
+    ]
+
+
+class _Frame:
+    """A class body or comprehension met while walking cell-level code."""
+
+    __slots__ = ("is_comprehension", "names")
+
+    def __init__(self, is_comprehension: bool) -> None:
+        self.is_comprehension = is_comprehension
+        self.names: set[str] = set()
+
+
+class _CellVisitor(ast.NodeVisitor):
+    """Walk cell-level statements in execution order, tracking what is bound when."""
+
+    def __init__(self, ignored: frozenset[str]) -> None:
+        self.ignored = ignored
+        self.frames: list[_Frame] = []
+        self.bound: set[str] = set()
+        self.ever_bound: set[str] = set()
+        self.defines: set[str] = set()
+        self.reads: set[str] = set()
+        self.mutates: set[str] = set()
+        self.deletes: set[str] = set()
+        self.deferred: set[str] = set()
+        self.functions: dict[str, frozenset[str]] = {}
+        self.star_import = False
+
+    def result(self, tree: ast.Module) -> CellAnalysis:
+        """Return the analysis once every statement has been visited."""
+        late = {n for n in self.deferred if n not in self.ever_bound}
+        reads = self.reads | (late - self.ignored)
+        called = {
+            node.func.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        }
+        visible = reads | self.ever_bound | self.deferred
+        return CellAnalysis(
+            defines=frozenset(self.defines),
+            reads=frozenset(reads),
+            mutates=frozenset(self.mutates),
+            deletes=frozenset(self.deletes),
+            star_import=self.star_import,
+            functions=tuple(sorted(self.functions.items())),
+            calls=frozenset((called & visible) - self.ignored),
+            syntax_error=None,
+        )
+
+    def _is_local(self, name: str) -> bool:
+        return any(name in frame.names for frame in self.frames)
+
+    def _read(self, name: str) -> None:
+        if self._is_local(name) or name in self.bound or name in self.ignored:
+            return
+        self.reads.add(name)
+
+    def _bind(self, name: str) -> None:
+        if self.frames:
+            self.frames[-1].names.add(name)
+            return
+        self._bind_cell(name)
+
+    def _bind_cell(self, name: str) -> None:
+        self.bound.add(name)
+        self.ever_bound.add(name)
+        self.defines.add(name)
+        self.deletes.discard(name)
+
+    def _mutate(self, name: str | None) -> None:
+        if name is None or self._is_local(name) or name in self.bound:
+            return
+        if name not in self.ignored:
+            self.reads.add(name)
+            self.mutates.add(name)
+
+    def _delete(self, name: str) -> None:
+        if self.frames:
+            self.frames[-1].names.discard(name)
+            return
+        self._read(name)  # `del x` needs x to exist
+        self.bound.discard(name)
+        self.defines.discard(name)
+        self.deletes.add(name)
+
+    def _visit_all(self, nodes: Iterable[ast.AST]) -> None:
+        for node in nodes:
+            self.visit(node)
+
+    # Names and targets -------------------------------------------------------------
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._read(node.id)
+        elif isinstance(node.ctx, ast.Store):
+            self._bind(node.id)
+        else:
+            self._delete(node.id)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.generic_visit(node)
+        if not isinstance(node.ctx, ast.Load):
+            self._mutate(_base_name(node))
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.generic_visit(node)
+        if not isinstance(node.ctx, ast.Load):
+            self._mutate(_base_name(node))
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        self._visit_all(node.targets)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.visit(node.annotation)
+        if node.value is not None:
+            self.visit(node.value)
+            self.visit(node.target)
+        elif not isinstance(node.target, ast.Name):
+            # `x.a: int` evaluates x; a bare `x: int` binds nothing.
+            self.visit(node.target)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name):
+            name = node.target.id
+            self._mutate(name)
+            self._read(name)
+            self.visit(node.value)
+            self._bind(name)
+        else:
+            self.visit(node.target)
+            self.visit(node.value)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        owners = [f for f in self.frames if not f.is_comprehension]
+        if owners:
+            owners[-1].names.add(node.target.id)
+        else:
+            self._bind_cell(node.target.id)  # a walrus in a comprehension binds here
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        self._visit_all(node.targets)
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        self.visit(node.value)
+        call = node.value.value if isinstance(node.value, ast.Await) else node.value
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
+            self._mutate(_base_name(call.func.value))
+
+    # Statements that bind ----------------------------------------------------------
+
+    def visit_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.visit(node.iter)
+        self.visit(node.target)
+        self._visit_all([*node.body, *node.orelse])
+
+    visit_AsyncFor = visit_For
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.type is not None:
+            self.visit(node.type)
+        if node.name:
+            self._bind(node.name)
+        self._visit_all(node.body)
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.pattern is not None:
+            self.visit(node.pattern)
+        if node.name:
+            self._bind(node.name)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self._bind(node.name)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self._visit_all([*node.keys, *node.patterns])
+        if node.rest:
+            self._bind(node.rest)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for name in _import_names(node):
+            self._bind(name)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if any(alias.name == "*" for alias in node.names):
+            self.star_import = True
+        for name in _import_names(node):
+            self._bind(name)
+
+    # Nested scopes -----------------------------------------------------------------
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._visit_all(_same_scope_children(node))
+        free, global_writes = _scope_free_names(node)
+        self.deferred |= free
+        if not self.frames:
+            self.functions[node.name] = frozenset(free - self.ignored)
+        for name in sorted(global_writes):
+            self._bind_cell(name)
+        self._bind(node.name)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._visit_all(_same_scope_children(node))
+        free, _ = _scope_free_names(node)
+        comprehension_locals = set[str]().union(
+            *(f.names for f in self.frames if f.is_comprehension)
+        )
+        self.deferred |= free - comprehension_locals
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._visit_all(_same_scope_children(node))
+        self.frames.append(_Frame(is_comprehension=False))
+        self._visit_all(node.body)
+        self.frames.pop()
+        if not self.frames:
+            free, _ = _scope_free_names(node)
+            self.functions[node.name] = frozenset(free - self.ignored)
+        self._bind(node.name)
+
+    def _visit_comprehension(
+        self, node: _Comprehension, results: list[ast.expr]
+    ) -> None:
+        self.visit(node.generators[0].iter)
+        self.frames.append(_Frame(is_comprehension=True))
+        for index, generator in enumerate(node.generators):
+            if index:
+                self.visit(generator.iter)
+            self.visit(generator.target)
+            self._visit_all(generator.ifs)
+        self._visit_all(results)
+        self.frames.pop()
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._visit_comprehension(node, [node.elt])
+
+    def visit_SetComp(self, node: ast.SetComp) -> None:
+        self._visit_comprehension(node, [node.elt])
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        self._visit_comprehension(node, [node.elt])
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._visit_comprehension(node, [node.key, node.value])

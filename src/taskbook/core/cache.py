@@ -1,0 +1,262 @@
+"""Cache policies (Prefect 3's algebra) and stable hashing of Python values.
+
+A policy turns a task-run context, its inputs and the flow parameters into a cache
+key, or None for "do not cache". Policies compose with ``+`` and drop inputs with
+``-``. Hashing is deterministic across processes: JSON for plain data, pickle
+otherwise; a value neither can encode raises ``HashError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from taskbook.core.ids import CacheKey
+
+
+class HashError(ValueError):
+    """A value cannot be hashed deterministically."""
+
+
+def hash_objects(*objects: Any) -> str:
+    """Return a stable hex digest of ``objects``.
+
+    Raises:
+        HashError: If the objects are neither JSON- nor pickle-serializable.
+    """
+    try:
+        payload = json.dumps(objects, sort_keys=True, separators=(",", ":")).encode()
+    except (TypeError, ValueError):
+        try:
+            payload = pickle.dumps(objects, protocol=4)
+        except Exception as exc:  # pickle raises many types for unpicklable values
+            raise HashError(f"{type(exc).__name__}: {exc}") from exc
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+class KeyContext(Protocol):
+    """What a policy may read about the task run (the engine's TaskRunContext)."""
+
+    @property
+    def task_source(self) -> str: ...
+
+    @property
+    def flow_run_id(self) -> str | None: ...
+
+
+class CachePolicy:
+    """Base of all cache policies."""
+
+    def compute_key(
+        self,
+        task_ctx: Any,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        """Return the cache key, or None to skip caching."""
+        raise NotImplementedError
+
+    def __add__(self, other: CachePolicy) -> CachePolicy:
+        if isinstance(other, _None):
+            return self
+        return CompoundCachePolicy(policies=[self, other])
+
+    def __sub__(self, other: str) -> CachePolicy:
+        if not isinstance(other, str):
+            raise TypeError(
+                f"Can only subtract strings (input names) from cache policies, "
+                f"got {other!r}."
+            )
+        return self
+
+    @classmethod
+    def from_cache_key_fn(cls, fn: Callable[..., str | None]) -> CachePolicy:
+        """Wrap a Prefect-style ``cache_key_fn(context, parameters)``."""
+        return CacheKeyFnPolicy(cache_key_fn=fn)
+
+
+@dataclass
+class CacheKeyFnPolicy(CachePolicy):
+    """Key from a user function ``(context, parameters) -> str | None``."""
+
+    cache_key_fn: Callable[..., str | None] = field(default=lambda c, p: None)
+
+    def compute_key(
+        self,
+        task_ctx: Any,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        return self.cache_key_fn(task_ctx, inputs)
+
+
+@dataclass
+class CompoundCachePolicy(CachePolicy):
+    """Hash of the keys of several policies; None keys are ignored."""
+
+    policies: list[CachePolicy] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        flat = [
+            q
+            for p in self.policies
+            for q in (p.policies if isinstance(p, CompoundCachePolicy) else [p])
+        ]
+        inputs = [p for p in flat if isinstance(p, Inputs)]
+        self.policies = [p for p in flat if not isinstance(p, Inputs)]
+        if inputs:
+            exclude = sorted({name for p in inputs for name in p.exclude})
+            self.policies.append(Inputs(exclude=exclude))
+
+    def compute_key(
+        self,
+        task_ctx: Any,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        keys = [
+            key
+            for policy in self.policies
+            if (key := policy.compute_key(task_ctx, inputs, flow_parameters, **kwargs))
+            is not None
+        ]
+        return hash_objects(*keys) if keys else None
+
+    def __add__(self, other: CachePolicy) -> CachePolicy:
+        if isinstance(other, _None):
+            return self
+        extra = other.policies if isinstance(other, CompoundCachePolicy) else [other]
+        return CompoundCachePolicy(policies=[*self.policies, *extra])
+
+    def __sub__(self, other: str) -> CachePolicy:
+        super().__sub__(other)
+        if any(isinstance(p, Inputs) for p in self.policies):
+            return CompoundCachePolicy(policies=[*self.policies, Inputs(exclude=[other])])
+        return self
+
+
+@dataclass
+class _None(CachePolicy):
+    """Never cache."""
+
+    def compute_key(
+        self,
+        task_ctx: Any,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        return None
+
+    def __add__(self, other: CachePolicy) -> CachePolicy:
+        return other
+
+    def __repr__(self) -> str:
+        return "NO_CACHE"
+
+
+@dataclass
+class TaskSource(CachePolicy):
+    """Key from the task's source code."""
+
+    def compute_key(
+        self,
+        task_ctx: Any,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        source = getattr(task_ctx, "task_source", None)
+        return hash_objects(source) if source is not None else None
+
+
+@dataclass
+class FlowParameters(CachePolicy):
+    """Key from the parameters of the enclosing flow run."""
+
+    def compute_key(
+        self,
+        task_ctx: Any,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        return hash_objects(flow_parameters) if flow_parameters else None
+
+
+@dataclass
+class RunId(CachePolicy):
+    """Key from the id of the enclosing flow run (or of the task run if none)."""
+
+    def compute_key(
+        self,
+        task_ctx: Any,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        run_id = getattr(task_ctx, "flow_run_id", None) or getattr(
+            task_ctx, "task_run_id", None
+        )
+        return str(run_id) if run_id else None
+
+
+@dataclass
+class Inputs(CachePolicy):
+    """Key from the task's inputs, minus the excluded names."""
+
+    exclude: list[str] = field(default_factory=list)
+
+    def compute_key(
+        self,
+        task_ctx: Any,
+        inputs: dict[str, Any],
+        flow_parameters: dict[str, Any],
+        **kwargs: Any,
+    ) -> str | None:
+        kept = {k: v for k, v in (inputs or {}).items() if k not in self.exclude}
+        if not kept:
+            return None
+        try:
+            return hash_objects(kept)
+        except HashError:
+            # Name the first input that cannot be hashed, so the message can say which.
+            for name, value in kept.items():
+                try:
+                    hash_objects(value)
+                except HashError as exc:
+                    raise InputHashError(name, exc) from exc
+            raise
+
+    def __sub__(self, other: str) -> CachePolicy:
+        super().__sub__(other)
+        return replace(self, exclude=[*self.exclude, other])
+
+
+class InputHashError(HashError):
+    """An input of a task cannot be hashed; carries the input's name."""
+
+    def __init__(self, name: str, cause: BaseException) -> None:
+        super().__init__(f"input {name!r}: {cause}")
+        self.input_name = name
+        self.cause = cause
+
+
+INPUTS = Inputs()
+TASK_SOURCE = TaskSource()
+FLOW_PARAMETERS = FlowParameters()
+RUN_ID = RunId()
+NO_CACHE = _None()
+DEFAULT = INPUTS + TASK_SOURCE + RUN_ID
+
+
+def as_cache_key(key: str | None) -> CacheKey | None:
+    """Return ``key`` typed as a CacheKey (None stays None)."""
+    return CacheKey(key) if key is not None else None

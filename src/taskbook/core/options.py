@@ -1,0 +1,277 @@
+"""The one definition of every task and flow option.
+
+``TaskOptions`` and ``FlowOptions`` are frozen and validated on creation; the
+decorators, ``with_options``, the ``%%task`` magic and the CLI all build them, so an
+option's name, default and check live only here. Field metadata carries the check
+(a predicate plus the words "expected ..." for the error) and the magic flag.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, dataclass, field, fields, replace
+from datetime import timedelta
+from typing import Any, Literal
+
+from taskbook.errors import InvalidNameError, InvalidOptionError
+
+
+class _NotSet:
+    """Sentinel for "option not given" where None is a meaningful value."""
+
+    _instance: _NotSet | None = None
+
+    def __new__(cls) -> _NotSet:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NotSet"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+NOT_SET: Any = _NotSet()
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
+
+
+def _nonneg_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _opt(pred: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda v: v is None or pred(v)
+
+
+def _delay(v: Any) -> bool:
+    if v is None or callable(v):
+        return True
+    if _is_number(v):
+        return bool(v >= 0)
+    return (
+        isinstance(v, Sequence)
+        and not isinstance(v, str)
+        and all(_is_number(x) and x >= 0 for x in v)
+    )
+
+
+def _hooks(v: Any) -> bool:
+    return v is None or (
+        isinstance(v, (list, tuple)) and all(callable(h) for h in v)
+    )
+
+
+def _tags(v: Any) -> bool:
+    return v is None or (
+        not isinstance(v, str)
+        and isinstance(v, (list, tuple, set, frozenset))
+        and all(isinstance(t, str) for t in v)
+    )
+
+
+def _name_template(v: Any) -> bool:
+    return v is None or isinstance(v, str) or callable(v)
+
+
+def _option(
+    default: Any,
+    check: Callable[[Any], bool],
+    expected: str,
+    flag: str | None = None,
+) -> Any:
+    return field(
+        default=default,
+        metadata={"check": check, "expected": expected, "flag": flag},
+    )
+
+
+def _validate(obj: Any, owner: str) -> None:
+    for f in fields(obj):
+        check = f.metadata.get("check")
+        value = getattr(obj, f.name)
+        if check is not None and value is not NOT_SET and not check(value):
+            raise InvalidOptionError.from_value(
+                f.name, value, f.metadata["expected"], owner
+            )
+    name = getattr(obj, "name", None)
+    if name and any(c in name for c in InvalidNameError.BANNED):
+        raise InvalidNameError.from_name(name, owner)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOptions:
+    """Every option of ``@task``, with Prefect 3's names and defaults."""
+
+    name: str | None = _option(None, _opt(lambda v: isinstance(v, str)), "a string")
+    description: str | None = _option(
+        None, _opt(lambda v: isinstance(v, str)), "a string"
+    )
+    tags: tuple[str, ...] = _option((), _tags, "a list of strings", "--tags")
+    version: str | None = _option(None, _opt(lambda v: isinstance(v, str)), "a string")
+    cache_policy: Any = _option(NOT_SET, lambda v: True, "a cache policy")
+    cache_key_fn: Callable[..., str | None] | None = _option(
+        None, _opt(callable), "a function (context, parameters) -> str"
+    )
+    cache_expiration: timedelta | None = _option(
+        None, _opt(lambda v: isinstance(v, timedelta)), "a datetime.timedelta",
+        "--cache",
+    )
+    task_run_name: str | Callable[[], str] | None = _option(
+        None, _name_template, "a string template or a function returning a string"
+    )
+    retries: int = _option(0, _nonneg_int, "a non-negative int", "--retries")
+    retry_delay_seconds: Any = _option(
+        None,
+        _delay,
+        "a non-negative number, a list of numbers or a function of the retry count",
+        "--retry-delay",
+    )
+    retry_jitter_factor: float | None = _option(
+        None, _opt(lambda v: _is_number(v) and v >= 0), "a non-negative number"
+    )
+    persist_result: bool | None = _option(
+        None, _opt(lambda v: isinstance(v, bool)), "True, False or None"
+    )
+    timeout_seconds: float | None = _option(
+        None, _opt(lambda v: _is_number(v) and v > 0), "a positive number", "--timeout"
+    )
+    log_prints: bool | None = _option(
+        None, _opt(lambda v: isinstance(v, bool)), "True, False or None"
+    )
+    refresh_cache: bool | None = _option(
+        None, _opt(lambda v: isinstance(v, bool)), "True, False or None", "--refresh"
+    )
+    on_completion: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (task, task_run, state)"
+    )
+    on_failure: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (task, task_run, state)"
+    )
+    on_running: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (task, task_run, state)"
+    )
+    retry_condition_fn: Callable[..., bool] | None = _option(
+        None, _opt(callable), "a function (task, task_run, state) -> bool"
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("tags", "on_completion", "on_failure", "on_running"):
+            value = getattr(self, name)
+            if isinstance(value, (list, set, frozenset)):
+                object.__setattr__(
+                    self, name, tuple(sorted(value) if name == "tags" else value)
+                )
+            elif value is None:
+                object.__setattr__(self, name, ())
+        _validate(self, "task")
+
+    def merge(self, **changes: Any) -> TaskOptions:
+        """Return a copy with ``changes`` applied (unknown names are an error)."""
+        return replace(self, **_known(type(self), changes, "task"))
+
+
+@dataclass(frozen=True, slots=True)
+class FlowOptions:
+    """Every option of ``@flow``, with Prefect 3's names and defaults."""
+
+    name: str | None = _option(None, _opt(lambda v: isinstance(v, str)), "a string")
+    version: str | None = _option(None, _opt(lambda v: isinstance(v, str)), "a string")
+    flow_run_name: str | Callable[[], str] | None = _option(
+        None, _name_template, "a string template or a function returning a string"
+    )
+    retries: int = _option(0, _opt(_nonneg_int), "a non-negative int")
+    retry_delay_seconds: float = _option(
+        0, _opt(lambda v: _is_number(v) and v >= 0), "a non-negative number"
+    )
+    task_runner: Any = _option(None, lambda v: True, "a task runner")
+    description: str | None = _option(
+        None, _opt(lambda v: isinstance(v, str)), "a string"
+    )
+    timeout_seconds: float | None = _option(
+        None, _opt(lambda v: _is_number(v) and v > 0), "a positive number"
+    )
+    validate_parameters: bool = _option(
+        True, lambda v: isinstance(v, bool), "True or False"
+    )
+    persist_result: bool | None = _option(
+        None, _opt(lambda v: isinstance(v, bool)), "True, False or None"
+    )
+    log_prints: bool | None = _option(
+        None, _opt(lambda v: isinstance(v, bool)), "True, False or None"
+    )
+    on_completion: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (flow, flow_run, state)"
+    )
+    on_failure: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (flow, flow_run, state)"
+    )
+    on_cancellation: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (flow, flow_run, state)"
+    )
+    on_crashed: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (flow, flow_run, state)"
+    )
+    on_running: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (flow, flow_run, state)"
+    )
+
+    def __post_init__(self) -> None:
+        for name in (
+            "on_completion",
+            "on_failure",
+            "on_cancellation",
+            "on_crashed",
+            "on_running",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
+            elif value is None:
+                object.__setattr__(self, name, ())
+        if self.retries is None:
+            object.__setattr__(self, "retries", 0)
+        if self.retry_delay_seconds is None:
+            object.__setattr__(self, "retry_delay_seconds", 0)
+        _validate(self, "flow")
+
+    def merge(self, **changes: Any) -> FlowOptions:
+        """Return a copy with ``changes`` applied (unknown names are an error)."""
+        return replace(self, **_known(type(self), changes, "flow"))
+
+
+def _known(cls: type, changes: dict[str, Any], owner: str) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    for key in changes:
+        if key not in names:
+            raise InvalidOptionError.from_unknown(key, names, owner)
+    return changes
+
+
+def option_names(kind: Literal["task", "flow"]) -> tuple[str, ...]:
+    """Return the option names of tasks or flows, in definition order."""
+    cls = TaskOptions if kind == "task" else FlowOptions
+    return tuple(f.name for f in fields(cls))
+
+
+def option_flags() -> dict[str, str]:
+    """Return ``{flag: option name}`` for the task options that have a magic flag."""
+    return {
+        f.metadata["flag"]: f.name
+        for f in fields(TaskOptions)
+        if f.metadata.get("flag")
+    }
+
+
+def option_default(kind: Literal["task", "flow"], name: str) -> Any:
+    """Return the default of one option."""
+    cls = TaskOptions if kind == "task" else FlowOptions
+    for f in fields(cls):
+        if f.name == name:
+            return f.default if f.default is not MISSING else None
+    raise InvalidOptionError.from_unknown(name, option_names(kind), kind)

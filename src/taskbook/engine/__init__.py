@@ -1,0 +1,1 @@
+"""The engine: runs tasks and flows, records every state. Knows nothing about Jupyter."""

@@ -1,0 +1,400 @@
+"""One task run, written once as a protocol that both drivers run (see ``steps.py``).
+
+Features apply in one fixed order, per attempt:
+cache lookup -> concurrency slot (the runner's) -> timeout around the call ->
+store result -> retry decision. Retries are loop iterations, not recursion.
+States follow Prefect 3: Pending -> Running -> Completed | Failed, with
+AwaitingRetry/Retrying between attempts, Completed "Cached" on a hit, Pending
+"NotReady" when an upstream did not complete, Failed "TimedOut" on timeout, and
+Cancelled/Crashed when the run is interrupted (re-raised to the caller).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from taskbook.core.cache import CachePolicy, HashError, InputHashError
+from taskbook.core.events import StateChanged, TaskRunCreated
+from taskbook.core.options import NOT_SET, TaskOptions
+from taskbook.core.states import State, StateType
+from taskbook.engine.context import (
+    FlowRunContext,
+    TaskRun,
+    TaskRunContext,
+    task_run_ctx,
+)
+from taskbook.engine.retry import delay_for, resolve_delays
+from taskbook.engine.steps import Call, Protocol, Resolve, Sleep
+from taskbook.errors import (
+    CancelRun,
+    TaskRunTimeoutError,
+    UnhashableInputsWarning,
+    UnpersistableResultWarning,
+    UpstreamTaskError,
+)
+
+_log = logging.getLogger("taskbook.task_runs")
+
+
+def format_exception(exc: BaseException) -> str:
+    """Return ``"ValueError: message"`` for an exception."""
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+
+
+def effective_cache_policy(
+    options: TaskOptions, flow_persist: bool | None
+) -> CachePolicy | None:
+    """Return the policy in force, or None when results are not persisted.
+
+    As in Prefect 3: setting a cache policy or a cache key function turns result
+    persistence on; ``persist_result=False`` turns caching off; the default policy
+    caches only when persistence is on (explicitly, or from the flow).
+    """
+    from taskbook.core.cache import DEFAULT, NO_CACHE, CacheKeyFnPolicy
+
+    if options.cache_key_fn is not None:
+        policy: CachePolicy = CacheKeyFnPolicy(cache_key_fn=options.cache_key_fn)
+        explicit = True
+    elif options.cache_policy is NOT_SET:
+        policy, explicit = DEFAULT, False
+    elif options.cache_policy is None:
+        policy, explicit = NO_CACHE, True
+    else:
+        policy, explicit = options.cache_policy, True
+    persist = options.persist_result
+    if persist is None:
+        persist = True if explicit and policy is not NO_CACHE else flow_persist
+    if not persist or policy is NO_CACHE:
+        return None
+    return policy
+
+
+@dataclass(slots=True)
+class TaskCall:
+    """What one call of a task needs: the task, its bound inputs, what it waits for."""
+
+    task: Any  # the api Task: .fn, .options, .name, .task_key, .source
+    parameters: dict[str, Any]
+    wait_for: list[Any]
+    task_run: TaskRun
+    flow_ctx: FlowRunContext | None
+    executor: Callable[[Call], Any] | None = None
+
+
+def task_protocol(call: TaskCall, session: Any) -> Protocol:
+    """Run one task call; return its final State (raises if interrupted)."""
+    task, run, flow_ctx = call.task, call.task_run, call.flow_ctx
+    options: TaskOptions = task.options
+    clock = session.clock
+    publish = session.bus.publish
+
+    def set_state(state: State, cache_key: str | None = None) -> State:
+        state = state.with_time(clock.now())
+        run.state = state
+        if state.type is StateType.RUNNING:
+            run.run_count += 1
+            if run.start_time is None:
+                run.start_time = state.ts
+        elif state.is_final():
+            run.end_time = state.ts
+        if flow_ctx is None or not flow_ctx.closed.is_set():
+            publish(StateChanged(run.id, "task", state, run.run_count, cache_key))
+        return state
+
+    if flow_ctx is not None and flow_ctx.closed.is_set():
+        return set_state(State(StateType.CANCELLED, message="The flow run was cancelled."))
+
+    # --- inputs: wait for upstream futures, then check they completed --------------
+    upstream = _collect_futures(call.parameters) + _collect_futures(call.wait_for)
+    pending = [f for f, _ in upstream if not f.done()]
+    if pending:
+        try:
+            yield Resolve(pending)
+        except BaseException as exc:
+            return _interrupted(set_state, run, exc)
+    for future, allowed in upstream:
+        state = future.state
+        if not allowed and not state.is_completed():
+            err = UpstreamTaskError.from_upstream(
+                getattr(future, "task_run_name", future.task_run_id), state.type.value
+            )
+            final = set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
+            _call_hooks(task, run, final)
+            return final
+    try:
+        parameters = _resolve_values(call.parameters)
+    except UpstreamTaskError as err:
+        final = set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
+        _call_hooks(task, run, final)
+        return final
+
+    tctx = TaskRunContext(
+        task=task,
+        task_run=run,
+        session=session,
+        flow_run_context=flow_ctx,
+        parameters=parameters,
+        task_source=task.source,
+        log_prints=_log_prints(options, flow_ctx),
+    )
+    token = task_run_ctx.set(tctx)
+    try:
+        return (yield from _attempts(call, tctx, parameters, set_state))
+    finally:
+        task_run_ctx.reset(token)
+
+
+def _attempts(
+    call: TaskCall,
+    tctx: TaskRunContext,
+    parameters: dict[str, Any],
+    set_state: Callable[..., State],
+) -> Protocol:
+    task, run, flow_ctx, session = call.task, call.task_run, call.flow_ctx, tctx.session
+    options: TaskOptions = task.options
+    clock = session.clock
+
+    # --- cache lookup ------------------------------------------------------------
+    policy = effective_cache_policy(options, flow_ctx.persist_result if flow_ctx else None)
+    key: str | None = None
+    if policy is not None:
+        key = _cache_key(policy, tctx, parameters, flow_ctx, task.name)
+        run.cache_key = key
+        if key is not None and not options.refresh_cache:
+            hit, value, expires = session.cache.get(key, clock.now())
+            if hit:
+                final = set_state(
+                    State(StateType.COMPLETED, "Cached", data=value, cache_expiration=expires),
+                    key,
+                )
+                _call_hooks(task, run, final)
+                return final
+
+    delays = resolve_delays(options.retry_delay_seconds, options.retries)
+    retries_done = 0
+    state = set_state(State(StateType.RUNNING))
+    _call_hooks(task, run, state)
+    while True:
+        # --- the call, under its timeout ------------------------------------------
+        try:
+            result = yield Call(
+                task.fn,
+                (),
+                parameters,
+                options.timeout_seconds,
+                lambda: TaskRunTimeoutError.from_timeout(run.name, options.timeout_seconds or 0),
+                call.executor,
+            )
+        except (KeyboardInterrupt, CancelRun, GeneratorExit) as exc:
+            return _interrupted(set_state, run, exc)
+        except Exception as exc:  # user code failed: Failed, maybe retried
+            if isinstance(exc, TaskRunTimeoutError):
+                failed = State(StateType.FAILED, "TimedOut", str(exc), data=exc)
+            else:
+                failed = State(
+                    StateType.FAILED,
+                    message=f"Task run encountered an exception {format_exception(exc)}",
+                    data=exc,
+                )
+        except BaseException as exc:  # SystemExit and the like: the run crashed
+            crashed = set_state(
+                State(StateType.CRASHED, message=f"Execution was interrupted: {format_exception(exc)}", data=exc)
+            )
+            _call_hooks(task, run, crashed)
+            raise
+        else:
+            if isinstance(result, State) and result.is_failed():
+                failed = result
+            else:
+                if flow_ctx is not None and flow_ctx.closed.is_set():
+                    # The run was cancelled while this call ran: keep nothing.
+                    raise CancelRun("The flow run was cancelled.")
+                final = _completed(result, key, task, options, session)
+                final = set_state(final, key)
+                _call_hooks(task, run, final)
+                return final
+
+        # --- retry decision ---------------------------------------------------------
+        if retries_done < options.retries and _may_retry(task, run, failed):
+            delay = delay_for(delays, retries_done, options.retry_jitter_factor)
+            retries_done += 1
+            _log.info(
+                "Task run %r failed: %s - Retry %d/%d will start %s",
+                run.name, failed.message, retries_done, options.retries,
+                f"{delay} second(s) from now" if delay else "immediately",
+            )
+            if options.retry_delay_seconds:
+                set_state(
+                    State(StateType.SCHEDULED, "AwaitingRetry", scheduled_ts=clock.now() + delay)
+                )
+                try:
+                    yield Sleep(delay)
+                except (KeyboardInterrupt, CancelRun) as exc:
+                    return _interrupted(set_state, run, exc)
+            state = set_state(State(StateType.RUNNING, "Retrying"))
+            _call_hooks(task, run, state)
+            continue
+        final = set_state(failed)
+        _call_hooks(task, run, final)
+        return final
+
+
+def _completed(
+    result: Any, key: str | None, task: Any, options: TaskOptions, session: Any
+) -> State:
+    if isinstance(result, State):
+        return result
+    expires: float | None = None
+    if key is not None:
+        if options.cache_expiration is not None:
+            expires = session.clock.now() + options.cache_expiration.total_seconds()
+        try:
+            payload = session.cache.serialize(result)
+        except Exception as exc:  # unpicklable: warn, still complete (DESIGN §4)
+            warnings.warn(
+                UnpersistableResultWarning.from_value(task.name, result, exc),
+                UnpersistableResultWarning,
+                stacklevel=1,
+            )
+        else:
+            session.cache.put(key, payload, expires)
+    return State(StateType.COMPLETED, data=result, cache_expiration=expires)
+
+
+def _cache_key(
+    policy: CachePolicy,
+    tctx: TaskRunContext,
+    parameters: dict[str, Any],
+    flow_ctx: FlowRunContext | None,
+    task_name: str,
+) -> str | None:
+    flow_params = flow_ctx.flow_run.parameters if flow_ctx else {}
+    try:
+        return policy.compute_key(tctx, parameters, flow_params)
+    except InputHashError as exc:
+        warnings.warn(
+            UnhashableInputsWarning.from_inputs(task_name, exc.input_name, exc.cause),
+            UnhashableInputsWarning,
+            stacklevel=1,
+        )
+    except HashError as exc:
+        warnings.warn(
+            UnhashableInputsWarning.from_inputs(task_name, "?", exc),
+            UnhashableInputsWarning,
+            stacklevel=1,
+        )
+    return None
+
+
+def _may_retry(task: Any, run: TaskRun, failed: State) -> bool:
+    fn = task.options.retry_condition_fn
+    if fn is None:
+        return True
+    try:
+        return bool(fn(task, run, failed))
+    except Exception:  # a broken condition must not hide the task's own failure
+        _log.exception("retry_condition_fn of task %r raised; not retrying", task.name)
+        return False
+
+
+def _interrupted(
+    set_state: Callable[..., State], run: TaskRun, exc: BaseException
+) -> State:
+    set_state(
+        State(StateType.CANCELLED, message="The task run was cancelled by an interrupt.")
+    )
+    raise exc
+
+
+def _log_prints(options: TaskOptions, flow_ctx: FlowRunContext | None) -> bool:
+    if options.log_prints is not None:
+        return options.log_prints
+    return bool(flow_ctx and flow_ctx.log_prints)
+
+
+def _call_hooks(task: Any, run: TaskRun, state: State) -> None:
+    options: TaskOptions = task.options
+    if state.is_failed():
+        hooks = options.on_failure
+    elif state.is_completed():
+        hooks = options.on_completion
+    elif state.is_running():
+        hooks = options.on_running
+    else:
+        return
+    for hook in hooks:
+        try:
+            out = hook(task, run, state)
+            if hasattr(out, "__await__"):
+                from taskbook.engine.session import get_session
+
+                get_session().portal.call(lambda: out)
+        except Exception:  # hooks never change the run's outcome (Prefect logs them)
+            _log.exception(
+                "An error was encountered while running hook %r",
+                getattr(hook, "__name__", hook),
+            )
+
+
+# --- futures in inputs ---------------------------------------------------------------
+
+
+def _collect_futures(value: Any, allowed: bool = False, depth: int = 0) -> list[tuple[Any, bool]]:
+    """Find futures (and allow_failure-wrapped ones) in inputs, one collection deep."""
+    from taskbook.engine.annotations import AllowFailure, Unmapped
+
+    if depth > 3:
+        return []
+    if isinstance(value, AllowFailure):
+        return _collect_futures(value.value, True, depth + 1)
+    if isinstance(value, Unmapped):
+        return _collect_futures(value.value, allowed, depth + 1)
+    if _is_future(value):
+        return [(value, allowed)]
+    if isinstance(value, dict):
+        return [p for v in value.values() for p in _collect_futures(v, allowed, depth + 1)]
+    if isinstance(value, (list, tuple, set)):
+        return [p for v in value for p in _collect_futures(v, allowed, depth + 1)]
+    return []
+
+
+def _resolve_values(value: Any, depth: int = 0) -> Any:
+    """Replace futures and states in inputs by their results."""
+    from taskbook.engine.annotations import AllowFailure, Unmapped
+
+    if depth > 4:
+        return value
+    if isinstance(value, (AllowFailure, Unmapped)):
+        return _resolve_values(value.value, depth + 1)
+    if _is_future(value):
+        state = value.state
+        return state.data if state.is_completed() else state.result(raise_on_failure=False)
+    if isinstance(value, State):
+        return value.data if value.is_completed() else value.result(raise_on_failure=False)
+    if isinstance(value, dict):
+        if depth == 0:
+            return {k: _resolve_values(v, depth + 1) for k, v in value.items()}
+        if any(_needs_resolving(v) for v in value.values()):
+            return {k: _resolve_values(v, depth + 1) for k, v in value.items()}
+        return value
+    if isinstance(value, (list, tuple, set)) and any(_needs_resolving(v) for v in value):
+        return type(value)(_resolve_values(v, depth + 1) for v in value)
+    return value
+
+
+def _needs_resolving(value: Any) -> bool:
+    from taskbook.engine.annotations import AllowFailure, Unmapped
+
+    return _is_future(value) or isinstance(value, (State, AllowFailure, Unmapped)) or (
+        isinstance(value, (list, tuple, set, dict)) and bool(_collect_futures(value))
+    )
+
+
+def _is_future(value: Any) -> bool:
+    return getattr(value, "_is_taskbook_future", False) is True
+

@@ -1,0 +1,191 @@
+"""One flow run, written once as a protocol for both drivers (see ``steps.py``).
+
+Pending -> Running -> Completed | Failed (retried as a loop when ``retries``),
+Cancelled on interrupt (queued tasks never start, running ones are interrupted,
+unfinished ones end Cancelled, and nothing is recorded afterwards), Crashed on
+other BaseExceptions. The final state follows Prefect's return-value rules:
+returned futures/states are aggregated (``"2/3 states failed."``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from taskbook.core.events import StateChanged
+from taskbook.core.options import FlowOptions
+from taskbook.core.states import State, StateType
+from taskbook.engine.attempt import format_exception
+from taskbook.engine.context import FlowRunContext
+from taskbook.engine.retry import delay_for
+from taskbook.engine.steps import Call, Protocol, Resolve, Sleep
+from taskbook.errors import CancelRun, FlowRunTimeoutError
+
+_log = logging.getLogger("taskbook.flow_runs")
+
+
+@dataclass(slots=True)
+class FlowCall:
+    """What one call of a flow needs."""
+
+    flow: Any  # the api Flow: .fn, .options, .name
+    ctx: FlowRunContext
+    parameters: dict[str, Any]
+    futures: list[Any] = field(default_factory=list)
+
+
+def flow_protocol(call: FlowCall, session: Any) -> Protocol:
+    """Run one flow call; return its final State (re-raises interrupts)."""
+    flow, ctx = call.flow, call.ctx
+    run = ctx.flow_run
+    options: FlowOptions = flow.options
+    clock = session.clock
+
+    def set_state(state: State) -> State:
+        state = state.with_time(clock.now())
+        run.state = state
+        if state.type is StateType.RUNNING:
+            run.run_count += 1
+            if run.start_time is None:
+                run.start_time = state.ts
+        elif state.is_final():
+            run.end_time = state.ts
+        session.bus.publish(StateChanged(run.id, "flow", state, run.run_count))
+        return state
+
+    attempts = 0
+    while True:
+        state = set_state(State(StateType.RUNNING))
+        if attempts == 0:
+            _log.info("Beginning flow run %r for flow %r", run.name, flow.name)
+        _call_hooks(flow, run, state)
+        try:
+            result = yield Call(
+                flow.fn,
+                (),
+                call.parameters,
+                options.timeout_seconds,
+                lambda: FlowRunTimeoutError.from_timeout(run.name, options.timeout_seconds or 0),
+            )
+            outstanding = [f for f in ctx.futures if not f.done()]
+            if outstanding:
+                # Submitted tasks finish before the flow does (Prefect 3 would
+                # cancel those not yet started; we let them run: see README).
+                yield Resolve(outstanding)
+        except (KeyboardInterrupt, CancelRun) as exc:
+            _cancel(ctx, set_state, clock)
+            _call_hooks(flow, run, run.state)
+            raise exc
+        except Exception as exc:  # the flow body failed: Failed, maybe retried
+            if isinstance(exc, FlowRunTimeoutError):
+                failed = State(StateType.FAILED, "TimedOut", str(exc), data=exc)
+            else:
+                failed = State(
+                    StateType.FAILED,
+                    message=f"Flow run encountered an exception: {format_exception(exc)}",
+                    data=exc,
+                )
+        except BaseException as exc:  # SystemExit, engine faults: Crashed
+            crashed = set_state(
+                State(StateType.CRASHED, message=f"Execution was interrupted: {format_exception(exc)}", data=exc)
+            )
+            ctx.task_runner.cancel_all()
+            _call_hooks(flow, run, crashed)
+            raise
+        else:
+            final = return_value_to_state(result)
+            if not final.is_failed():
+                final = set_state(final)
+                _log.info("Finished in state %r", final)
+                _call_hooks(flow, run, final)
+                return final
+            failed = final
+        if attempts < (options.retries or 0):
+            attempts += 1
+            delay = delay_for(float(options.retry_delay_seconds or 0), attempts - 1)
+            _log.info("Flow run %r failed: %s - Retry %d/%d", run.name, failed.message,
+                      attempts, options.retries)
+            if delay:
+                set_state(State(StateType.SCHEDULED, "AwaitingRetry",
+                                scheduled_ts=clock.now() + delay))
+                yield Sleep(delay)
+            ctx.futures.clear()
+            continue
+        final = set_state(failed)
+        _log.error("Finished in state %r", final)
+        _call_hooks(flow, run, final)
+        return final
+
+
+def _cancel(ctx: FlowRunContext, set_state: Callable[[State], State], clock: Any) -> None:
+    ctx.task_runner.cancel_all()
+    message = "The flow run was cancelled by an interrupt."
+    for task_run in list(ctx.active.values()):
+        if task_run.state is None or not task_run.state.is_final():
+            state = State(StateType.CANCELLED, message=message).with_time(clock.now())
+            task_run.state = state
+            ctx.session.bus.publish(
+                StateChanged(task_run.id, "task", state, task_run.run_count)
+            )
+    set_state(State(StateType.CANCELLED, message=message))
+    ctx.closed.set()
+
+
+def return_value_to_state(value: Any) -> State:
+    """Turn a flow's return value into its final state (Prefect's aggregate rule)."""
+    if isinstance(value, State):
+        return value
+    if getattr(value, "_is_taskbook_future", False):
+        return _aggregate([value.state], value)
+    if isinstance(value, (list, tuple, set)) and value and all(
+        isinstance(v, State) or getattr(v, "_is_taskbook_future", False) for v in value
+    ):
+        states = [v if isinstance(v, State) else v.state for v in value]
+        return _aggregate(states, type(value)(states) if not isinstance(value, set) else states)
+    return State(StateType.COMPLETED, data=value)
+
+
+def _aggregate(states: list[State], data: Any) -> State:
+    total = len(states)
+    if all(s.is_completed() for s in states):
+        return State(StateType.COMPLETED, message="All states completed.", data=data)
+    cancelled = sum(s.is_cancelled() for s in states)
+    if cancelled:
+        return State(StateType.CANCELLED, message=f"{cancelled}/{total} states cancelled.")
+    failed = [s for s in states if s.is_failed() or s.is_crashed()]
+    if failed:
+        first = failed[0]
+        return State(
+            StateType.FAILED,
+            message=f"{len(failed)}/{total} states failed.",
+            data=first.data if isinstance(first.data, BaseException) else None,
+        )
+    not_final = sum(not s.is_final() for s in states)
+    return State(StateType.FAILED, message=f"{not_final}/{total} states are not final.")
+
+
+def _call_hooks(flow: Any, run: Any, state: State | None) -> None:
+    if state is None:
+        return
+    options: FlowOptions = flow.options
+    hooks: tuple[Callable[..., Any], ...]
+    if state.is_failed():
+        hooks = options.on_failure
+    elif state.is_completed():
+        hooks = options.on_completion
+    elif state.is_cancelled():
+        hooks = options.on_cancellation
+    elif state.is_crashed():
+        hooks = options.on_crashed
+    elif state.is_running():
+        hooks = options.on_running
+    else:
+        return
+    for hook in hooks:
+        try:
+            hook(flow, run, state)
+        except Exception:  # hooks never change the run's outcome (Prefect logs them)
+            _log.exception("An error was encountered while running hook %r",
+                           getattr(hook, "__name__", hook))

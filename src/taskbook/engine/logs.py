@@ -1,0 +1,125 @@
+"""Run logging: ``get_run_logger``, ``log_prints``, and recording log lines.
+
+Log records made inside a run are published on the bus (so the run store keeps
+them with the run's ids) and printed to stderr in Prefect's console format.
+``print`` inside a run with ``log_prints`` becomes an INFO log line.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+import os
+import sys
+import threading
+from typing import Any
+
+from taskbook.core.events import LogEmitted
+from taskbook.engine.context import flow_run_ctx, task_run_ctx
+from taskbook.errors import TaskbookError
+
+_setup_lock = threading.Lock()
+_configured = False
+_original_print = builtins.print
+
+
+class MissingContextError(TaskbookError, RuntimeError):
+    """``get_run_logger()`` was called outside a flow or task run."""
+
+
+class _RunRecordHandler(logging.Handler):
+    """Publish records made inside a run on that run's session bus."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        tctx = task_run_ctx.get()
+        fctx = flow_run_ctx.get()
+        session = tctx.session if tctx else fctx.session if fctx else None
+        if session is None:
+            return
+        if fctx is not None and fctx.closed.is_set():
+            return
+        session.bus.publish(
+            LogEmitted(
+                flow_run_id=fctx.flow_run.id if fctx else None,
+                task_run_id=tctx.task_run.id if tctx else None,
+                level=record.levelno,
+                message=record.getMessage(),
+                ts=record.created,
+            )
+        )
+
+
+class _ConsoleFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        tctx = task_run_ctx.get()
+        fctx = flow_run_ctx.get()
+        if tctx is not None:
+            prefix = f"Task run {tctx.task_run.name!r} - "
+        elif fctx is not None:
+            prefix = f"Flow run {fctx.flow_run.name!r} - "
+        else:
+            prefix = ""
+        time = self.formatTime(record, "%H:%M:%S")
+        return (
+            f"{time}.{int(record.msecs):03d} | {record.levelname:<7} | "
+            f"{prefix}{record.getMessage()}"
+        )
+
+
+def configure_logging() -> None:
+    """Attach taskbook's handlers once (level from ``TASKBOOK_LOGGING_LEVEL``)."""
+    global _configured
+    if _configured:
+        return
+    with _setup_lock:
+        if _configured:
+            return
+        root = logging.getLogger("taskbook")
+        root.setLevel(os.environ.get("TASKBOOK_LOGGING_LEVEL", "INFO").upper())
+        root.addHandler(_RunRecordHandler())
+        console = logging.StreamHandler(sys.stderr)
+        console.setFormatter(_ConsoleFormatter())
+        root.addHandler(console)
+        root.propagate = False
+        builtins.print = _print
+        _configured = True
+
+
+def get_run_logger(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
+    """Return a logger for the current task or flow run.
+
+    Raises:
+        MissingContextError: Outside a run.
+    """
+    configure_logging()
+    tctx = task_run_ctx.get()
+    fctx = flow_run_ctx.get()
+    if tctx is not None:
+        logger = logging.getLogger("taskbook.task_runs")
+        extra = {"task_run_id": tctx.task_run.id, "task_run_name": tctx.task_run.name,
+                 **extra}
+    elif fctx is not None:
+        logger = logging.getLogger("taskbook.flow_runs")
+        extra = {"flow_run_id": fctx.flow_run.id, "flow_run_name": fctx.flow_run.name,
+                 **extra}
+    else:
+        raise MissingContextError(
+            "There is no active flow or task run context. Call get_run_logger() "
+            "inside a @flow or @task, or use logging.getLogger() elsewhere."
+        )
+    return logging.LoggerAdapter(logger, extra)
+
+
+def _print(*args: Any, **kwargs: Any) -> None:
+    """``print`` that becomes a log line inside runs with ``log_prints``."""
+    tctx = task_run_ctx.get()
+    fctx = flow_run_ctx.get()
+    active = tctx.log_prints if tctx is not None else bool(fctx and fctx.log_prints)
+    target = kwargs.get("file")
+    if not active or (target is not None and target not in (sys.stdout, sys.stderr)):
+        _original_print(*args, **kwargs)
+        return
+    sep = kwargs.get("sep", " ")
+    sep = " " if sep is None else sep
+    name = "taskbook.task_runs" if tctx is not None else "taskbook.flow_runs"
+    logging.getLogger(name).info(sep.join(str(a) for a in args))

@@ -1,0 +1,284 @@
+"""Task runners: where submitted task runs execute (threads, processes, Dask).
+
+All runners run the same task protocol. The thread runner drives it in a pool
+thread; the process and Dask runners drive it in a pool thread too, but perform
+the user's call remotely (function and inputs shipped with cloudpickle), so
+states, retries and caching stay in this process and are recorded the same way.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import threading
+from contextvars import copy_context
+from typing import Any
+
+from taskbook.core.states import State
+from taskbook.engine.attempt import TaskCall, task_protocol
+from taskbook.engine.futures import TaskFuture
+from taskbook.engine.steps import (
+    Call,
+    call_in_thread_with_timeout,
+    drive_async,
+    drive_sync,
+    interrupt_thread,
+)
+from taskbook.errors import CancelRun, MissingDependencyError
+
+
+class TaskRunner:
+    """Base: a context manager entered for the duration of one flow run."""
+
+    def __init__(self) -> None:
+        self._cancelled = threading.Event()
+
+    def duplicate(self) -> TaskRunner:
+        """Return a fresh runner with the same settings (one per flow run)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> TaskRunner:
+        self._cancelled.clear()
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        # On an interrupt the caller must get control back at once: don't wait.
+        self.shutdown(wait=exc_type is None)
+
+    def submit(self, call: TaskCall, session: Any) -> TaskFuture[Any]:
+        """Start a task call; return its future."""
+        raise NotImplementedError
+
+    def cancel_all(self) -> None:
+        """Stop queued runs from starting and interrupt running ones."""
+        self._cancelled.set()
+        self.shutdown(wait=False)
+
+    def shutdown(self, wait: bool) -> None:
+        """Release the runner's resources."""
+
+
+class ThreadPoolTaskRunner(TaskRunner):
+    """Run submitted tasks in a thread pool (the default).
+
+    Args:
+        max_workers: Threads at most. Defaults to ``min(32, cpu_count + 4)``, the
+            standard library's default (Prefect's is unbounded).
+    """
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        super().__init__()
+        if max_workers is not None and (
+            not isinstance(max_workers, int) or max_workers < 1
+        ):
+            from taskbook.errors import InvalidOptionError
+
+            raise InvalidOptionError.from_value(
+                "max_workers", max_workers, "a positive int", "task runner"
+            )
+        self.max_workers = max_workers or min(32, (os.cpu_count() or 1) + 4)
+        self._executor: cf.ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+        self._running: dict[int, threading.Thread] = {}
+
+    def duplicate(self) -> ThreadPoolTaskRunner:
+        return type(self)(self.max_workers)
+
+    def _pool(self) -> cf.ThreadPoolExecutor:
+        if self._executor is None:
+            with self._lock:
+                if self._executor is None:
+                    self._executor = cf.ThreadPoolExecutor(
+                        self.max_workers, thread_name_prefix="taskbook-task"
+                    )
+        return self._executor
+
+    def submit(self, call: TaskCall, session: Any) -> TaskFuture[Any]:
+        import inspect
+
+        if inspect.iscoroutinefunction(call.task.fn) and call.executor is None:
+            inner = session.portal.submit(drive_async, task_protocol(call, session), session)
+            return TaskFuture(call.task_run, inner)
+        ctx = copy_context()
+        inner = self._pool().submit(ctx.run, self._run, call, session)
+        return TaskFuture(call.task_run, inner)
+
+    def _run(self, call: TaskCall, session: Any) -> State:
+        if self._cancelled.is_set():
+            raise CancelRun("The flow run was cancelled before this task started.")
+        me = threading.current_thread()
+        self._running[me.ident or 0] = me
+        try:
+            return drive_sync(task_protocol(call, session), session)  # type: ignore[no-any-return]
+        finally:
+            self._running.pop(me.ident or 0, None)
+
+    def cancel_all(self) -> None:
+        super().cancel_all()
+        for thread in list(self._running.values()):
+            interrupt_thread(thread, CancelRun)
+
+    def shutdown(self, wait: bool) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=wait, cancel_futures=not wait)
+            self._executor = None
+
+
+class _RemoteCallRunner(ThreadPoolTaskRunner):
+    """Drive protocols in local threads; perform each user call somewhere else."""
+
+    def submit(self, call: TaskCall, session: Any) -> TaskFuture[Any]:
+        call.executor = self._execute
+        return super().submit(call, session)
+
+    def _execute(self, step: Call) -> Any:
+        raise NotImplementedError
+
+
+def _remote_call(payload: bytes) -> bytes:
+    """Run a cloudpickled ``(fn, args, kwargs)`` and return the cloudpickled outcome."""
+    import inspect
+
+    import cloudpickle
+
+    fn, args, kwargs = cloudpickle.loads(payload)
+    try:
+        value = fn(*args, **kwargs)
+        if inspect.isawaitable(value):
+            import asyncio
+
+            value = asyncio.run(value)  # a fresh process/worker: no running loop here
+        return cloudpickle.dumps((True, value))
+    except Exception as exc:  # shipped back and re-raised in the driver
+        return cloudpickle.dumps((False, exc))
+
+
+def _unpack(payload: bytes) -> Any:
+    import cloudpickle
+
+    ok, value = cloudpickle.loads(payload)
+    if not ok:
+        raise value
+    return value
+
+
+class ProcessPoolTaskRunner(_RemoteCallRunner):
+    """Run each task call in a worker process (``concurrent.futures``).
+
+    A timeout marks the run TimedOut; the worker process is not killed (the pool
+    cannot kill one worker), so the next call may wait for it.
+    """
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        super().__init__(max_workers or os.cpu_count() or 1)
+        self._processes: cf.ProcessPoolExecutor | None = None
+
+    def _procs(self) -> cf.ProcessPoolExecutor:
+        if self._processes is None:
+            with self._lock:
+                if self._processes is None:
+                    import multiprocessing
+
+                    self._processes = cf.ProcessPoolExecutor(
+                        self.max_workers, mp_context=multiprocessing.get_context("spawn")
+                    )
+        return self._processes
+
+    def _execute(self, step: Call) -> Any:
+        import cloudpickle
+
+        payload = cloudpickle.dumps((step.fn, step.args, step.kwargs))
+        future = self._procs().submit(_remote_call, payload)
+        try:
+            return _unpack(future.result(timeout=step.timeout))
+        except cf.TimeoutError:
+            future.cancel()
+            raise step.make_timeout() from None
+
+    def shutdown(self, wait: bool) -> None:
+        super().shutdown(wait)
+        if self._processes is not None:
+            self._processes.shutdown(wait=wait, cancel_futures=not wait)
+            self._processes = None
+
+
+class DaskTaskRunner(_RemoteCallRunner):
+    """Run each task call on a Dask cluster.
+
+    Args:
+        address: A scheduler address (``"tcp://host:8786"``); None starts a
+            ``distributed.LocalCluster`` for the flow run and closes it after.
+        cluster_kwargs: Passed to ``LocalCluster`` when no address is given.
+        client_kwargs: Passed to ``distributed.Client``.
+    """
+
+    def __init__(
+        self,
+        address: str | None = None,
+        cluster_kwargs: dict[str, Any] | None = None,
+        client_kwargs: dict[str, Any] | None = None,
+        max_workers: int | None = None,
+    ) -> None:
+        super().__init__(max_workers or 32)
+        self.address = address
+        self.cluster_kwargs = dict(cluster_kwargs or {})
+        self.client_kwargs = dict(client_kwargs or {})
+        self._cluster: Any = None
+        self._client: Any = None
+
+    def duplicate(self) -> DaskTaskRunner:
+        return type(self)(self.address, self.cluster_kwargs, self.client_kwargs, self.max_workers)
+
+    @property
+    def client(self) -> Any:
+        """The ``distributed.Client``, connecting (or starting a cluster) on first use."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    try:
+                        from distributed import Client, LocalCluster
+                    except ImportError as exc:
+                        raise MissingDependencyError.from_extra("distributed", "dask") from exc
+                    address = self.address
+                    if address is None:
+                        kwargs = {"processes": True, "n_workers": 2, "threads_per_worker": 1,
+                                  "dashboard_address": None}
+                        kwargs.update(self.cluster_kwargs)
+                        self._cluster = LocalCluster(**kwargs)
+                        address = self._cluster.scheduler_address
+                    self._client = Client(address, **self.client_kwargs)
+        return self._client
+
+    def __enter__(self) -> DaskTaskRunner:
+        super().__enter__()
+        _ = self.client  # connect up front, so a bad address fails the flow early
+        return self
+
+    def _execute(self, step: Call) -> Any:
+        import cloudpickle
+
+        payload = cloudpickle.dumps((step.fn, step.args, step.kwargs))
+        future = self.client.submit(_remote_call, payload, pure=False)
+        try:
+            return _unpack(future.result(timeout=step.timeout))
+        except TimeoutError:
+            future.cancel()
+            raise step.make_timeout() from None
+
+    def shutdown(self, wait: bool) -> None:
+        super().shutdown(wait)
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+__all__ = [
+    "DaskTaskRunner",
+    "ProcessPoolTaskRunner",
+    "TaskRunner",
+    "ThreadPoolTaskRunner",
+    "call_in_thread_with_timeout",
+]

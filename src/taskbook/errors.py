@@ -1,0 +1,359 @@
+"""Every exception, warning and control-flow signal taskbook raises.
+
+Users catch these by Prefect's names where Prefect has one. Each error a user can trigger
+has its own class, derives the matching builtin, and builds its message (fact, then fix)
+in a ``from_...`` classmethod.
+
+    BaseException
+    ├── TaskbookSignal                 control flow; gets past ``except Exception``
+    │   └── CancelRun                  a run was cancelled (interrupt, cancel request)
+    └── Exception
+        ├── TaskbookError
+        │   ├── FailedRun              a run ended Failed (``State.result()``)
+        │   ├── CrashedRun             a run ended Crashed
+        │   ├── CancelledRun           a run ended Cancelled
+        │   ├── UnfinishedRun          ``State.result()`` on a state that is not final
+        │   ├── UpstreamTaskError      an upstream task did not complete (NotReady)
+        │   ├── MissingResult          a state carries no result (not persisted)
+        │   ├── ConfigurationError (ValueError)
+        │   │   ├── InvalidOptionError (TypeError too)   bad @task/@flow option
+        │   │   ├── InvalidNameError                     banned character in a name
+        │   │   ├── ReservedArgumentError (TypeError)    ``return_state``/``wait_for`` as parameter
+        │   │   ├── RunNameTemplateError                 run-name template names no parameter
+        │   │   ├── DependencyCycleError                 a cycle in the notebook DAG
+        │   │   ├── DuplicateTaskNameError               two tasks with one name
+        │   │   └── UnknownTaskError (KeyError-like)     an option names no task
+        │   ├── ParameterTypeError (TypeError)           flow parameters failed validation
+        │   ├── SignatureMismatchError (TypeError)       call does not bind to the function
+        │   ├── MappingLengthMismatch (ValueError)
+        │   ├── MappingMissingIterable (ValueError)
+        │   ├── RunNotFoundError (KeyError)              no run with that id in the store
+        │   ├── StoreError                               run store unusable
+        │   └── MissingDependencyError (ImportError)     an optional extra is not installed
+        └── TimeoutError
+            ├── TaskRunTimeoutError    a task attempt exceeded ``timeout_seconds``
+            └── FlowRunTimeoutError    a flow run exceeded ``timeout_seconds``
+    Warning
+    └── TaskbookWarning
+        ├── UnpersistableResultWarning   a result could not be stored in the cache
+        ├── UnhashableInputsWarning      inputs could not be hashed: task not cached
+        ├── CorruptCacheEntryWarning     a cache entry could not be read: treated as a miss
+        └── AbandonedThreadWarning       a timed-out thread could not be stopped
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+
+class TaskbookSignal(BaseException):  # noqa: N818 - signals are not errors (STYLE habit 9)
+    """Base of control-flow signals.
+
+    Derives ``BaseException`` on purpose, so a user's ``except Exception:`` cannot
+    swallow a cancellation (Prefect and marimo do the same).
+    """
+
+
+class CancelRun(TaskbookSignal):
+    """Raised inside a run to stop it as Cancelled."""
+
+
+class TaskbookError(Exception):
+    """Base of every error taskbook raises on purpose."""
+
+
+class FailedRun(TaskbookError):
+    """Raised by ``State.result()`` when the run failed without an exception to re-raise."""
+
+
+class CrashedRun(TaskbookError):
+    """Raised by ``State.result()`` when the run crashed."""
+
+
+class CancelledRun(TaskbookError):
+    """Raised by ``State.result()`` when the run was cancelled."""
+
+
+class UnfinishedRun(TaskbookError):
+    """Raised by ``State.result()`` on a state that is not final."""
+
+
+class MissingResult(TaskbookError):
+    """Raised when a state has no result attached."""
+
+
+class UpstreamTaskError(TaskbookError):
+    """An upstream task did not reach Completed, so this task is NotReady."""
+
+    @classmethod
+    def from_upstream(cls, name: str, state_type: str) -> UpstreamTaskError:
+        return cls(
+            f"Upstream task run {name!r} did not reach a 'COMPLETED' state "
+            f"(it is {state_type}). Wrap it in allow_failure(...) to run anyway."
+        )
+
+
+class ConfigurationError(TaskbookError, ValueError):
+    """A task, flow or notebook is configured in a way that cannot work."""
+
+
+class InvalidOptionError(ConfigurationError, TypeError):
+    """An option of ``@task``/``@flow`` (or its magic/CLI flag) has a bad value."""
+
+    @classmethod
+    def from_value(
+        cls, option: str, value: Any, expected: str, owner: str = "task"
+    ) -> InvalidOptionError:
+        return cls(
+            f"{owner} option {option}={value!r} is invalid: expected {expected}. "
+            f"Pass {option} as {expected}."
+        )
+
+    @classmethod
+    def from_unknown(
+        cls, option: str, known: Iterable[str], owner: str = "task"
+    ) -> InvalidOptionError:
+        return cls(
+            f"Unknown {owner} option {option!r}. "
+            f"Valid options are: {', '.join(sorted(known))}."
+        )
+
+
+class InvalidNameError(ConfigurationError):
+    """A task or flow name contains a character Prefect bans."""
+
+    BANNED = ("/", "%", "&", ">", "<")
+
+    @classmethod
+    def from_name(cls, name: str, owner: str = "flow") -> InvalidNameError:
+        bad = [c for c in cls.BANNED if c in name]
+        return cls(
+            f"Name {name!r} of the {owner} contains an invalid character {bad[0]!r}. "
+            f"Remove the characters {' '.join(cls.BANNED)} from the name."
+        )
+
+
+class ReservedArgumentError(ConfigurationError, TypeError):
+    """A function uses a parameter name that taskbook reserves for calls."""
+
+    @classmethod
+    def from_name(cls, name: str, function: str) -> ReservedArgumentError:
+        return cls(
+            f"{name!r} is a reserved argument name and cannot be used "
+            f"(in function {function!r}). Rename the parameter."
+        )
+
+
+class RunNameTemplateError(ConfigurationError):
+    """A run-name template refers to a name that is not a parameter."""
+
+    @classmethod
+    def from_template(
+        cls, template: str, missing: str, parameters: Iterable[str]
+    ) -> RunNameTemplateError:
+        known = ", ".join(sorted(parameters)) or "none"
+        return cls(
+            f"Run name template {template!r} refers to {{{missing}}}, which is not a "
+            f"parameter (parameters: {known}). Use one of the parameter names or "
+            f"pass a callable."
+        )
+
+
+class DependencyCycleError(ConfigurationError):
+    """The notebook DAG has a cycle."""
+
+    @classmethod
+    def from_cycle(cls, cycle: Sequence[str]) -> DependencyCycleError:
+        path = " -> ".join([*cycle, cycle[0]]) if cycle else "?"
+        return cls(
+            f"Dependency cycle detected: {path}. Remove one of the --after/--needs "
+            f"dependencies or split the cell."
+        )
+
+
+class DuplicateTaskNameError(ConfigurationError):
+    """Two tasks in one notebook share a name."""
+
+    @classmethod
+    def from_name(cls, name: str, cells: Sequence[int]) -> DuplicateTaskNameError:
+        where = ", ".join(str(c) for c in cells)
+        return cls(
+            f"Task name {name!r} is used by more than one cell (cells {where}). "
+            f"Give each %%task cell a unique name."
+        )
+
+
+class UnknownTaskError(ConfigurationError, KeyError):
+    """An option or command names a task that does not exist."""
+
+    @classmethod
+    def from_name(cls, name: str, known: Sequence[str]) -> UnknownTaskError:
+        return cls(
+            f"No task named {name!r}. Known tasks: {', '.join(sorted(known)) or 'none'}."
+        )
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ParameterTypeError(TaskbookError, TypeError):
+    """Flow parameters failed validation."""
+
+    @classmethod
+    def from_validation(cls, flow: str, details: str) -> ParameterTypeError:
+        return cls(
+            f"Flow run received invalid parameters for flow {flow!r}:\n{details}\n"
+            f"Pass values of the annotated types, or set validate_parameters=False."
+        )
+
+
+class SignatureMismatchError(TaskbookError, TypeError):
+    """A call's arguments do not bind to the function's signature."""
+
+    @classmethod
+    def from_bind_error(
+        cls, function: str, error: TypeError, signature: str
+    ) -> SignatureMismatchError:
+        return cls(
+            f"Call of {function!r} does not match its signature {function}{signature}: "
+            f"{error}. Pass the arguments the function declares."
+        )
+
+
+class MappingLengthMismatch(TaskbookError, ValueError):  # noqa: N818 - Prefect's name
+    """Iterables passed to ``.map()`` have different lengths."""
+
+    @classmethod
+    def from_lengths(cls, lengths: dict[str, int]) -> MappingLengthMismatch:
+        shown = ", ".join(f"{k}={v}" for k, v in lengths.items())
+        return cls(
+            f"Received iterable parameters with different lengths ({shown}). "
+            f"Parameters for map must all be the same length; wrap a parameter in "
+            f"unmapped(...) to pass it whole to every call."
+        )
+
+
+class MappingMissingIterable(TaskbookError, ValueError):  # noqa: N818 - Prefect's name
+    """``.map()`` was called without any iterable argument."""
+
+    @classmethod
+    def from_parameters(cls, parameters: dict[str, Any]) -> MappingMissingIterable:
+        return cls(
+            f"No iterable parameters were received. Parameters for map must include "
+            f"at least one iterable. Parameters: {parameters!r}"
+        )
+
+
+class RunNotFoundError(TaskbookError, KeyError):
+    """No run with the given id is in the store."""
+
+    @classmethod
+    def from_id(cls, run_id: str, store: str) -> RunNotFoundError:
+        return cls(
+            f"No run with id {run_id!r} in the run store at {store}. "
+            f"List runs with taskbook.runs()."
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class StoreError(TaskbookError):
+    """The run store cannot be opened or written."""
+
+    @classmethod
+    def from_path(cls, path: str, error: BaseException) -> StoreError:
+        return cls(
+            f"Cannot open the run store at {path}: {error}. Check the directory is "
+            f"writable, or point TASKBOOK_HOME at another directory."
+        )
+
+
+class MissingDependencyError(TaskbookError, ImportError):
+    """An optional dependency is missing."""
+
+    @classmethod
+    def from_extra(cls, module: str, extra: str) -> MissingDependencyError:
+        return cls(
+            f"{module} is required for this feature but is not installed. "
+            f'Install it with: pip install "taskbook[{extra}]"'
+        )
+
+
+class TaskRunTimeoutError(TimeoutError):
+    """A task attempt exceeded its ``timeout_seconds``."""
+
+    @classmethod
+    def from_timeout(cls, name: str, seconds: float) -> TaskRunTimeoutError:
+        return cls(f"Task run {name!r} exceeded timeout of {seconds} second(s)")
+
+
+class FlowRunTimeoutError(TimeoutError):
+    """A flow run exceeded its ``timeout_seconds``."""
+
+    @classmethod
+    def from_timeout(cls, name: str, seconds: float) -> FlowRunTimeoutError:
+        return cls(f"Flow run {name!r} exceeded timeout of {seconds} second(s)")
+
+
+class TaskbookWarning(UserWarning):
+    """Base of taskbook's warnings."""
+
+
+class UnpersistableResultWarning(TaskbookWarning):
+    """A result could not be serialized into the cache; the task still succeeds."""
+
+    @classmethod
+    def from_value(cls, task: str, value: Any, error: BaseException) -> str:
+        return (
+            f"The result of task {task!r} ({type(value).__name__}: {_short(value)}) "
+            f"cannot be stored in the cache ({error}); the task completed but will "
+            f"not be cached. Return a picklable value, or set persist_result=False "
+            f"(or cache_policy=NO_CACHE) on the task."
+        )
+
+
+class UnhashableInputsWarning(TaskbookWarning):
+    """Inputs could not be hashed for a cache key; the task runs uncached."""
+
+    @classmethod
+    def from_inputs(cls, task: str, name: str, error: BaseException) -> str:
+        return (
+            f"Input {name!r} of task {task!r} cannot be hashed for the cache key "
+            f"({error}); the task will run without caching. Exclude it with "
+            f"cache_policy=INPUTS - {name!r} (plus other policies), or pass a "
+            f"cache_key_fn."
+        )
+
+
+class CorruptCacheEntryWarning(TaskbookWarning):
+    """A cache entry could not be read and was treated as a miss."""
+
+    @classmethod
+    def from_key(cls, key: str, error: BaseException) -> str:
+        return (
+            f"Cache entry {key!r} is corrupt ({error}); it was removed and the task "
+            f"runs again. Nothing to do unless this repeats: then clear the cache "
+            f"directory."
+        )
+
+
+class AbandonedThreadWarning(TaskbookWarning):
+    """A timed-out sync task kept running in a thread that could not be stopped."""
+
+    @classmethod
+    def from_task(cls, task: str, seconds: float) -> str:
+        return (
+            f"Task {task!r} timed out after {seconds} s but its thread is blocked in "
+            f"code that cannot be interrupted; the thread was abandoned and may keep "
+            f"running. Use --isolate process (ProcessPoolTaskRunner) for a hard kill."
+        )
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the real warning
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
