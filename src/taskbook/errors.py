@@ -47,7 +47,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 
-class TaskbookSignal(BaseException):  # noqa: N818 - signals are not errors (STYLE habit 9)
+class TaskbookSignal(BaseException):
     """Base of control-flow signals.
 
     Derives ``BaseException`` on purpose, so a user's ``except Exception:`` cannot
@@ -221,7 +221,7 @@ class SignatureMismatchError(TaskbookError, TypeError):
         )
 
 
-class MappingLengthMismatch(TaskbookError, ValueError):  # noqa: N818 - Prefect's name
+class MappingLengthMismatch(TaskbookError, ValueError):
     """Iterables passed to ``.map()`` have different lengths."""
 
     @classmethod
@@ -234,7 +234,7 @@ class MappingLengthMismatch(TaskbookError, ValueError):  # noqa: N818 - Prefect'
         )
 
 
-class MappingMissingIterable(TaskbookError, ValueError):  # noqa: N818 - Prefect's name
+class MappingMissingIterable(TaskbookError, ValueError):
     """``.map()`` was called without any iterable argument."""
 
     @classmethod

@@ -9,4 +9,9 @@ from taskbook.engine.runners import (
     ThreadPoolTaskRunner,
 )
 
-__all__ = ("DaskTaskRunner", "ProcessPoolTaskRunner", "TaskRunner", "ThreadPoolTaskRunner")
+__all__ = (
+    "DaskTaskRunner",
+    "ProcessPoolTaskRunner",
+    "TaskRunner",
+    "ThreadPoolTaskRunner",
+)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from taskbook.api.tasks import _session
 from taskbook.core.events import ArtifactCreated
 from taskbook.engine.context import flow_run_ctx, task_run_ctx
 from taskbook.errors import InvalidOptionError
-
-from taskbook.api.tasks import _session
 
 __all__ = [
     "create_link_artifact",

@@ -35,14 +35,30 @@ class Signature:
         )
         self.names = [p.name for p in params]
         self.defaults = {
-            p.name: p.default for p in params if p.default is not inspect.Parameter.empty
+            p.name: p.default
+            for p in params
+            if p.default is not inspect.Parameter.empty
         }
+        self.name_set = frozenset(self.names)
+        self.n_positional = sum(p.kind is p.POSITIONAL_OR_KEYWORD for p in params)
         self.var_keyword = next(
             (p.name for p in params if p.kind is p.VAR_KEYWORD), None
         )
 
     def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         """Return ``{parameter: value}`` with defaults applied."""
+        if self.simple and self.positional_ok(len(args)):
+            # Fast path (inspect's bind costs ~15 µs a call): plain parameters only.
+            given = dict(zip(self.names, args, strict=False))
+            if not (given.keys() & kwargs.keys()) and kwargs.keys() <= self.name_set:
+                given.update(kwargs)
+                if len(given) == len(self.names):
+                    return {n: given[n] for n in self.names}
+                if self.defaults.keys() >= set(self.names) - given.keys():
+                    return {
+                        n: given[n] if n in given else self.defaults[n]
+                        for n in self.names
+                    }
         try:
             bound = self.sig.bind(*args, **kwargs)
         except TypeError as exc:
@@ -51,6 +67,10 @@ class Signature:
             ) from exc
         bound.apply_defaults()
         return dict(bound.arguments)
+
+    def positional_ok(self, n: int) -> bool:
+        """Return whether ``n`` positional arguments fit the positional parameters."""
+        return n <= self.n_positional
 
     def call_args(
         self, parameters: dict[str, Any]
@@ -184,7 +204,10 @@ class ParameterValidator:
             fields: dict[str, Any] = {}
             for name, ann in self._annotations().items():
                 default = sig.parameters[name].default
-                fields[name] = (ann, ... if default is inspect.Parameter.empty else default)
+                fields[name] = (
+                    ann,
+                    ... if default is inspect.Parameter.empty else default,
+                )
             self._model = pydantic.create_model(  # type: ignore[call-overload]
                 f"{self.fn.__name__}_parameters",
                 __config__=pydantic.ConfigDict(arbitrary_types_allowed=True),

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 import inspect
-import uuid
 from collections.abc import Callable
 from functools import update_wrapper
 from typing import Any, Generic, ParamSpec, TypeVar, overload
-
-from taskbook.core.events import FlowRunCreated, StateChanged
-from taskbook.core.options import FlowOptions
-from taskbook.core.states import State, StateType
-from taskbook.engine.context import FlowRun, FlowRunContext, flow_run_ctx, tags_ctx
-from taskbook.engine.flow_run import FlowCall, flow_protocol
-from taskbook.engine.runners import TaskRunner, ThreadPoolTaskRunner
-from taskbook.engine.steps import drive_async, drive_sync
-from taskbook.errors import ParameterTypeError
 
 from taskbook.api.calls import (
     ParameterValidator,
@@ -24,6 +14,15 @@ from taskbook.api.calls import (
     render_run_name,
 )
 from taskbook.api.tasks import _session
+from taskbook.core.events import FlowRunCreated, StateChanged
+from taskbook.core.options import FlowOptions
+from taskbook.core.states import State, StateType
+from taskbook.engine.context import FlowRun, FlowRunContext, flow_run_ctx, tags_ctx
+from taskbook.engine.flow_run import FlowCall, flow_protocol
+from taskbook.engine.ids import new_id
+from taskbook.engine.runners import TaskRunner, ThreadPoolTaskRunner
+from taskbook.engine.steps import drive_async, drive_sync
+from taskbook.errors import ParameterTypeError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,8 +52,10 @@ class Flow(Generic[P, R]):
             from taskbook.errors import InvalidOptionError
 
             raise InvalidOptionError.from_value(
-                "task_runner", options.task_runner,
-                "a task runner instance such as ThreadPoolTaskRunner()", "flow",
+                "task_runner",
+                options.task_runner,
+                "a task runner instance such as ThreadPoolTaskRunner()",
+                "flow",
             )
         update_wrapper(self, fn)  # type: ignore[arg-type]
 
@@ -78,14 +79,18 @@ class Flow(Generic[P, R]):
         """
         return self._validator.validate(parameters)
 
-    def _start(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[FlowCall, Any]:
+    def _start(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[FlowCall, Any]:
         session = _session()
         parent = flow_run_ctx.get()
         parameters = self._signature.bind(args, kwargs)
-        name = render_run_name(self.options.flow_run_name, parameters) or random_run_name()
+        name = (
+            render_run_name(self.options.flow_run_name, parameters) or random_run_name()
+        )
         run_tags = tags_ctx.get()
         run = FlowRun(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             name=name,
             flow_name=self.name,
             parameters=parameters,
@@ -94,8 +99,15 @@ class Flow(Generic[P, R]):
         )
         now = session.clock.now()
         session.bus.publish(
-            FlowRunCreated(run.id, self.name, name, parameters, run_tags,
-                           parent.flow_run.id if parent else None, now)
+            FlowRunCreated(
+                run.id,
+                self.name,
+                name,
+                parameters,
+                run_tags,
+                parent.flow_run.id if parent else None,
+                now,
+            )
         )
         run.state = State(StateType.PENDING, ts=now)
         session.bus.publish(StateChanged(run.id, "flow", run.state))
@@ -107,8 +119,12 @@ class Flow(Generic[P, R]):
         if log_prints is None:
             log_prints = bool(parent and parent.log_prints)
         ctx = FlowRunContext(
-            flow=self, flow_run=run, session=session, task_runner=runner,
-            persist_result=persist, log_prints=log_prints,
+            flow=self,
+            flow_run=run,
+            session=session,
+            task_runner=runner,
+            persist_result=persist,
+            log_prints=log_prints,
         )
         return FlowCall(self, ctx, parameters, ctx.futures), session
 
@@ -124,7 +140,11 @@ class Flow(Generic[P, R]):
         return state
 
     def __call__(
-        self, *args: Any, return_state: bool = False, wait_for: Any = None, **kwargs: Any
+        self,
+        *args: Any,
+        return_state: bool = False,
+        wait_for: Any = None,
+        **kwargs: Any,
     ) -> Any:
         """Run the flow and return its result (or its State with return_state)."""
         call, session = self._start(args, kwargs)
@@ -142,8 +162,6 @@ class Flow(Generic[P, R]):
                     state = drive_sync(flow_protocol(call, session), session)
             finally:
                 flow_run_ctx.reset(token)
-                if call.ctx.flow_run.parent_flow_run_id is None:
-                    session.store.flush()
         return state if return_state else state.result()
 
     async def _acall(self, call: FlowCall, session: Any, return_state: bool) -> Any:

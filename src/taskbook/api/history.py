@@ -6,9 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from taskbook.errors import MissingDependencyError, RunNotFoundError
-
 from taskbook.api.tasks import _session
+from taskbook.errors import MissingDependencyError, RunNotFoundError
 
 __all__ = ["RunRecord", "StateRecord", "TaskRunRecord", "get_run", "runs"]
 
@@ -91,10 +90,24 @@ def runs(flow_name: str | None = None, limit: int | None = None) -> Any:
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     rows = _session().store.query(sql, args)
-    frame = pd.DataFrame([dict(r) for r in rows], columns=[
-        "id", "flow_name", "name", "state_type", "state_name", "message", "parameters",
-        "tags", "created", "start_time", "end_time", "run_count", "task_runs",
-    ])
+    frame = pd.DataFrame(
+        [dict(r) for r in rows],
+        columns=[
+            "id",
+            "flow_name",
+            "name",
+            "state_type",
+            "state_name",
+            "message",
+            "parameters",
+            "tags",
+            "created",
+            "start_time",
+            "end_time",
+            "run_count",
+            "task_runs",
+        ],
+    )
     for col in ("created", "start_time", "end_time"):
         frame[col] = pd.to_datetime(frame[col], unit="s", utc=True)
     frame["duration"] = (frame["end_time"] - frame["start_time"]).dt.total_seconds()
@@ -125,19 +138,30 @@ def get_run(run_id: str) -> RunRecord:
         )
     task_runs = [
         TaskRunRecord(
-            id=t["id"], name=t["name"], task_name=t["task_name"],
-            state_type=t["state_type"], state_name=t["state_name"],
-            run_count=t["run_count"] or 0, start_time=t["start_time"],
-            end_time=t["end_time"], tags=json.loads(t["tags"] or "[]"),
-            cache_key=t["cache_key"], states=states.get(t["id"], []),
+            id=t["id"],
+            name=t["name"],
+            task_name=t["task_name"],
+            state_type=t["state_type"],
+            state_name=t["state_name"],
+            run_count=t["run_count"] or 0,
+            start_time=t["start_time"],
+            end_time=t["end_time"],
+            tags=json.loads(t["tags"] or "[]"),
+            cache_key=t["cache_key"],
+            states=states.get(t["id"], []),
         )
         for t in store.query(
             "SELECT * FROM task_runs WHERE flow_run_id = ? ORDER BY created", (f["id"],)
         )
     ]
-    logs = [dict(r) for r in store.query(
-        "SELECT task_run_id, level, message, ts FROM logs WHERE flow_run_id = ? "
-        "ORDER BY seq", (f["id"],))]
+    logs = [
+        dict(r)
+        for r in store.query(
+            "SELECT task_run_id, level, message, ts FROM logs WHERE flow_run_id = ? "
+            "ORDER BY seq",
+            (f["id"],),
+        )
+    ]
     artifacts = [
         {**dict(r), "data": json.loads(r["data"])}
         for r in store.query(
@@ -145,10 +169,19 @@ def get_run(run_id: str) -> RunRecord:
         )
     ]
     return RunRecord(
-        id=f["id"], name=f["name"], flow_name=f["flow_name"],
-        state_type=f["state_type"], state_name=f["state_name"], message=f["message"],
-        parameters=json.loads(f["parameters"] or "{}"), tags=json.loads(f["tags"] or "[]"),
-        start_time=f["start_time"], end_time=f["end_time"],
-        parent_task_run_id=f["parent_task_run_id"], states=states.get(f["id"], []),
-        task_runs=task_runs, logs=logs, artifacts=artifacts,
+        id=f["id"],
+        name=f["name"],
+        flow_name=f["flow_name"],
+        state_type=f["state_type"],
+        state_name=f["state_name"],
+        message=f["message"],
+        parameters=json.loads(f["parameters"] or "{}"),
+        tags=json.loads(f["tags"] or "[]"),
+        start_time=f["start_time"],
+        end_time=f["end_time"],
+        parent_task_run_id=f["parent_task_run_id"],
+        states=states.get(f["id"], []),
+        task_runs=task_runs,
+        logs=logs,
+        artifacts=artifacts,
     )

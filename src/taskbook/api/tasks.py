@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import inspect
-import uuid
 from collections.abc import Callable, Iterable
 from functools import cached_property, update_wrapper
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
+from taskbook.api.calls import Signature, function_source, render_run_name
 from taskbook.core.events import StateChanged, TaskRunCreated
 from taskbook.core.options import TaskOptions
 from taskbook.core.states import State, StateType
@@ -15,14 +15,13 @@ from taskbook.engine.annotations import AllowFailure, Unmapped
 from taskbook.engine.attempt import TaskCall, task_protocol
 from taskbook.engine.context import FlowRunContext, TaskRun, flow_run_ctx, tags_ctx
 from taskbook.engine.futures import TaskFuture, TaskFutureList
+from taskbook.engine.ids import new_id
 from taskbook.engine.logs import configure_logging
 from taskbook.engine.retry import exponential_backoff
 from taskbook.engine.runners import ThreadPoolTaskRunner
 from taskbook.engine.session import Session, get_session
 from taskbook.engine.steps import drive_async, drive_sync
 from taskbook.errors import MappingLengthMismatch, MappingMissingIterable
-
-from taskbook.api.calls import Signature, function_source, render_run_name
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -84,7 +83,9 @@ class Task(Generic[P, R]):
 
     def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Decorator: add an on_completion hook."""
-        self.options = self.options.merge(on_completion=(*self.options.on_completion, fn))
+        self.options = self.options.merge(
+            on_completion=(*self.options.on_completion, fn)
+        )
         return fn
 
     def on_failure(self, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,7 +101,10 @@ class Task(Generic[P, R]):
     # -- runs ---------------------------------------------------------------------
 
     def _new_run(
-        self, parameters: dict[str, Any], flow_ctx: FlowRunContext | None, session: Session
+        self,
+        parameters: dict[str, Any],
+        flow_ctx: FlowRunContext | None,
+        session: Session,
     ) -> TaskRun:
         template = render_run_name(self.options.task_run_name, parameters)
         if template is not None:
@@ -111,9 +115,11 @@ class Task(Generic[P, R]):
             name = self.name
         own_tags = self.options.tags
         ambient = tags_ctx.get()
-        run_tags = own_tags if not ambient else tuple(sorted(set(own_tags) | set(ambient)))
+        run_tags = (
+            own_tags if not ambient else tuple(sorted(set(own_tags) | set(ambient)))
+        )
         run = TaskRun(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             name=name,
             task_name=self.name,
             task_key=self.task_key,
@@ -124,7 +130,9 @@ class Task(Generic[P, R]):
         now = session.clock.now()
         publish = session.bus.publish
         publish(
-            TaskRunCreated(run.id, run.flow_run_id, self.name, self.task_key, name, run_tags, now)
+            TaskRunCreated(
+                run.id, run.flow_run_id, self.name, self.task_key, name, run_tags, now
+            )
         )
         run.state = State(StateType.PENDING, ts=now)
         publish(StateChanged(run.id, "task", run.state))
@@ -156,9 +164,13 @@ class Task(Generic[P, R]):
             flow_ctx = call.flow_ctx
             if flow_ctx is not None and not flow_ctx.flow.isasync:
                 # An async task in a sync flow: run it on the engine loop, return a value.
-                state = session.portal.call(drive_async, task_protocol(call, session), session)
+                state = session.portal.call(
+                    drive_async, task_protocol(call, session), session
+                )
                 return state if return_state else state.result()
-            return _finish_async(drive_async(task_protocol(call, session), session), return_state)
+            return _finish_async(
+                drive_async(task_protocol(call, session), session), return_state
+            )
         state = drive_sync(task_protocol(call, session), session)
         return state if return_state else state.result()
 

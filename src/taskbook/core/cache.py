@@ -138,7 +138,9 @@ class CompoundCachePolicy(CachePolicy):
     def __sub__(self, other: str) -> CachePolicy:
         super().__sub__(other)
         if any(isinstance(p, Inputs) for p in self.policies):
-            return CompoundCachePolicy(policies=[*self.policies, Inputs(exclude=[other])])
+            return CompoundCachePolicy(
+                policies=[*self.policies, Inputs(exclude=[other])]
+            )
         return self
 
 

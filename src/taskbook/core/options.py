@@ -62,9 +62,7 @@ def _delay(v: Any) -> bool:
 
 
 def _hooks(v: Any) -> bool:
-    return v is None or (
-        isinstance(v, (list, tuple)) and all(callable(h) for h in v)
-    )
+    return v is None or (isinstance(v, (list, tuple)) and all(callable(h) for h in v))
 
 
 def _tags(v: Any) -> bool:
@@ -119,7 +117,9 @@ class TaskOptions:
         None, _opt(callable), "a function (context, parameters) -> str"
     )
     cache_expiration: timedelta | None = _option(
-        None, _opt(lambda v: isinstance(v, timedelta)), "a datetime.timedelta",
+        None,
+        _opt(lambda v: isinstance(v, timedelta)),
+        "a datetime.timedelta",
         "--cache",
     )
     task_run_name: str | Callable[[], str] | None = _option(

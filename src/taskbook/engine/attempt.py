@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from taskbook.core.cache import CachePolicy, HashError, InputHashError
-from taskbook.core.events import StateChanged, TaskRunCreated
+from taskbook.core.events import StateChanged
 from taskbook.core.options import NOT_SET, TaskOptions
 from taskbook.core.states import State, StateType
 from taskbook.engine.context import (
@@ -107,7 +107,9 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
         return state
 
     if flow_ctx is not None and flow_ctx.closed.is_set():
-        return set_state(State(StateType.CANCELLED, message="The flow run was cancelled."))
+        return set_state(
+            State(StateType.CANCELLED, message="The flow run was cancelled.")
+        )
 
     # --- inputs: wait for upstream futures, then check they completed --------------
     upstream = _collect_futures(call.parameters) + _collect_futures(call.wait_for)
@@ -160,7 +162,9 @@ def _attempts(
     clock = session.clock
 
     # --- cache lookup ------------------------------------------------------------
-    policy = effective_cache_policy(options, flow_ctx.persist_result if flow_ctx else None)
+    policy = effective_cache_policy(
+        options, flow_ctx.persist_result if flow_ctx else None
+    )
     key: str | None = None
     if policy is not None:
         key = _cache_key(policy, tctx, parameters, flow_ctx, task.name)
@@ -169,7 +173,12 @@ def _attempts(
             hit, value, expires = session.cache.get(key, clock.now())
             if hit:
                 final = set_state(
-                    State(StateType.COMPLETED, "Cached", data=value, cache_expiration=expires),
+                    State(
+                        StateType.COMPLETED,
+                        "Cached",
+                        data=value,
+                        cache_expiration=expires,
+                    ),
                     key,
                 )
                 _call_hooks(task, run, final)
@@ -187,7 +196,9 @@ def _attempts(
                 (),
                 parameters,
                 options.timeout_seconds,
-                lambda: TaskRunTimeoutError.from_timeout(run.name, options.timeout_seconds or 0),
+                lambda: TaskRunTimeoutError.from_timeout(
+                    run.name, options.timeout_seconds or 0
+                ),
                 call.executor,
             )
         except (KeyboardInterrupt, CancelRun, GeneratorExit) as exc:
@@ -203,7 +214,11 @@ def _attempts(
                 )
         except BaseException as exc:  # SystemExit and the like: the run crashed
             crashed = set_state(
-                State(StateType.CRASHED, message=f"Execution was interrupted: {format_exception(exc)}", data=exc)
+                State(
+                    StateType.CRASHED,
+                    message=f"Execution was interrupted: {format_exception(exc)}",
+                    data=exc,
+                )
             )
             _call_hooks(task, run, crashed)
             raise
@@ -225,12 +240,19 @@ def _attempts(
             retries_done += 1
             _log.info(
                 "Task run %r failed: %s - Retry %d/%d will start %s",
-                run.name, failed.message, retries_done, options.retries,
+                run.name,
+                failed.message,
+                retries_done,
+                options.retries,
                 f"{delay} second(s) from now" if delay else "immediately",
             )
             if options.retry_delay_seconds:
                 set_state(
-                    State(StateType.SCHEDULED, "AwaitingRetry", scheduled_ts=clock.now() + delay)
+                    State(
+                        StateType.SCHEDULED,
+                        "AwaitingRetry",
+                        scheduled_ts=clock.now() + delay,
+                    )
                 )
                 try:
                     yield Sleep(delay)
@@ -306,7 +328,9 @@ def _interrupted(
     set_state: Callable[..., State], run: TaskRun, exc: BaseException
 ) -> State:
     set_state(
-        State(StateType.CANCELLED, message="The task run was cancelled by an interrupt.")
+        State(
+            StateType.CANCELLED, message="The task run was cancelled by an interrupt."
+        )
     )
     raise exc
 
@@ -333,7 +357,7 @@ def _call_hooks(task: Any, run: TaskRun, state: State) -> None:
             if hasattr(out, "__await__"):
                 from taskbook.engine.session import get_session
 
-                get_session().portal.call(lambda: out)
+                get_session().portal.call(_await, out)
         except Exception:  # hooks never change the run's outcome (Prefect logs them)
             _log.exception(
                 "An error was encountered while running hook %r",
@@ -341,10 +365,16 @@ def _call_hooks(task: Any, run: TaskRun, state: State) -> None:
             )
 
 
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
 # --- futures in inputs ---------------------------------------------------------------
 
 
-def _collect_futures(value: Any, allowed: bool = False, depth: int = 0) -> list[tuple[Any, bool]]:
+def _collect_futures(
+    value: Any, allowed: bool = False, depth: int = 0
+) -> list[tuple[Any, bool]]:
     """Find futures (and allow_failure-wrapped ones) in inputs, one collection deep."""
     from taskbook.engine.annotations import AllowFailure, Unmapped
 
@@ -357,7 +387,9 @@ def _collect_futures(value: Any, allowed: bool = False, depth: int = 0) -> list[
     if _is_future(value):
         return [(value, allowed)]
     if isinstance(value, dict):
-        return [p for v in value.values() for p in _collect_futures(v, allowed, depth + 1)]
+        return [
+            p for v in value.values() for p in _collect_futures(v, allowed, depth + 1)
+        ]
     if isinstance(value, (list, tuple, set)):
         return [p for v in value for p in _collect_futures(v, allowed, depth + 1)]
     return []
@@ -373,16 +405,22 @@ def _resolve_values(value: Any, depth: int = 0) -> Any:
         return _resolve_values(value.value, depth + 1)
     if _is_future(value):
         state = value.state
-        return state.data if state.is_completed() else state.result(raise_on_failure=False)
+        return (
+            state.data if state.is_completed() else state.result(raise_on_failure=False)
+        )
     if isinstance(value, State):
-        return value.data if value.is_completed() else value.result(raise_on_failure=False)
+        return (
+            value.data if value.is_completed() else value.result(raise_on_failure=False)
+        )
     if isinstance(value, dict):
         if depth == 0:
             return {k: _resolve_values(v, depth + 1) for k, v in value.items()}
         if any(_needs_resolving(v) for v in value.values()):
             return {k: _resolve_values(v, depth + 1) for k, v in value.items()}
         return value
-    if isinstance(value, (list, tuple, set)) and any(_needs_resolving(v) for v in value):
+    if isinstance(value, (list, tuple, set)) and any(
+        _needs_resolving(v) for v in value
+    ):
         return type(value)(_resolve_values(v, depth + 1) for v in value)
     return value
 
@@ -390,11 +428,15 @@ def _resolve_values(value: Any, depth: int = 0) -> Any:
 def _needs_resolving(value: Any) -> bool:
     from taskbook.engine.annotations import AllowFailure, Unmapped
 
-    return _is_future(value) or isinstance(value, (State, AllowFailure, Unmapped)) or (
-        isinstance(value, (list, tuple, set, dict)) and bool(_collect_futures(value))
+    return (
+        _is_future(value)
+        or isinstance(value, (State, AllowFailure, Unmapped))
+        or (
+            isinstance(value, (list, tuple, set, dict))
+            and bool(_collect_futures(value))
+        )
     )
 
 
 def _is_future(value: Any) -> bool:
     return getattr(value, "_is_taskbook_future", False) is True
-

@@ -67,7 +67,9 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
                 (),
                 call.parameters,
                 options.timeout_seconds,
-                lambda: FlowRunTimeoutError.from_timeout(run.name, options.timeout_seconds or 0),
+                lambda: FlowRunTimeoutError.from_timeout(
+                    run.name, options.timeout_seconds or 0
+                ),
             )
             outstanding = [f for f in ctx.futures if not f.done()]
             if outstanding:
@@ -89,7 +91,11 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
                 )
         except BaseException as exc:  # SystemExit, engine faults: Crashed
             crashed = set_state(
-                State(StateType.CRASHED, message=f"Execution was interrupted: {format_exception(exc)}", data=exc)
+                State(
+                    StateType.CRASHED,
+                    message=f"Execution was interrupted: {format_exception(exc)}",
+                    data=exc,
+                )
             )
             ctx.task_runner.cancel_all()
             _call_hooks(flow, run, crashed)
@@ -105,11 +111,21 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
         if attempts < (options.retries or 0):
             attempts += 1
             delay = delay_for(float(options.retry_delay_seconds or 0), attempts - 1)
-            _log.info("Flow run %r failed: %s - Retry %d/%d", run.name, failed.message,
-                      attempts, options.retries)
+            _log.info(
+                "Flow run %r failed: %s - Retry %d/%d",
+                run.name,
+                failed.message,
+                attempts,
+                options.retries,
+            )
             if delay:
-                set_state(State(StateType.SCHEDULED, "AwaitingRetry",
-                                scheduled_ts=clock.now() + delay))
+                set_state(
+                    State(
+                        StateType.SCHEDULED,
+                        "AwaitingRetry",
+                        scheduled_ts=clock.now() + delay,
+                    )
+                )
                 yield Sleep(delay)
             ctx.futures.clear()
             continue
@@ -119,7 +135,12 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
         return final
 
 
-def _cancel(ctx: FlowRunContext, set_state: Callable[[State], State], clock: Any) -> None:
+def _cancel(
+    ctx: FlowRunContext, set_state: Callable[[State], State], clock: Any
+) -> None:
+    # Close first: from here on, tasks still unwinding in other threads publish
+    # nothing, so the Cancelled states below are the run's last records.
+    ctx.closed.set()
     ctx.task_runner.cancel_all()
     message = "The flow run was cancelled by an interrupt."
     for task_run in list(ctx.active.values()):
@@ -130,7 +151,6 @@ def _cancel(ctx: FlowRunContext, set_state: Callable[[State], State], clock: Any
                 StateChanged(task_run.id, "task", state, task_run.run_count)
             )
     set_state(State(StateType.CANCELLED, message=message))
-    ctx.closed.set()
 
 
 def return_value_to_state(value: Any) -> State:
@@ -139,11 +159,18 @@ def return_value_to_state(value: Any) -> State:
         return value
     if getattr(value, "_is_taskbook_future", False):
         return _aggregate([value.state], value)
-    if isinstance(value, (list, tuple, set)) and value and all(
-        isinstance(v, State) or getattr(v, "_is_taskbook_future", False) for v in value
+    if (
+        isinstance(value, (list, tuple, set))
+        and value
+        and all(
+            isinstance(v, State) or getattr(v, "_is_taskbook_future", False)
+            for v in value
+        )
     ):
         states = [v if isinstance(v, State) else v.state for v in value]
-        return _aggregate(states, type(value)(states) if not isinstance(value, set) else states)
+        return _aggregate(
+            states, type(value)(states) if not isinstance(value, set) else states
+        )
     return State(StateType.COMPLETED, data=value)
 
 
@@ -153,7 +180,9 @@ def _aggregate(states: list[State], data: Any) -> State:
         return State(StateType.COMPLETED, message="All states completed.", data=data)
     cancelled = sum(s.is_cancelled() for s in states)
     if cancelled:
-        return State(StateType.CANCELLED, message=f"{cancelled}/{total} states cancelled.")
+        return State(
+            StateType.CANCELLED, message=f"{cancelled}/{total} states cancelled."
+        )
     failed = [s for s in states if s.is_failed() or s.is_crashed()]
     if failed:
         first = failed[0]
@@ -187,5 +216,7 @@ def _call_hooks(flow: Any, run: Any, state: State | None) -> None:
         try:
             hook(flow, run, state)
         except Exception:  # hooks never change the run's outcome (Prefect logs them)
-            _log.exception("An error was encountered while running hook %r",
-                           getattr(hook, "__name__", hook))
+            _log.exception(
+                "An error was encountered while running hook %r",
+                getattr(hook, "__name__", hook),
+            )

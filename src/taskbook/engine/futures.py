@@ -43,16 +43,25 @@ class TaskFuture(Generic[R]):
 
     def _final_state(self) -> State:
         if self._future.cancelled():
-            return self._task_run.state if _is_final(self._task_run.state) else State(
-                StateType.CANCELLED, message="The task run was cancelled before it started."
+            return (
+                self._task_run.state
+                if _is_final(self._task_run.state)
+                else State(
+                    StateType.CANCELLED,
+                    message="The task run was cancelled before it started.",
+                )
             )
         exc = self._future.exception()
         if exc is None:
             return self._future.result()
         if isinstance(exc, (KeyboardInterrupt, CancelRun)):
             return State(StateType.CANCELLED, message="The task run was cancelled.")
-        return self._task_run.state if _is_final(self._task_run.state) else State(
-            StateType.CRASHED, message=f"Task run crashed: {exc!r}", data=exc
+        return (
+            self._task_run.state
+            if _is_final(self._task_run.state)
+            else State(
+                StateType.CRASHED, message=f"Task run crashed: {exc!r}", data=exc
+            )
         )
 
     def done(self) -> bool:

@@ -96,12 +96,18 @@ def get_run_logger(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
     fctx = flow_run_ctx.get()
     if tctx is not None:
         logger = logging.getLogger("taskbook.task_runs")
-        extra = {"task_run_id": tctx.task_run.id, "task_run_name": tctx.task_run.name,
-                 **extra}
+        extra = {
+            "task_run_id": tctx.task_run.id,
+            "task_run_name": tctx.task_run.name,
+            **extra,
+        }
     elif fctx is not None:
         logger = logging.getLogger("taskbook.flow_runs")
-        extra = {"flow_run_id": fctx.flow_run.id, "flow_run_name": fctx.flow_run.name,
-                 **extra}
+        extra = {
+            "flow_run_id": fctx.flow_run.id,
+            "flow_run_name": fctx.flow_run.name,
+            **extra,
+        }
     else:
         raise MissingContextError(
             "There is no active flow or task run context. Call get_run_logger() "

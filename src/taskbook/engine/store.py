@@ -8,6 +8,7 @@ open, runs left Running by a process that no longer exists are marked Crashed.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import queue
@@ -64,6 +65,8 @@ _STOP = object()
 
 
 def _json(value: Any) -> str:
+    if not value:
+        return "[]" if isinstance(value, (list, tuple)) else "{}"
     return json.dumps(value, default=repr, sort_keys=True)
 
 
@@ -125,6 +128,9 @@ class RunStore:
                     target=self._write_loop, name="taskbook-store-writer", daemon=True
                 )
                 self._writer.start()
+                # Runs return before their rows are committed (the writer catches up
+                # in the background); the process must not exit before it has.
+                atexit.register(self.flush)
 
     def _write_loop(self) -> None:
         conn = self._connect()
@@ -158,31 +164,30 @@ class RunStore:
                 threading.Event().wait(0.05 * (attempt + 1))
 
     def _apply(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
+        """Write a batch: inserts with executemany, one run-row update per run."""
+        flows: list[tuple[Any, ...]] = []
+        tasks: list[tuple[Any, ...]] = []
+        states: list[tuple[Any, ...]] = []
+        logs: list[tuple[Any, ...]] = []
+        artifacts: list[tuple[Any, ...]] = []
+        # run id -> [kind, last state, run_count, first Running ts, final ts, cache key]
+        latest: dict[str, list[Any]] = {}
         for e in events:
             if isinstance(e, StateChanged):
                 s = e.state
-                conn.execute(
-                    "INSERT INTO states(run_id, kind, type, name, message, ts) "
-                    "VALUES (?,?,?,?,?,?)",
-                    (e.run_id, e.kind, s.type.value, s.name, s.message, s.ts),
-                )
-                table = "task_runs" if e.kind == "task" else "flow_runs"
-                sets = "state_type=?, state_name=?, message=?, run_count=?"
-                args: list[Any] = [s.type.value, s.name, s.message, e.run_count]
-                if s.type is StateType.RUNNING:
-                    sets += ", start_time=COALESCE(start_time, ?)"
-                    args.append(s.ts)
+                states.append((e.run_id, e.kind, s.type.value, s.name, s.message, s.ts))
+                row = latest.get(e.run_id)
+                if row is None:
+                    row = latest[e.run_id] = [e.kind, s, 0, None, None, None]
+                row[1], row[2] = s, e.run_count
+                if s.type is StateType.RUNNING and row[3] is None:
+                    row[3] = s.ts
                 if s.type in FINAL_TYPES:
-                    sets += ", end_time=?"
-                    args.append(s.ts)
-                if e.cache_key is not None and e.kind == "task":
-                    sets += ", cache_key=?"
-                    args.append(e.cache_key)
-                conn.execute(f"UPDATE {table} SET {sets} WHERE id=?", (*args, e.run_id))
+                    row[4] = s.ts
+                if e.cache_key is not None:
+                    row[5] = e.cache_key
             elif isinstance(e, TaskRunCreated):
-                conn.execute(
-                    "INSERT OR IGNORE INTO task_runs(id, flow_run_id, task_name, "
-                    "task_key, name, tags, upstream, created) VALUES (?,?,?,?,?,?,?,?)",
+                tasks.append(
                     (
                         e.task_run_id,
                         e.flow_run_id,
@@ -192,13 +197,10 @@ class RunStore:
                         _json(list(e.tags)),
                         _json(list(e.upstream)),
                         e.ts,
-                    ),
+                    )
                 )
             elif isinstance(e, FlowRunCreated):
-                conn.execute(
-                    "INSERT OR IGNORE INTO flow_runs(id, flow_name, name, parameters, "
-                    "tags, parent_task_run_id, created, host, pid) "
-                    "VALUES (?,?,?,?,?,?,?,?,?)",
+                flows.append(
                     (
                         e.flow_run_id,
                         e.flow_name,
@@ -209,18 +211,12 @@ class RunStore:
                         e.ts,
                         self._host,
                         self._pid,
-                    ),
+                    )
                 )
             elif isinstance(e, LogEmitted):
-                conn.execute(
-                    "INSERT INTO logs(flow_run_id, task_run_id, level, message, ts) "
-                    "VALUES (?,?,?,?,?)",
-                    (e.flow_run_id, e.task_run_id, e.level, e.message, e.ts),
-                )
+                logs.append((e.flow_run_id, e.task_run_id, e.level, e.message, e.ts))
             elif isinstance(e, ArtifactCreated):
-                conn.execute(
-                    "INSERT OR REPLACE INTO artifacts(id, key, type, data, description, "
-                    "flow_run_id, task_run_id, created) VALUES (?,?,?,?,?,?,?,?)",
+                artifacts.append(
                     (
                         e.artifact_id,
                         e.key,
@@ -230,8 +226,91 @@ class RunStore:
                         e.flow_run_id,
                         e.task_run_id,
                         e.ts,
-                    ),
+                    )
                 )
+        if flows:
+            conn.executemany(
+                "INSERT OR IGNORE INTO flow_runs(id, flow_name, name, parameters, "
+                "tags, parent_task_run_id, created, host, pid) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                flows,
+            )
+        if tasks:
+            # A run created in this batch gets its latest state in the INSERT itself,
+            # which halves the statements for short tasks (INSERT, no UPDATE).
+            merged = []
+            for row in tasks:
+                last = latest.get(row[0])
+                if last is not None and last[0] == "task":
+                    del latest[row[0]]
+                    st = last[1]
+                    merged.append(
+                        (
+                            *row,
+                            st.type.value,
+                            st.name,
+                            st.message,
+                            last[2],
+                            last[3],
+                            last[4],
+                            last[5],
+                        )
+                    )
+                else:
+                    merged.append((*row, None, None, None, 0, None, None, None))
+            tasks = merged
+            conn.executemany(
+                "INSERT OR IGNORE INTO task_runs(id, flow_run_id, task_name, "
+                "task_key, name, tags, upstream, created, state_type, state_name, "
+                "message, run_count, start_time, end_time, cache_key) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                tasks,
+            )
+        if states:
+            conn.executemany(
+                "INSERT INTO states(run_id, kind, type, name, message, ts) "
+                "VALUES (?,?,?,?,?,?)",
+                states,
+            )
+        for kind in ("task", "flow"):
+            rows = [
+                (
+                    r[1].type.value,
+                    r[1].name,
+                    r[1].message,
+                    r[2],
+                    r[3],
+                    r[4],
+                    r[5],
+                    run_id,
+                )
+                for run_id, r in latest.items()
+                if r[0] == kind
+            ]
+            if not rows:
+                continue
+            cache = ", cache_key=COALESCE(?, cache_key)" if kind == "task" else ""
+            table = "task_runs" if kind == "task" else "flow_runs"
+            if kind == "flow":
+                rows = [(*r[:6], r[7]) for r in rows]
+            conn.executemany(
+                f"UPDATE {table} SET state_type=?, state_name=?, message=?, "
+                f"run_count=MAX(run_count, ?), start_time=COALESCE(start_time, ?), "
+                f"end_time=COALESCE(?, end_time){cache} WHERE id=?",
+                rows,
+            )
+        if logs:
+            conn.executemany(
+                "INSERT INTO logs(flow_run_id, task_run_id, level, message, ts) "
+                "VALUES (?,?,?,?,?)",
+                logs,
+            )
+        if artifacts:
+            conn.executemany(
+                "INSERT OR REPLACE INTO artifacts(id, key, type, data, description, "
+                "flow_run_id, task_run_id, created) VALUES (?,?,?,?,?,?,?,?)",
+                artifacts,
+            )
 
     # -- crash recovery --------------------------------------------------------
 
