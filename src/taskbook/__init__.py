@@ -7,7 +7,7 @@ extension lazily, so ``import taskbook`` never imports IPython.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any as _Any  # private: keeps ``taskbook.Any`` out of the API
 
 from taskbook.api.flows import Flow, flow
 from taskbook.api.history import get_run, runs
@@ -36,7 +36,7 @@ __all__ = (
 )
 
 
-def load_ipython_extension(ipython: Any) -> None:
+def load_ipython_extension(ipython: _Any) -> None:
     """Register taskbook's magics (``%load_ext taskbook``)."""
     from taskbook.errors import MissingDependencyError
 

@@ -27,6 +27,7 @@ in a ``from_...`` classmethod.
         │   ├── SignatureMismatchError (TypeError)       call does not bind to the function
         │   ├── MappingLengthMismatch (ValueError)
         │   ├── MappingMissingIterable (ValueError)
+        │   ├── UnpicklableInputError (TypeError)        inputs can't go to a process
         │   ├── RunNotFoundError (KeyError)              no run with that id in the store
         │   ├── StoreError                               run store unusable
         │   └── MissingDependencyError (ImportError)     an optional extra is not installed
@@ -226,11 +227,10 @@ class MappingLengthMismatch(TaskbookError, ValueError):
 
     @classmethod
     def from_lengths(cls, lengths: dict[str, int]) -> MappingLengthMismatch:
-        shown = ", ".join(f"{k}={v}" for k, v in lengths.items())
         return cls(
-            f"Received iterable parameters with different lengths ({shown}). "
-            f"Parameters for map must all be the same length; wrap a parameter in "
-            f"unmapped(...) to pass it whole to every call."
+            f"Received iterable parameters with different lengths. Parameters for "
+            f"map must all be the same length. Got lengths: {lengths}. Wrap a "
+            f"parameter in unmapped(...) to pass it whole to every call."
         )
 
 
@@ -242,6 +242,29 @@ class MappingMissingIterable(TaskbookError, ValueError):
         return cls(
             f"No iterable parameters were received. Parameters for map must include "
             f"at least one iterable. Parameters: {parameters!r}"
+        )
+
+
+class UnpicklableInputError(TaskbookError, TypeError):
+    """A task's function or inputs cannot be shipped to another process."""
+
+    @classmethod
+    def from_call(
+        cls, task: str, parameters: dict[str, Any], error: BaseException
+    ) -> UnpicklableInputError:
+        import cloudpickle
+
+        culprit = "the task function"
+        for name, value in parameters.items():
+            try:
+                cloudpickle.dumps(value)
+            except Exception:  # any pickling failure identifies the culprit
+                culprit = f"input {name!r} ({type(value).__name__}: {_short(value)})"
+                break
+        return cls(
+            f"Task {task!r} cannot run in another process: {culprit} cannot be "
+            f"pickled ({error}). Pass picklable values, or run the task with "
+            f"ThreadPoolTaskRunner."
         )
 
 
@@ -286,7 +309,8 @@ class TaskRunTimeoutError(TimeoutError):
 
     @classmethod
     def from_timeout(cls, name: str, seconds: float) -> TaskRunTimeoutError:
-        return cls(f"Task run {name!r} exceeded timeout of {seconds} second(s)")
+        # Prefect's wording; the run's name is in the log line and the state.
+        return cls(f"Task run exceeded timeout of {seconds} second(s)")
 
 
 class FlowRunTimeoutError(TimeoutError):
@@ -294,7 +318,7 @@ class FlowRunTimeoutError(TimeoutError):
 
     @classmethod
     def from_timeout(cls, name: str, seconds: float) -> FlowRunTimeoutError:
-        return cls(f"Flow run {name!r} exceeded timeout of {seconds} second(s)")
+        return cls(f"Flow run exceeded timeout of {seconds} second(s)")
 
 
 class TaskbookWarning(UserWarning):

@@ -162,7 +162,7 @@ class Flow(Generic[P, R]):
                     state = drive_sync(flow_protocol(call, session), session)
             finally:
                 flow_run_ctx.reset(token)
-        return state if return_state else state.result()
+        return state if return_state else _flow_result(state)
 
     async def _acall(self, call: FlowCall, session: Any, return_state: bool) -> Any:
         try:
@@ -177,10 +177,20 @@ class Flow(Generic[P, R]):
                     state = await drive_async(flow_protocol(call, session), session)
             finally:
                 flow_run_ctx.reset(token)
-        return state if return_state else state.result()
+        return state if return_state else _flow_result(state)
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"
+
+
+def _flow_result(state: State) -> Any:
+    """What calling a flow returns: as Prefect, a flow that returned states (some
+    failed) gives those states back instead of raising."""
+    parts = state.aggregated() if state.is_failed() else None
+    # Only a returned list/tuple comes back; one returned future/state raises.
+    if parts is not None and isinstance(state.data, (list, tuple)):
+        return state.data
+    return state.result()
 
 
 @overload

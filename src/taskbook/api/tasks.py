@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import io
 from collections.abc import Callable, Iterable
 from functools import cached_property, update_wrapper
 from typing import Any, Generic, ParamSpec, TypeVar, overload
@@ -77,7 +78,7 @@ class Task(Generic[P, R]):
     def with_options(self, **changes: Any) -> Task[P, R]:
         """Return a copy of this task with some options changed."""
         for name in ("tags", "on_completion", "on_failure", "on_running"):
-            if name in changes and changes[name] is not None:
+            if name in changes and isinstance(changes[name], (list, set, frozenset)):
                 changes[name] = tuple(changes[name])
         return Task(self.fn, self.options.merge(**changes))
 
@@ -223,6 +224,9 @@ class Task(Generic[P, R]):
         iterables: dict[str, list[Any]] = {}
         static: dict[str, Any] = {}
         for name, value in parameters.items():
+            if _is_future(value) and _is_iterable(value.result()):
+                # As Prefect: a top-level future is resolved to map over its data.
+                value = value.result()
             if isinstance(value, Unmapped):
                 static[name] = value.value
             elif isinstance(value, AllowFailure) and _is_iterable(value.value):
@@ -237,10 +241,21 @@ class Task(Generic[P, R]):
         if len(set(lengths.values())) > 1:
             raise MappingLengthMismatch.from_lengths(lengths)
         n = next(iter(lengths.values()))
-        futures: TaskFutureList[R] = TaskFutureList()
+        calls = []
         for i in range(n):
             call_kwargs = {**static, **{k: v[i] for k, v in iterables.items()}}
-            futures.append(self.submit(wait_for=wait_for, **call_kwargs))
+            call, _ = self._prepare((), call_kwargs, wait_for)
+            self._bind_fn(call)
+            calls.append(call)
+        flow_ctx = flow_run_ctx.get()
+        runner = flow_ctx.task_runner if flow_ctx else _standalone_runner()
+        # One hand-over for the whole map: queueing calls one by one costs a lock
+        # round and a possible worker start per element.
+        futures: TaskFutureList[R] = TaskFutureList(
+            runner.submit_many(calls, flow_ctx.session if flow_ctx else _session())
+        )
+        if flow_ctx is not None:
+            flow_ctx.futures.extend(futures)
         if return_state:
             futures.wait()
             return [f.state for f in futures]  # type: ignore[return-value]
@@ -267,7 +282,9 @@ async def _finish_async(coro: Any, return_state: bool) -> Any:
 
 
 def _is_iterable(value: Any) -> bool:
-    if isinstance(value, (str, bytes, dict)):
+    # As Prefect's isiterable: strings, bytes and files are passed whole; a dict maps
+    # over its keys.
+    if isinstance(value, (str, bytes, io.IOBase)):
         return False
     if _is_future(value):
         return False

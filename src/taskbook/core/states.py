@@ -65,6 +65,8 @@ class State:
     ts: float = 0.0
     scheduled_ts: float | None = None
     cache_expiration: float | None = field(default=None, repr=False)
+    # The id of the run that entered this state; None for states users construct.
+    owner: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -75,8 +77,8 @@ class State:
         """When the run entered this state, as an aware UTC datetime."""
         return datetime.fromtimestamp(self.ts, tz=timezone.utc)
 
-    def with_time(self, ts: float) -> State:
-        """Return this state stamped with ``ts``."""
+    def with_time(self, ts: float, owner: str | None = None) -> State:
+        """Return this state stamped with ``ts`` (and the run that owns it)."""
         # Direct construction: dataclasses.replace costs ~9 µs, this ~1 µs.
         return State(
             self.type,
@@ -86,7 +88,21 @@ class State:
             ts,
             self.scheduled_ts,
             self.cache_expiration,
+            owner or self.owner,
         )
+
+    def aggregated(self) -> list[State] | None:
+        """Return the states this one aggregates (a flow returned them), if any."""
+        data = self.data
+        if isinstance(data, State):
+            return [data]
+        if (
+            isinstance(data, (list, tuple))
+            and data
+            and all(isinstance(s, State) for s in data)
+        ):
+            return list(data)
+        return None
 
     def result(self, raise_on_failure: bool = True) -> Any:
         """Return the run's result, or raise what made it fail.
@@ -108,15 +124,22 @@ class State:
                     f"with persist_result=True to keep its result."
                 )
             return self.data
-        if self.type not in FINAL_TYPES and isinstance(self.data, BaseException):
-            err: BaseException = self.data  # e.g. NotReady carries UpstreamTaskError
-        elif self.type not in FINAL_TYPES:
-            err = UnfinishedRun(
+        if self.type not in FINAL_TYPES:
+            # As Prefect: even with raise_on_failure=False (NotReady included).
+            reason = f": {self.message}" if self.message else ""
+            raise UnfinishedRun(
                 f"Run is in {self.type.value} state {self.name!r}, its result is not "
-                f"available yet. Wait for the run to finish."
+                f"available{reason}"
             )
-        elif isinstance(self.data, BaseException):
-            err = self.data
+        if isinstance(self.data, BaseException):
+            err: BaseException = self.data
+        elif self.type is StateType.FAILED and (parts := self.aggregated()):
+            # An aggregate of states (a flow that returned futures): raise the
+            # first failure, as Prefect does.
+            first = next((s for s in parts if s.is_failed() or s.is_crashed()), None)
+            if first is not None:
+                return first.result(raise_on_failure=raise_on_failure)
+            err = FailedRun(self.message or "Run failed.")
         elif self.type is StateType.FAILED:
             err = FailedRun(self.message or "Run failed.")
         elif self.type is StateType.CRASHED:

@@ -94,7 +94,7 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
     publish = session.bus.publish
 
     def set_state(state: State, cache_key: str | None = None) -> State:
-        state = state.with_time(clock.now())
+        state = state.with_time(clock.now(), run.id)
         run.state = state
         if state.type is StateType.RUNNING:
             run.run_count += 1
@@ -102,6 +102,8 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
                 run.start_time = state.ts
         elif state.is_final():
             run.end_time = state.ts
+            # Prefect logs this at INFO; taskbook keeps task lifecycle at DEBUG (README).
+            _log.debug("Finished in state %r", state)
         if flow_ctx is None or not flow_ctx.closed.is_set():
             publish(StateChanged(run.id, "task", state, run.run_count, cache_key))
         return state
@@ -205,7 +207,11 @@ def _attempts(
             return _interrupted(set_state, run, exc)
         except Exception as exc:  # user code failed: Failed, maybe retried
             if isinstance(exc, TaskRunTimeoutError):
-                failed = State(StateType.FAILED, "TimedOut", str(exc), data=exc)
+                # Prefect's state message; the exception keeps the run's name.
+                message = (
+                    f"Task run exceeded timeout of {options.timeout_seconds} second(s)"
+                )
+                failed = State(StateType.FAILED, "TimedOut", message, data=exc)
             else:
                 failed = State(
                     StateType.FAILED,
@@ -239,9 +245,9 @@ def _attempts(
             delay = delay_for(delays, retries_done, options.retry_jitter_factor)
             retries_done += 1
             _log.info(
-                "Task run %r failed: %s - Retry %d/%d will start %s",
-                run.name,
-                failed.message,
+                "Task run failed with %s: %r - Retry %d/%d will start %s",
+                "exception" if isinstance(failed.data, BaseException) else "state",
+                failed.data if isinstance(failed.data, BaseException) else failed,
                 retries_done,
                 options.retries,
                 f"{delay} second(s) from now" if delay else "immediately",
@@ -262,6 +268,14 @@ def _attempts(
             _call_hooks(task, run, state)
             continue
         final = set_state(failed)
+        error = final.data if isinstance(final.data, BaseException) else None
+        _log.error(
+            "Task run failed with %s: %r%s",
+            "exception" if error is not None else "state",
+            error if error is not None else final,
+            " - Retries are exhausted" if options.retries else "",
+            exc_info=error,
+        )
         _call_hooks(task, run, final)
         return final
 

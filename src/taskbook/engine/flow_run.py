@@ -82,7 +82,11 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
             raise exc
         except Exception as exc:  # the flow body failed: Failed, maybe retried
             if isinstance(exc, FlowRunTimeoutError):
-                failed = State(StateType.FAILED, "TimedOut", str(exc), data=exc)
+                # Prefect's state message; the exception keeps the run's name.
+                message = (
+                    f"Flow run exceeded timeout of {options.timeout_seconds} second(s)"
+                )
+                failed = State(StateType.FAILED, "TimedOut", message, data=exc)
             else:
                 failed = State(
                     StateType.FAILED,
@@ -156,9 +160,17 @@ def _cancel(
 def return_value_to_state(value: Any) -> State:
     """Turn a flow's return value into its final state (Prefect's aggregate rule)."""
     if isinstance(value, State):
-        return value
+        # A state made by a run (not by the user) is aggregated, as in Prefect.
+        if not value.owner:
+            return value
+        if value.is_completed():
+            # Prefect unwraps a single completed run state into its result.
+            return State(StateType.COMPLETED, "All states completed.", data=value.data)
+        return _aggregate([value], value)
     if getattr(value, "_is_taskbook_future", False):
-        return _aggregate([value.state], value)
+        # As Prefect: a returned future stands for its state (result() gives it).
+        state = value.state
+        return _aggregate([state], state)
     if (
         isinstance(value, (list, tuple, set))
         and value
@@ -185,11 +197,8 @@ def _aggregate(states: list[State], data: Any) -> State:
         )
     failed = [s for s in states if s.is_failed() or s.is_crashed()]
     if failed:
-        first = failed[0]
         return State(
-            StateType.FAILED,
-            message=f"{len(failed)}/{total} states failed.",
-            data=first.data if isinstance(first.data, BaseException) else None,
+            StateType.FAILED, message=f"{len(failed)}/{total} states failed.", data=data
         )
     not_final = sum(not s.is_final() for s in states)
     return State(StateType.FAILED, message=f"{not_final}/{total} states are not final.")

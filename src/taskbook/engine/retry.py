@@ -58,11 +58,18 @@ def delay_for(
 def clamped_poisson_interval(
     average: float, clamping_factor: float = 0.3, rng: random.Random | None = None
 ) -> float:
-    """Draw an exponential interval around ``average``, clamped to +factor*average."""
+    """Draw an exponential interval around ``average``, clamped as Prefect clamps it.
+
+    The upper bound is ``average * (1 + factor)``; the lower bound is chosen (as in
+    Prefect's ``lower_clamp_multiple``) so that the average stays about ``average``.
+    """
     if clamping_factor <= 0:
         return average
-    upper = average * (1 + clamping_factor)
-    # Prefect's formula: scale an exponential draw by the log of the upper clamp.
-    lower_rv = math.exp(-upper / average)
-    r = (rng or random).uniform(lower_rv, 1.0)
-    return -average * math.log(max(r, 1e-12))
+    k = 1 + clamping_factor
+    upper = average * k
+    lower = 0.0 if k >= 50 else average * math.log(max(2**k / (2**k - 1), 1e-10), 2)
+    # Inverse-CDF draw of an exponential variate between the two bounds.
+    lower_rv = 1 - math.exp(-lower / average)
+    upper_rv = 1 - math.exp(-upper / average)
+    r = (rng or random).uniform(lower_rv, upper_rv)
+    return -average * math.log(max(1 - r, 1e-10))

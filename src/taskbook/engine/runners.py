@@ -25,7 +25,7 @@ from taskbook.engine.steps import (
     drive_sync,
     interrupt_thread,
 )
-from taskbook.errors import CancelRun, MissingDependencyError
+from taskbook.errors import CancelRun, MissingDependencyError, UnpicklableInputError
 
 
 class TaskRunner:
@@ -49,6 +49,10 @@ class TaskRunner:
     def submit(self, call: TaskCall, session: Any) -> TaskFuture[Any]:
         """Start a task call; return its future."""
         raise NotImplementedError
+
+    def submit_many(self, calls: list[TaskCall], session: Any) -> list[TaskFuture[Any]]:
+        """Start several task calls (``.map``); return their futures in order."""
+        return [self.submit(call, session) for call in calls]
 
     def cancel_all(self) -> None:
         """Stop queued runs from starting and interrupt running ones."""
@@ -97,20 +101,32 @@ class ThreadPoolTaskRunner(TaskRunner):
         return self._executor
 
     def submit(self, call: TaskCall, session: Any) -> TaskFuture[Any]:
-        if call.task.isasync and call.executor is None:
-            inner = session.portal.submit(
-                drive_async, task_protocol(call, session), session
-            )
-            return TaskFuture(call.task_run, inner)
-        future: cf.Future[State] = cf.Future()
-        with self._lock:
-            self._queue.append((copy_context(), call, session, future))
-            spawn = self._drainers < self.max_workers
-            if spawn:
-                self._drainers += 1
-        if spawn:
-            self._pool().submit(self._drain)
-        return TaskFuture(call.task_run, future)
+        return self.submit_many([call], session)[0]
+
+    def submit_many(self, calls: list[TaskCall], session: Any) -> list[TaskFuture[Any]]:
+        futures: list[TaskFuture[Any]] = []
+        queued = []
+        ctx = copy_context()
+        for call in calls:
+            if call.task.isasync and call.executor is None:
+                inner = session.portal.submit(
+                    drive_async, task_protocol(call, session), session
+                )
+                futures.append(TaskFuture(call.task_run, inner))
+                continue
+            future: cf.Future[State] = cf.Future()
+            # One context copy serves the batch: each run sets its own task context.
+            queued.append((ctx.copy(), call, session, future))
+            futures.append(TaskFuture(call.task_run, future))
+        if queued:
+            with self._lock:
+                self._queue.extend(queued)
+                spawn = min(len(queued), self.max_workers - self._drainers)
+                self._drainers += max(spawn, 0)
+            pool = self._pool()
+            for _ in range(spawn):
+                pool.submit(self._drain)
+        return futures
 
     def _drain(self) -> None:
         """Run queued calls until the queue is empty (one per pool thread).
@@ -165,6 +181,12 @@ class _RemoteCallRunner(ThreadPoolTaskRunner):
         call.executor = self._execute
         return super().submit(call, session)
 
+    def submit_many(self, calls: list[TaskCall], session: Any) -> list[TaskFuture[Any]]:
+        # .map() comes here directly: every call must still run remotely.
+        for call in calls:
+            call.executor = self._execute
+        return super().submit_many(calls, session)
+
     def _execute(self, step: Call) -> Any:
         raise NotImplementedError
 
@@ -185,6 +207,17 @@ def _remote_call(payload: bytes) -> bytes:
         return cloudpickle.dumps((True, value))
     except Exception as exc:  # shipped back and re-raised in the driver
         return cloudpickle.dumps((False, exc))
+
+
+def _pack(step: Call) -> bytes:
+    import cloudpickle
+
+    try:
+        return cloudpickle.dumps((step.fn, step.args, step.kwargs))  # type: ignore[no-any-return]
+    except Exception as exc:  # pickling raises many types; name the culprit
+        raise UnpicklableInputError.from_call(
+            getattr(step.fn, "__name__", "?"), step.kwargs, exc
+        ) from exc
 
 
 def _unpack(payload: bytes) -> Any:
@@ -220,9 +253,8 @@ class ProcessPoolTaskRunner(_RemoteCallRunner):
         return self._processes
 
     def _execute(self, step: Call) -> Any:
-        import cloudpickle
 
-        payload = cloudpickle.dumps((step.fn, step.args, step.kwargs))
+        payload = _pack(step)
         future = self._procs().submit(_remote_call, payload)
         try:
             return _unpack(future.result(timeout=step.timeout))
@@ -298,9 +330,8 @@ class DaskTaskRunner(_RemoteCallRunner):
         return self
 
     def _execute(self, step: Call) -> Any:
-        import cloudpickle
 
-        payload = cloudpickle.dumps((step.fn, step.args, step.kwargs))
+        payload = _pack(step)
         future = self.client.submit(_remote_call, payload, pure=False)
         try:
             return _unpack(future.result(timeout=step.timeout))

@@ -78,10 +78,7 @@ class RunStore:
         self.path = directory / "runs.sqlite"
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            conn = self._connect()
-            conn.executescript(SCHEMA)
-            self._mark_crashed(conn)
-            conn.close()
+            self._initialize()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError.from_path(str(self.path), exc) from exc
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
@@ -89,6 +86,25 @@ class RunStore:
         self._writer_lock = threading.Lock()
         self._host = socket.gethostname()
         self._pid = os.getpid()
+
+    def _initialize(self) -> None:
+        # Processes opening a new store at once: SQLite answers "database is
+        # locked" at once (no busy wait) to some while another switches it to WAL
+        # or creates the tables. Retry, as _write does.
+        for attempt in range(50):
+            conn = None
+            try:
+                conn = self._connect()
+                conn.executescript(SCHEMA)
+                self._mark_crashed(conn)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                threading.Event().wait(0.01 * (attempt + 1))
+            finally:
+                if conn is not None:
+                    conn.close()
 
     # -- writing ---------------------------------------------------------------
 
@@ -150,6 +166,8 @@ class RunStore:
             if any(item is _STOP for item in batch):
                 conn.close()
                 return
+            # Drop the batch before blocking again: it may hold 20,000 events.
+            del batch, events
 
     def _write(self, conn: sqlite3.Connection, events: list[Event]) -> None:
         for attempt in range(20):

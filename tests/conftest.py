@@ -1,0 +1,24 @@
+"""Shared fixtures: every test gets its own TASKBOOK_HOME and a fresh session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from taskbook.engine import session as session_module
+
+
+@pytest.fixture
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh ``$TASKBOOK_HOME`` under tmp_path, with no default session open."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("TASKBOOK_HOME", str(home))
+    previous = session_module.set_session(None)
+    if previous is not None:
+        previous.close()
+    yield home
+    current = session_module.set_session(None)
+    if current is not None:
+        current.close()
