@@ -9,7 +9,7 @@ from functools import cached_property, update_wrapper
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
 from taskbook.api.calls import Signature, function_source, render_run_name
-from taskbook.core.events import StateChanged, TaskRunCreated
+from taskbook.core.events import TaskRunCreated
 from taskbook.core.options import TaskOptions
 from taskbook.core.states import State, StateType
 from taskbook.engine.annotations import AllowFailure, Unmapped
@@ -135,8 +135,9 @@ class Task(Generic[P, R]):
                 run.id, run.flow_run_id, self.name, self.task_key, name, run_tags, now
             )
         )
-        run.state = State(StateType.PENDING, ts=now)
-        publish(StateChanged(run.id, "task", run.state))
+        run.state = State(
+            StateType.PENDING, ts=now, owner=run.id
+        )  # recorded as created
         if flow_ctx is not None:
             flow_ctx.active[run.id] = run
         return run

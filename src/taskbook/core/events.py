@@ -27,7 +27,7 @@ class FlowRunCreated:
 
 @dataclass(frozen=True, slots=True)
 class TaskRunCreated:
-    """A task run was created (before its first state)."""
+    """A task run was created; it is Pending as of ``ts`` (no separate event)."""
 
     task_run_id: str
     flow_run_id: str | None
