@@ -18,10 +18,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from taskbook.core.cache import CachePolicy, HashError, InputHashError
+from taskbook.core.cache import (
+    DEFAULT,
+    NO_CACHE,
+    CacheKeyFnPolicy,
+    CachePolicy,
+    HashError,
+    InputHashError,
+)
 from taskbook.core.events import StateChanged
 from taskbook.core.options import NOT_SET, TaskOptions
 from taskbook.core.states import State, StateType
+from taskbook.engine.annotations import AllowFailure, Unmapped
 from taskbook.engine.context import (
     FlowRunContext,
     TaskRun,
@@ -55,8 +63,6 @@ def effective_cache_policy(
     persistence on; ``persist_result=False`` turns caching off; the default policy
     caches only when persistence is on (explicitly, or from the flow).
     """
-    from taskbook.core.cache import DEFAULT, NO_CACHE, CacheKeyFnPolicy
-
     if options.cache_key_fn is not None:
         policy: CachePolicy = CacheKeyFnPolicy(cache_key_fn=options.cache_key_fn)
         explicit = True
@@ -390,8 +396,6 @@ def _collect_futures(
     value: Any, allowed: bool = False, depth: int = 0
 ) -> list[tuple[Any, bool]]:
     """Find futures (and allow_failure-wrapped ones) in inputs, one collection deep."""
-    from taskbook.engine.annotations import AllowFailure, Unmapped
-
     if depth > 3:
         return []
     if isinstance(value, AllowFailure):
@@ -411,8 +415,6 @@ def _collect_futures(
 
 def _resolve_values(value: Any, depth: int = 0) -> Any:
     """Replace futures and states in inputs by their results."""
-    from taskbook.engine.annotations import AllowFailure, Unmapped
-
     if depth > 4:
         return value
     if isinstance(value, (AllowFailure, Unmapped)):
@@ -440,8 +442,6 @@ def _resolve_values(value: Any, depth: int = 0) -> Any:
 
 
 def _needs_resolving(value: Any) -> bool:
-    from taskbook.engine.annotations import AllowFailure, Unmapped
-
     return (
         _is_future(value)
         or isinstance(value, (State, AllowFailure, Unmapped))

@@ -40,7 +40,7 @@ class FlowRun:
         return self.id
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TaskRun:
     """A task run, as hooks and ``get_run_logger`` see it."""
 

@@ -21,6 +21,7 @@ class TaskFuture(Generic[R]):
     """The eventual result of a submitted task run."""
 
     _is_taskbook_future = True
+    __slots__ = ("_future", "_task_run")
 
     def __init__(self, task_run: TaskRun, future: cf.Future[State]) -> None:
         self._task_run = task_run
