@@ -4,11 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-  echo "creating .venv with $("$PYTHON" --version)"
-  "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install --quiet --upgrade pip
-fi
-.venv/bin/python -m pip install --quiet -e '.[pandas]'
+source scripts/_venv.sh pandas
 exec .venv/bin/python examples/etl_flow.py "$@"

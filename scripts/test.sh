@@ -5,13 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PYTHON="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-  echo "creating .venv with $("$PYTHON" --version)"
-  "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install --quiet --upgrade pip
-fi
-.venv/bin/python -m pip install --quiet -e '.[test]'
+source scripts/_venv.sh test
 
 echo "== ruff check"
 .venv/bin/ruff check src tests benchmarks examples

@@ -1,98 +1,59 @@
 """The current run, as Prefect's ``prefect.runtime``: ``runtime.flow_run.id`` etc.
 
 Attributes read the run context of the calling thread or task; outside a run they
-are None (``parameters`` and ``tags`` are empty), as in Prefect.
+are None (``parameters`` and ``tags`` are empty, ``run_count`` is 0), as in Prefect.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from taskbook.engine.context import flow_run_ctx, task_run_ctx
 
 __all__ = ("flow_run", "task_run")
 
-
-class _FlowRunView:
-    """The flow run in progress."""
-
-    def _run(self) -> Any:
-        ctx = flow_run_ctx.get()
-        return ctx.flow_run if ctx is not None else None
-
-    @property
-    def id(self) -> str | None:
-        run = self._run()
-        return run.id if run else None
-
-    @property
-    def name(self) -> str | None:
-        run = self._run()
-        return run.name if run else None
-
-    @property
-    def flow_name(self) -> str | None:
-        run = self._run()
-        return run.flow_name if run else None
-
-    @property
-    def parameters(self) -> dict[str, Any]:
-        run = self._run()
-        return dict(run.parameters) if run else {}
-
-    @property
-    def tags(self) -> list[str]:
-        run = self._run()
-        return list(run.tags) if run else []
-
-    @property
-    def run_count(self) -> int:
-        run = self._run()
-        return run.run_count if run else 0
-
-    @property
-    def parent_flow_run_id(self) -> str | None:
-        run = self._run()
-        return run.parent_flow_run_id if run else None
+_EMPTY: dict[str, Any] = {"parameters": {}, "tags": [], "run_count": 0}
 
 
-class _TaskRunView:
-    """The task run in progress."""
+class _RunView:
+    """Read-only view of the run a context variable points at."""
 
-    def _run(self) -> Any:
-        ctx = task_run_ctx.get()
-        return ctx.task_run if ctx is not None else None
+    def __init__(self, current: Callable[[], Any], fields: tuple[str, ...]) -> None:
+        self._current = current
+        self._fields = fields
 
-    @property
-    def id(self) -> str | None:
-        run = self._run()
-        return run.id if run else None
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in self._fields:
+            raise AttributeError(
+                f"runtime has no attribute {name!r}; available: {', '.join(self._fields)}"
+            )
+        run = self._current()
+        if run is None:
+            return _EMPTY.get(name)
+        value = getattr(run, name)
+        return (
+            list(value)
+            if name == "tags"
+            else dict(value)
+            if name == "parameters"
+            else value
+        )
 
-    @property
-    def name(self) -> str | None:
-        run = self._run()
-        return run.name if run else None
-
-    @property
-    def task_name(self) -> str | None:
-        run = self._run()
-        return run.task_name if run else None
-
-    @property
-    def parameters(self) -> dict[str, Any]:
-        run = self._run()
-        return dict(run.parameters) if run else {}
-
-    @property
-    def tags(self) -> list[str]:
-        run = self._run()
-        return list(run.tags) if run else []
-
-    @property
-    def run_count(self) -> int:
-        run = self._run()
-        return run.run_count if run else 0
+    def __dir__(self) -> list[str]:
+        return list(self._fields)
 
 
-flow_run = _FlowRunView()
-task_run = _TaskRunView()
+def _flow_run() -> Any:
+    ctx = flow_run_ctx.get()
+    return ctx.flow_run if ctx is not None else None
+
+
+def _task_run() -> Any:
+    ctx = task_run_ctx.get()
+    return ctx.task_run if ctx is not None else None
+
+
+_COMMON = ("id", "name", "parameters", "tags", "run_count")
+flow_run = _RunView(_flow_run, (*_COMMON, "flow_name", "parent_flow_run_id"))
+task_run = _RunView(_task_run, (*_COMMON, "task_name"))
