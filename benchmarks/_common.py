@@ -91,6 +91,21 @@ def prefect_env() -> dict[str, str]:
     return env
 
 
+def prefect_figures(
+    script: str, args: Any, child_args: list[str]
+) -> dict[str, Any] | str | None:
+    """Measure Prefect in a child run of ``script``; None when skipped or missing.
+
+    ``args`` are the parsed common options (``no_prefect``, ``prefect_repeats``).
+    """
+    if args.no_prefect or not prefect_available():
+        print("prefect: not installed" if not args.no_prefect else "prefect: skipped")
+        return None
+    return run_prefect_child(
+        script, [*child_args, "--prefect-repeats", str(args.prefect_repeats)]
+    )
+
+
 def run_prefect_child(script: str, args: list[str]) -> dict[str, Any] | str:
     """Run ``script --prefect-worker`` under this interpreter; return its figures.
 

@@ -22,10 +22,9 @@ from _common import (
     fmt_seconds,
     isolate_taskbook_home,
     parser,
-    prefect_available,
+    prefect_figures,
     ratio,
     report,
-    run_prefect_child,
 )
 
 TARGET_S = 200e-6
@@ -113,30 +112,18 @@ def main() -> int:
         ),
         ("taskbook / diskcache", ratio(tb["hit_s"], tb["diskcache_get_s"])),
     ]
-    if args.no_prefect or not prefect_available():
-        print("prefect: not installed" if not args.no_prefect else "prefect: skipped")
-        figures["prefect"] = None
-    else:
-        pf = run_prefect_child(
-            __file__,
-            [
-                "--prefect-calls",
-                str(args.prefect_calls),
-                "--prefect-repeats",
-                str(args.prefect_repeats),
-            ],
-        )
-        figures["prefect"] = pf
-        if isinstance(pf, dict):
-            rows += [
-                (
-                    f"prefect cache hit ({args.prefect_calls} calls)",
-                    fmt_seconds(pf["hit_s"]),
-                ),
-                ("prefect / taskbook", ratio(pf["hit_s"], tb["hit_s"])),
-            ]
-        else:
-            rows.append(("prefect", pf))
+    pf = prefect_figures(__file__, args, ["--prefect-calls", str(args.prefect_calls)])
+    figures["prefect"] = pf
+    if isinstance(pf, dict):
+        rows += [
+            (
+                f"prefect cache hit ({args.prefect_calls} calls)",
+                fmt_seconds(pf["hit_s"]),
+            ),
+            ("prefect / taskbook", ratio(pf["hit_s"], tb["hit_s"])),
+        ]
+    elif pf is not None:
+        rows.append(("prefect", pf))
     report(
         f"cache: {args.calls} hits of a small value, median of {args.repeats}",
         rows,

@@ -21,10 +21,9 @@ from _common import (
     isolate_taskbook_home,
     median_time,
     parser,
-    prefect_available,
+    prefect_figures,
     ratio,
     report,
-    run_prefect_child,
 )
 
 TARGET_PER_TASK = 100e-6
@@ -115,31 +114,19 @@ def main() -> int:
             f"{'met' if tb['per_task_s'] <= TARGET_PER_TASK else 'MISSED'})",
         ),
     ]
-    if args.no_prefect or not prefect_available():
-        print("prefect: not installed" if not args.no_prefect else "prefect: skipped")
-        figures["prefect"] = None
-    else:
-        pf = run_prefect_child(
-            __file__,
-            [
-                "--tasks",
-                str(args.tasks),
-                "--prefect-repeats",
-                str(args.prefect_repeats),
-            ],
-        )
-        figures["prefect"] = pf
-        if isinstance(pf, dict):
-            rows += [
-                (f"prefect flow of {args.tasks} tasks", fmt_seconds(pf["flow_s"])),
-                ("prefect per-task overhead", fmt_seconds(pf["per_task_s"])),
-                (
-                    "prefect / taskbook per-task",
-                    ratio(pf["per_task_s"], tb["per_task_s"]),
-                ),
-            ]
-        else:
-            rows.append(("prefect", pf))
+    pf = prefect_figures(__file__, args, ["--tasks", str(args.tasks)])
+    figures["prefect"] = pf
+    if isinstance(pf, dict):
+        rows += [
+            (f"prefect flow of {args.tasks} tasks", fmt_seconds(pf["flow_s"])),
+            ("prefect per-task overhead", fmt_seconds(pf["per_task_s"])),
+            (
+                "prefect / taskbook per-task",
+                ratio(pf["per_task_s"], tb["per_task_s"]),
+            ),
+        ]
+    elif pf is not None:
+        rows.append(("prefect", pf))
     report(
         f"chain: {args.tasks} sequential no-op tasks, median of {args.repeats}",
         rows,

@@ -21,10 +21,9 @@ from _common import (
     isolate_taskbook_home,
     median_time,
     parser,
-    prefect_available,
+    prefect_figures,
     ratio,
     report,
-    run_prefect_child,
 )
 
 TARGET_S = 1.0
@@ -105,27 +104,15 @@ def main() -> int:
         ("taskbook per element", fmt_seconds(tb["per_element_s"])),
         ("taskbook / thread pool", ratio(tb["flow_s"], tb["pool_s"])),
     ]
-    if args.no_prefect or not prefect_available():
-        print("prefect: not installed" if not args.no_prefect else "prefect: skipped")
-        figures["prefect"] = None
-    else:
-        pf = run_prefect_child(
-            __file__,
-            [
-                "--elements",
-                str(args.elements),
-                "--prefect-repeats",
-                str(args.prefect_repeats),
-            ],
-        )
-        figures["prefect"] = pf
-        if isinstance(pf, dict):
-            rows += [
-                (f"prefect .map of {n}", fmt_seconds(pf["flow_s"])),
-                ("prefect / taskbook", ratio(pf["flow_s"], tb["flow_s"])),
-            ]
-        else:
-            rows.append(("prefect", pf))
+    pf = prefect_figures(__file__, args, ["--elements", str(args.elements)])
+    figures["prefect"] = pf
+    if isinstance(pf, dict):
+        rows += [
+            (f"prefect .map of {n}", fmt_seconds(pf["flow_s"])),
+            ("prefect / taskbook", ratio(pf["flow_s"], tb["flow_s"])),
+        ]
+    elif pf is not None:
+        rows.append(("prefect", pf))
     report(
         f"map: {n} no-op elements, median of {args.repeats}",
         rows,
