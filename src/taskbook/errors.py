@@ -22,7 +22,15 @@ in a ``from_...`` classmethod.
         │   │   ├── RunNameTemplateError                 run-name template names no parameter
         │   │   ├── DependencyCycleError                 a cycle in the notebook DAG
         │   │   ├── DuplicateTaskNameError               two tasks with one name
-        │   │   └── UnknownTaskError (KeyError-like)     an option names no task
+        │   │   ├── UnknownTaskError (KeyError-like)     an option names no task
+        │   │   ├── UnknownMagicOptionError              a %%task/%flow flag that does not exist
+        │   │   ├── HiddenStateError                     a cell reads a name no earlier cell defines
+        │   │   ├── UnknownParameterError (KeyError-like)   -p NAME the notebook does not declare
+        │   │   ├── ParameterValueError                  a parameter value of the wrong type/range
+        │   │   └── NoParametersCellError                -p on a notebook without parameters cell
+        │   ├── UnreadableNotebookError                  a notebook file that cannot be read
+        │   ├── MissingInputError (NameError)            a cell's input is not in the namespace
+        │   ├── UnpicklableOutputError (TypeError)       an isolated cell's output can't come back
         │   ├── ParameterTypeError (TypeError)           flow parameters failed validation
         │   ├── SignatureMismatchError (TypeError)       call does not bind to the function
         │   ├── MappingLengthMismatch (ValueError)
@@ -39,7 +47,8 @@ in a ``from_...`` classmethod.
         ├── UnpersistableResultWarning   a result could not be stored in the cache
         ├── UnhashableInputsWarning      inputs could not be hashed: task not cached
         ├── CorruptCacheEntryWarning     a cache entry could not be read: treated as a miss
-        └── AbandonedThreadWarning       a timed-out thread could not be stopped
+        ├── AbandonedThreadWarning       a timed-out thread could not be stopped
+        └── NotebookGraphWarning         hidden state or a star-import barrier in a notebook
 """
 
 from __future__ import annotations
@@ -196,6 +205,109 @@ class UnknownTaskError(ConfigurationError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class UnknownMagicOptionError(ConfigurationError):
+    """A ``%%task``/``%flow`` line has a flag that does not exist."""
+
+    @classmethod
+    def from_flag(
+        cls, flag: str, known: Iterable[str], magic: str = "%%task"
+    ) -> UnknownMagicOptionError:
+        options = ", ".join(sorted(known))
+        return cls(f"Unknown option {flag!r} for {magic}. Use one of: {options}.")
+
+
+class HiddenStateError(ConfigurationError):
+    """A cell reads a name that no earlier cell defines (headless runs)."""
+
+    @classmethod
+    def from_messages(cls, messages: Sequence[str]) -> HiddenStateError:
+        return cls(" ".join(messages))
+
+
+class UnknownParameterError(ConfigurationError, KeyError):
+    """A parameter was given that the notebook does not declare."""
+
+    @classmethod
+    def from_name(cls, name: str, valid: Sequence[str]) -> UnknownParameterError:
+        listed = ", ".join(valid) or "none"
+        return cls(
+            f"Unknown parameter {name!r}. The parameters cell declares: {listed}. "
+            f"Check the spelling, or declare {name!r} in the parameters cell."
+        )
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class ParameterValueError(ConfigurationError, TypeError):
+    """A parameter value does not fit the declared type or constraint."""
+
+    @classmethod
+    def from_value(
+        cls, name: str, value: Any, expected: str, valid: Sequence[str] = ()
+    ) -> ParameterValueError:
+        listed = f" Valid parameters: {', '.join(valid)}." if valid else ""
+        return cls(
+            f"Parameter {name!r} got {_short(value)}, which is not {expected}. "
+            f"Pass {expected}.{listed}"
+        )
+
+
+class NoParametersCellError(ConfigurationError):
+    """Parameters were given for a notebook that has no parameters cell."""
+
+    @classmethod
+    def from_notebook(cls, path: str, names: Sequence[str]) -> NoParametersCellError:
+        return cls(
+            f"Notebook {path!r} has no parameters cell, so {', '.join(names)} cannot "
+            f"be set. Add a %%params cell (or tag a cell 'parameters') declaring them."
+        )
+
+
+class UnreadableNotebookError(TaskbookError, ValueError):
+    """A notebook file does not exist or is not a valid notebook."""
+
+    @classmethod
+    def from_path(
+        cls, path: str, error: BaseException | str
+    ) -> UnreadableNotebookError:
+        return cls(
+            f"Cannot read notebook {path!r}: {error}. Check the path and that the "
+            f"file is a Jupyter notebook (.ipynb, nbformat 4)."
+        )
+
+
+class MissingInputError(TaskbookError, NameError):
+    """A cell's input is not in the namespace (its producer has not run)."""
+
+    @classmethod
+    def from_name(cls, cell: str, name: str, producer: str | None) -> MissingInputError:
+        """Build the message; ``producer`` is the name of the cell that defines it."""
+        if producer is None:
+            return cls(
+                f"{cell} reads {name!r}, which is not defined and no earlier cell "
+                f"defines it. Define {name!r} in a cell above."
+            )
+        return cls(
+            f"{cell} reads {name!r}, which {producer!r} produces but has not run in "
+            f"this kernel. Run it first: %flow run --to {producer}"
+        )
+
+
+class UnpicklableOutputError(TaskbookError, TypeError):
+    """An output of a process-isolated cell cannot be sent back to the kernel."""
+
+    @classmethod
+    def from_name(
+        cls, cell: str, name: str, error: BaseException
+    ) -> UnpicklableOutputError:
+        return cls(
+            f"Output {name!r} of {cell} cannot be pickled ({error}), so it cannot "
+            f"come back from the isolated process. Drop --isolate process, or "
+            f"delete {name!r} at the end of the cell (del {name})."
+        )
 
 
 class ParameterTypeError(TaskbookError, TypeError):
@@ -373,6 +485,10 @@ class AbandonedThreadWarning(TaskbookWarning):
             f"code that cannot be interrupted; the thread was abandoned and may keep "
             f"running. Use --isolate process (ProcessPoolTaskRunner) for a hard kill."
         )
+
+
+class NotebookGraphWarning(TaskbookWarning):
+    """A notebook's dependencies rely on hidden state or a star-import barrier."""
 
 
 def _short(value: Any, limit: int = 60) -> str:
