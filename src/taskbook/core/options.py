@@ -14,7 +14,11 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import timedelta
 from typing import Any, Literal
 
-from taskbook.errors import InvalidNameError, InvalidOptionError
+from taskbook.errors import (
+    InvalidNameError,
+    InvalidOptionError,
+    UnknownMagicOptionError,
+)
 
 
 class _NotSet:
@@ -82,11 +86,51 @@ def _option(
     check: Callable[[Any], bool],
     expected: str,
     flag: str | None = None,
+    parse: Callable[[str], Any] | None = None,
 ) -> Any:
+    """Declare an option: default, check, words for the error, magic flag, parser."""
     return field(
         default=default,
-        metadata={"check": check, "expected": expected, "flag": flag},
+        metadata={"check": check, "expected": expected, "flag": flag, "parse": parse},
     )
+
+
+_DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_seconds(text: str) -> float:
+    """Parse ``"30"``, ``"1.5"``, ``"30s"``, ``"10m"``, ``"2h"`` or ``"1d"`` to seconds.
+
+    Raises:
+        ValueError: The text is not a non-negative duration.
+    """
+    text = text.strip().lower()
+    factor = _DURATION_UNITS.get(text[-1:], None) if text else None
+    number = float(text[:-1] if factor is not None else text)
+    if number < 0 or number != number:  # NaN fails the comparison with itself
+        raise ValueError(text)
+    return number * (factor or 1.0)
+
+
+def _parse_tags(text: str) -> tuple[str, ...]:
+    return tuple(t.strip() for t in text.split(",") if t.strip())
+
+
+def _parse_delays(text: str) -> float | list[float]:
+    delays = [parse_seconds(part) for part in text.split(",")]
+    return delays[0] if len(delays) == 1 else delays
+
+
+def _parse_expiration(text: str) -> timedelta | None:
+    return timedelta(seconds=parse_seconds(text)) if text else None
+
+
+def _parse_flag_on(text: str) -> bool:
+    if text.lower() in ("", "true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise ValueError(text)
 
 
 def _validate(obj: Any, owner: str) -> None:
@@ -111,7 +155,9 @@ class TaskOptions:
     description: str | None = _option(
         None, _opt(lambda v: isinstance(v, str)), "a string"
     )
-    tags: tuple[str, ...] = _option((), _tags, "a list of strings", "--tags")
+    tags: tuple[str, ...] = _option(
+        (), _tags, "a list of strings", "--tags", _parse_tags
+    )
     version: str | None = _option(None, _opt(lambda v: isinstance(v, str)), "a string")
     cache_policy: Any = _option(NOT_SET, lambda v: True, "a cache policy")
     cache_key_fn: Callable[..., str | None] | None = _option(
@@ -122,16 +168,18 @@ class TaskOptions:
         _opt(lambda v: isinstance(v, timedelta)),
         "a datetime.timedelta",
         "--cache",
+        _parse_expiration,
     )
     task_run_name: str | Callable[[], str] | None = _option(
         None, _name_template, "a string template or a function returning a string"
     )
-    retries: int = _option(0, _nonneg_int, "a non-negative int", "--retries")
+    retries: int = _option(0, _nonneg_int, "a non-negative int", "--retries", int)
     retry_delay_seconds: Any = _option(
         None,
         _delay,
         "a non-negative number, a list of numbers or a function of the retry count",
         "--retry-delay",
+        _parse_delays,
     )
     retry_jitter_factor: float | None = _option(
         None, _opt(lambda v: _is_number(v) and v >= 0), "a non-negative number"
@@ -140,13 +188,21 @@ class TaskOptions:
         None, _opt(lambda v: isinstance(v, bool)), "True, False or None"
     )
     timeout_seconds: float | None = _option(
-        None, _opt(lambda v: _is_number(v) and v > 0), "a positive number", "--timeout"
+        None,
+        _opt(lambda v: _is_number(v) and v > 0),
+        "a positive number",
+        "--timeout",
+        parse_seconds,
     )
     log_prints: bool | None = _option(
         None, _opt(lambda v: isinstance(v, bool)), "True, False or None"
     )
     refresh_cache: bool | None = _option(
-        None, _opt(lambda v: isinstance(v, bool)), "True, False or None", "--refresh"
+        None,
+        _opt(lambda v: isinstance(v, bool)),
+        "True, False or None",
+        "--refresh",
+        _parse_flag_on,
     )
     on_completion: tuple[Callable[..., Any], ...] = _option(
         (), _hooks, "a list of functions (task, task_run, state)"
@@ -267,6 +323,25 @@ def option_flags() -> dict[str, str]:
         for f in fields(TaskOptions)
         if f.metadata.get("flag")
     }
+
+
+def parse_flag(flag: str, text: str) -> tuple[str, Any]:
+    """Turn a magic/CLI flag and its text into ``(option name, value)``.
+
+    Raises:
+        UnknownMagicOptionError: No task option has this flag.
+        InvalidOptionError: The text is not a valid value; the message names it.
+    """
+    for f in fields(TaskOptions):
+        if f.metadata.get("flag") == flag:
+            try:
+                value = f.metadata["parse"](text)
+            except (ValueError, TypeError):
+                raise InvalidOptionError.from_value(
+                    flag, text, f.metadata["expected"], "%%task"
+                ) from None
+            return f.name, value
+    raise UnknownMagicOptionError.from_flag(flag, option_flags())
 
 
 def option_default(kind: Literal["task", "flow"], name: str) -> Any:

@@ -1,0 +1,1 @@
+"""The ``taskbook`` command line (click); headless, never imports the kernel or widgets."""

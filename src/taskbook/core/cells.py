@@ -1,0 +1,261 @@
+"""Notebook cells as the DAG sees them: task cells, the parameters cell, plain code.
+
+- ``SourceCell`` is one code cell as read (saved file, kernel history, labextension).
+- ``parse_task_line`` turns a ``%%task`` line into a name, option values and the
+  ordering overrides; ``classify`` turns a ``SourceCell`` into a ``CellSpec``.
+Pure: no IPython. One option table (``core.options``) serves decorator, magic and CLI.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from taskbook.core.graph import CellInput
+from taskbook.core.options import TaskOptions, option_flags, parse_flag
+from taskbook.errors import InvalidOptionError, UnknownMagicOptionError
+
+__all__ = (
+    "CONTROL_MAGICS",
+    "CellSpec",
+    "SourceCell",
+    "TaskHeader",
+    "classify",
+    "classify_all",
+    "parse_task_line",
+    "to_cell_inputs",
+)
+
+SpecKind = Literal["task", "cell", "params", "control"]
+
+CONTROL_MAGICS = ("%flow", "%load_ext", "%reload_ext", "%taskbook")
+"""Line magics that steer taskbook: a cell made only of these is not part of the DAG."""
+
+_STRUCTURAL_FLAGS = {
+    "--no-cache": "turn caching off for this cell",
+    "--after": "T[,T...]",
+    "--needs": "x[,y...]",
+    "--makes": "z[,w...]",
+    "--isolate": "process",
+}
+_ISOLATION = ("thread", "process")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCell:
+    """One code cell of a notebook, in notebook order.
+
+    Attributes:
+        id: The nbformat cell id (JupyterLab's ``cellId``).
+        index: Position among all cells of the notebook (0-based).
+        source: The cell source exactly as written, magics included.
+        tags: The cell's metadata tags (``parameters`` marks the parameters cell).
+    """
+
+    id: str
+    index: int
+    source: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskHeader:
+    """What a ``%%task`` line says.
+
+    Attributes:
+        name: The task name, or ``None`` when the line gives none.
+        options: ``TaskOptions`` field values set by flags.
+        cache: ``False`` with ``--no-cache``; otherwise ``True`` (cells cache by default).
+        after: Tasks this cell runs after (``--after``).
+        needs: Overrides the inferred inputs (``--needs``), else ``None``.
+        makes: Overrides the inferred outputs (``--makes``), else ``None``.
+        isolate: ``"thread"`` (default) or ``"process"``.
+    """
+
+    name: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    cache: bool = True
+    after: tuple[str, ...] = ()
+    needs: tuple[str, ...] | None = None
+    makes: tuple[str, ...] | None = None
+    isolate: str = "thread"
+
+
+@dataclass(frozen=True, slots=True)
+class CellSpec:
+    """A cell classified for the DAG.
+
+    Attributes:
+        cell: The cell as read.
+        kind: ``task`` (``%%task``), ``params`` (``%%params`` or tagged ``parameters``),
+            ``cell`` (plain code) or ``control`` (only taskbook line magics: not a node).
+        name: Task name, or ``cell-N`` / ``params`` for other cells (N is 1-based).
+        body: The source without its ``%%task``/``%%params`` line.
+        header: The parsed ``%%task`` line (defaults for other kinds).
+    """
+
+    cell: SourceCell
+    kind: SpecKind
+    name: str
+    body: str
+    header: TaskHeader = field(default_factory=TaskHeader)
+
+    @property
+    def options(self) -> TaskOptions:
+        """The task options of this cell (name included)."""
+        return TaskOptions(name=self.name, **self.header.options)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def parse_task_line(line: str) -> TaskHeader:
+    """Parse the arguments of a ``%%task`` line (without the ``%%task`` itself).
+
+    Flags take ``--flag value`` or ``--flag=value``; ``--cache`` and ``--refresh`` may
+    stand alone.
+
+    Raises:
+        UnknownMagicOptionError: A flag is not a task option; the message lists them.
+        InvalidOptionError: A flag's value is invalid; the message names it.
+    """
+    try:
+        tokens = shlex.split(line)
+    except ValueError as error:
+        raise InvalidOptionError.from_value(
+            "%%task", line, f"a well-quoted argument list ({error})", "%%task"
+        ) from None
+    flags = option_flags()
+    known = [*flags, *_STRUCTURAL_FLAGS]
+    header: dict[str, Any] = {"options": {}}
+    name: str | None = None
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        position += 1
+        if not token.startswith("-"):
+            if name is not None:
+                raise InvalidOptionError.from_value(
+                    "NAME", token, "one task name (quote names with spaces)", "%%task"
+                )
+            name = token
+            continue
+        flag, has_value, value = token.partition("=")
+        if flag not in known:
+            raise UnknownMagicOptionError.from_flag(flag, known)
+        if not has_value and flag not in ("--cache", "--refresh", "--no-cache"):
+            if position >= len(tokens) or tokens[position].startswith("--"):
+                raise InvalidOptionError.from_value(
+                    flag, "", f"a value after {flag}", "%%task"
+                )
+            value = tokens[position]
+            position += 1
+        _apply_flag(header, flag, value, flags)
+    return TaskHeader(name=name, **header)
+
+
+def _apply_flag(
+    header: dict[str, Any], flag: str, value: str, flags: dict[str, str]
+) -> None:
+    if flag == "--no-cache":
+        header["cache"] = False
+    elif flag == "--after":
+        header["after"] = _names(value)
+    elif flag == "--needs":
+        header["needs"] = _names(value)
+    elif flag == "--makes":
+        header["makes"] = _names(value)
+    elif flag == "--isolate":
+        if value not in _ISOLATION:
+            raise InvalidOptionError.from_value(
+                flag, value, " or ".join(repr(i) for i in _ISOLATION), "%%task"
+            )
+        header["isolate"] = value
+    else:
+        option, parsed = parse_flag(flag, value)
+        header["options"][option] = parsed
+    if flag == "--cache":
+        header["cache"] = True
+
+
+def _split_first_line(source: str) -> tuple[str, str]:
+    first, _, rest = source.lstrip("\n").partition("\n")
+    return first.strip(), rest
+
+
+def _is_control(source: str) -> bool:
+    lines = [ln.strip() for ln in source.splitlines() if ln.strip()]
+    lines = [ln for ln in lines if not ln.startswith("#")]
+    return bool(lines) and all(ln.startswith(CONTROL_MAGICS) for ln in lines)
+
+
+def classify(cell: SourceCell) -> CellSpec:
+    """Classify one code cell.
+
+    Raises:
+        UnknownMagicOptionError: The ``%%task`` line has an unknown flag.
+        InvalidOptionError: A flag's value is invalid.
+    """
+    first, rest = _split_first_line(cell.source)
+    number = cell.index + 1
+    if first == "%%task" or first.startswith("%%task "):
+        header = parse_task_line(first[len("%%task") :])
+        name = header.name or f"task-{number}"
+        return CellSpec(cell, "task", name, rest, header)
+    if first == "%%params" or first.startswith("%%params "):
+        return CellSpec(cell, "params", "params", rest)
+    if "parameters" in cell.tags:
+        return CellSpec(cell, "params", "params", cell.source)
+    if _is_control(cell.source):
+        return CellSpec(cell, "control", f"cell-{number}", cell.source)
+    return CellSpec(cell, "cell", f"cell-{number}", cell.source)
+
+
+def classify_all(cells: Iterable[SourceCell]) -> tuple[CellSpec, ...]:
+    """Classify cells in notebook order; only the first parameters cell is ``params``.
+
+    papermill injects after the first cell tagged ``parameters``; a second one is
+    plain code, as it is there.
+    """
+    specs: list[CellSpec] = []
+    seen_params = False
+    for cell in sorted(cells, key=lambda c: c.index):
+        spec = classify(cell)
+        if spec.kind == "params":
+            if seen_params:
+                spec = CellSpec(cell, "cell", f"cell-{cell.index + 1}", spec.body)
+            seen_params = True
+        specs.append(spec)
+    return tuple(specs)
+
+
+def to_cell_inputs(
+    specs: Sequence[CellSpec], transform: Any = None
+) -> tuple[CellInput, ...]:
+    """Return the graph builder's view of the DAG cells (control cells left out).
+
+    Args:
+        specs: Classified cells.
+        transform: Optional ``source -> python`` function (IPython's transforms).
+    """
+    inputs = []
+    for spec in specs:
+        if spec.kind == "control":
+            continue
+        source = transform(spec.body) if transform is not None else spec.body
+        inputs.append(
+            CellInput(
+                id=spec.cell.id,
+                index=spec.cell.index,
+                source=source,
+                kind=spec.kind,
+                name=spec.name,
+                after=spec.header.after,
+                needs=spec.header.needs,
+                makes=spec.header.makes,
+            )
+        )
+    return tuple(inputs)

@@ -1,0 +1,1 @@
+"""The IPython extension: magics, output routing and the live view wiring."""

@@ -1,0 +1,1 @@
+"""Notebook files: nbformat I/O and papermill's parameter conventions."""
