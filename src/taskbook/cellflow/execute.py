@@ -1,0 +1,123 @@
+"""Execute one cell's code in the shell's namespace, as IPython would, from any thread.
+
+IPython's ``run_cell`` is not thread-safe (history, displayhook, execution count),
+so cells that run in parallel are compiled and executed here instead: IPython's
+transforms (magics, ``!shell``), the last expression shown as the cell's result,
+top-level ``await``, tracebacks that point at the cell's lines.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import linecache
+import traceback
+from typing import Any
+
+from taskbook.cellflow.capture import OutputCapture
+
+__all__ = ("CellCode", "execute", "format_error", "python_source")
+
+
+def python_source(shell: Any, body: str) -> str:
+    """Return the cell body as plain Python (IPython's transforms applied)."""
+    if shell is None:
+        return body
+    try:
+        return str(shell.transform_cell(body))
+    except Exception:  # a transform failure shows up as a SyntaxError when run
+        return body
+
+
+class CellCode:
+    """A cell compiled once: the statements, then the expression to display."""
+
+    __slots__ = ("filename", "is_async", "result", "statements")
+
+    def __init__(self, source: str, filename: str) -> None:
+        self.filename = filename
+        linecache.cache[filename] = (
+            len(source),
+            None,
+            source.splitlines(keepends=True),
+            filename,
+        )
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        tree = ast.parse(source, filename)
+        last: ast.expr | None = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = tree.body.pop().value
+            # `x;` hides the value in IPython; keep that convention.
+            if source.rstrip().endswith(";"):
+                tree.body.append(ast.Expr(last))
+                last = None
+        self.statements = compile(tree, filename, "exec", flags=flags)
+        self.result = (
+            compile(ast.Expression(last), filename, "eval", flags=flags)
+            if last is not None
+            else None
+        )
+        self.is_async = bool(
+            self.statements.co_flags & inspect.CO_COROUTINE
+            or (self.result is not None and self.result.co_flags & inspect.CO_COROUTINE)
+        )
+
+
+def execute(
+    code: CellCode,
+    namespace: dict[str, Any],
+    capture: OutputCapture,
+    formatter: Any = None,
+) -> None:
+    """Run ``code`` in ``namespace``; show the last expression's value in ``capture``.
+
+    Exceptions from the cell propagate (the engine turns them into states); the
+    caller records them with ``format_error``.
+    """
+    if code.is_async:
+        value = asyncio.run(_run_async(code, namespace))
+    else:
+        exec(code.statements, namespace)
+        value = eval(code.result, namespace) if code.result is not None else None
+    if value is not None:
+        namespace["_"] = value
+        data, metadata = _format(value, formatter)
+        capture.result(data, metadata, None)
+
+
+async def _run_async(code: CellCode, namespace: dict[str, Any]) -> Any:
+    outcome = eval(code.statements, namespace)
+    if inspect.iscoroutine(outcome):
+        await outcome
+    if code.result is None:
+        return None
+    value = eval(code.result, namespace)
+    return await value if inspect.iscoroutine(value) else value
+
+
+def _format(value: Any, formatter: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    if formatter is not None:
+        data, metadata = formatter.format(value)
+        return dict(data), dict(metadata)
+    return {"text/plain": repr(value)}, {}
+
+
+def format_error(
+    error: BaseException, filename_prefix: str
+) -> tuple[str, str, list[str]]:
+    """Return ``(ename, evalue, traceback lines)``, starting at the cell's own frame.
+
+    Frames of taskbook and the engine are dropped: the user sees their cell's lines.
+    """
+    frames = traceback.extract_tb(error.__traceback__)
+    start = next(
+        (i for i, f in enumerate(frames) if f.filename.startswith(filename_prefix)),
+        len(frames),
+    )
+    lines = ["Traceback (most recent call last):\n"]
+    lines += traceback.format_list(frames[start:])
+    lines += traceback.format_exception_only(type(error), error)
+    if isinstance(error, SyntaxError) and start == len(frames):
+        lines = traceback.format_exception_only(type(error), error)
+    return type(error).__name__, str(error), [line.rstrip("\n") for line in lines]
