@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from taskbook.core.graph import CellInput
@@ -176,9 +176,20 @@ def _apply_flag(
         header["isolate"] = value
     else:
         option, parsed = parse_flag(flag, value)
+        _check(option, flag, value, parsed)
         header["options"][option] = parsed
     if flag == "--cache":
         header["cache"] = True
+
+
+def _check(option: str, flag: str, text: str, value: Any) -> None:
+    # parse_flag only converts the text; the option's own rule (retries >= 0,
+    # timeout > 0) must reject it here, naming the flag, not later at run time.
+    for f in fields(TaskOptions):
+        if f.name == option and not f.metadata["check"](value):
+            raise InvalidOptionError.from_value(
+                flag, text, f.metadata["expected"], "%%task"
+            )
 
 
 def _split_first_line(source: str) -> tuple[str, str]:
