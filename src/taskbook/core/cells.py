@@ -146,6 +146,11 @@ def parse_task_line(line: str) -> TaskHeader:
         flag, has_value, value = token.partition("=")
         if flag not in known:
             raise UnknownMagicOptionError.from_flag(flag, known)
+        if flag == "--no-cache" and has_value:
+            # `--no-cache=false` would otherwise silently turn caching off.
+            raise InvalidOptionError.from_value(
+                flag, value, "no value (write --no-cache, or --cache)", "%%task"
+            )
         if not has_value and flag not in ("--cache", "--refresh", "--no-cache"):
             if position >= len(tokens) or tokens[position].startswith("--"):
                 raise InvalidOptionError.from_value(
