@@ -202,10 +202,20 @@ def _split_first_line(source: str) -> tuple[str, str]:
     return first.strip(), rest
 
 
+def _is_control_line(line: str) -> bool:
+    magic, _, argument = line.replace("\t", " ").partition(" ")
+    if magic not in CONTROL_MAGICS:  # whole word: `%flowchart` is not `%flow`
+        return False
+    # `%load_ext autoreload` is the notebook's own setup, which must run headless.
+    if magic in ("%load_ext", "%reload_ext"):
+        return argument.split() == ["taskbook"]
+    return True
+
+
 def _is_control(source: str) -> bool:
     lines = [ln.strip() for ln in source.splitlines() if ln.strip()]
     lines = [ln for ln in lines if not ln.startswith("#")]
-    return bool(lines) and all(ln.startswith(CONTROL_MAGICS) for ln in lines)
+    return bool(lines) and all(_is_control_line(ln) for ln in lines)
 
 
 def classify(cell: SourceCell) -> CellSpec:
