@@ -463,6 +463,11 @@ CLASSIFY_CASES = [
         expected=(("control", "cell-1", "%load_ext taskbook\n%flow show"),),
     ),
     ClassifyCase(
+        "%reload_ext taskbook and a bare %flow are control",
+        nb("%reload_ext taskbook\n%flow"),
+        expected=(("control", "cell-1", "%reload_ext taskbook\n%flow"),),
+    ),
+    ClassifyCase(
         "%flow next to code is a plain cell",
         nb("%flow show\nx = 1"),
         expected=(("cell", "cell-1", "%flow show\nx = 1"),),
