@@ -38,13 +38,13 @@ __all__ = (
 
 def load_ipython_extension(ipython: _Any) -> None:
     """Register taskbook's magics (``%load_ext taskbook``)."""
-    from taskbook.errors import MissingDependencyError
+    from taskbook.jupyter.extension import load
 
-    try:
-        from taskbook.jupyter.extension import load  # type: ignore[import-not-found]
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "The notebook extension of taskbook is not available in this version. "
-            "Use the Python API (@flow/@task) in cells meanwhile."
-        ) from exc
     load(ipython)
+
+
+def unload_ipython_extension(ipython: _Any) -> None:
+    """Undo ``load_ipython_extension`` (``%unload_ext taskbook``)."""
+    from taskbook.jupyter.extension import unload
+
+    unload(ipython)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ("OutputCapture", "capturing", "install")
+__all__ = ("OutputCapture", "capturing", "install", "outside_capture")
 
 Output = dict[str, Any]
 Listener = Callable[["OutputCapture", Output], None]
@@ -170,19 +170,24 @@ class _DisplayRouter:
         return getattr(self._target, name)
 
 
-_installed: set[int] = set()
 _install_lock = threading.Lock()
 
 
 def install(shell: Any) -> None:
-    """Route ``sys.stdout``/``sys.stderr`` and ``shell``'s displays (idempotent)."""
+    """Route ``sys.stdout``/``sys.stderr`` and ``shell``'s displays (idempotent).
+
+    Called at every run: tools such as IPython's ``capture_output`` swap the
+    streams, and a run must still capture per cell underneath them.
+    """
     with _install_lock:
         for name in ("stdout", "stderr"):
             stream = getattr(sys, name)
             if not isinstance(stream, _StreamRouter):
                 setattr(sys, name, _StreamRouter(stream, name))
-        if id(shell) not in _installed and not isinstance(
-            shell.display_pub, _DisplayRouter
-        ):
+        if shell is not None and not isinstance(shell.display_pub, _DisplayRouter):
             shell.display_pub = _DisplayRouter(shell.display_pub)
-            _installed.add(id(shell))
+
+
+def outside_capture(fn: Callable[[], Any]) -> Any:
+    """Call ``fn`` with no capture current: its output goes where it would normally."""
+    return contextvars.Context().run(fn)

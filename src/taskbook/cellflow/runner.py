@@ -23,7 +23,12 @@ from typing import Any
 from taskbook.cellflow.capture import OutputCapture, capturing, install
 from taskbook.cellflow.execute import CellCode, execute, format_error, python_source
 from taskbook.cellflow.fingerprint import fingerprint
-from taskbook.cellflow.keys import KeyParts, NotebookFunctions, normalize_source
+from taskbook.cellflow.keys import (
+    KeyParts,
+    NotebookFunctions,
+    explain_miss,
+    normalize_source,
+)
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.core.analysis import BUILTIN_NAMES
 from taskbook.core.cells import CellSpec, to_cell_inputs
@@ -37,7 +42,13 @@ from taskbook.errors import (
     UnpicklableOutputError,
 )
 
-__all__ = ("CellResult", "NotebookRunner", "OutputListener", "RunOptions")
+__all__ = (
+    "CellResult",
+    "NotebookRunner",
+    "OutputListener",
+    "RunOptions",
+    "explanation",
+)
 
 OutputListener = Callable[[CellSpec, dict[str, Any]], None]
 """Called with each output of a cell as it happens (live routing in a kernel)."""
@@ -126,14 +137,15 @@ class NotebookRunner:
         self._known: dict[str, tuple[int, str]] = {}
         self.last_states: dict[str, str] = {}
         self.last_parts: dict[str, KeyParts] = {}
+        self.explanations: dict[str, list[str]] = {}
         self._count = 0
         self._lock = threading.Lock()
-        if shell is not None:
-            install(shell)
 
     # -- the DAG -------------------------------------------------------------------
 
-    def graph(self, specs: Sequence[CellSpec], strict: bool = False) -> NotebookGraph:
+    def graph(
+        self, specs: Sequence[CellSpec], strict: bool = False, warn: bool = True
+    ) -> NotebookGraph:
         """Build the DAG of ``specs``; report (or, if ``strict``, raise) hidden state.
 
         Raises:
@@ -146,7 +158,7 @@ class NotebookRunner:
         hidden = [w.message for w in graph.warnings if w.kind == "hidden-state"]
         if strict and hidden:
             raise HiddenStateError.from_messages(hidden)
-        for warning in graph.warnings:
+        for warning in graph.warnings if warn else ():
             warnings.warn(warning.message, NotebookGraphWarning, stacklevel=3)
         return graph
 
@@ -175,7 +187,10 @@ class NotebookRunner:
         from taskbook.api.flows import Flow
         from taskbook.core.options import FlowOptions
 
-        graph = self.graph(specs, options.strict)
+        if self.shell is not None:
+            install(self.shell)
+        # A single cell run checks its own inputs, with a more precise message.
+        graph = self.graph(specs, options.strict, warn=not options.check_inputs)
         by_id = {spec.cell.id: spec for spec in specs if spec.kind != "control"}
         selected = select_cells(
             graph,
@@ -492,6 +507,7 @@ class _Run:
 
     def result(self, state: State) -> NotebookRunResult:
         self.runner.last_parts.update(self.parts)
+        self._remember_keys()
         return NotebookRunResult(
             flow_run_id=state.owner or "",
             state=state,
@@ -500,6 +516,45 @@ class _Run:
             stopped_by_exit=self.exited,
             parameters=dict(self.options.parameters),
         )
+
+    def _remember_keys(self) -> None:
+        """Store each cell's key parts; explain the misses against the stored ones."""
+        import cloudpickle
+
+        from taskbook.engine.session import get_session
+
+        cache = get_session().cache
+        now = time.time()
+        for node_id, parts in self.parts.items():
+            outcome = self.outcomes[node_id]
+            slot = f"taskbook-why:{self.runner.notebook_name}:{outcome.name}"
+            hit, stored, _ = cache.get(slot, now)
+            previous = KeyParts.from_dict(stored["parts"]) if hit else None
+            if outcome.state_name == "Cached":
+                reasons = ["it was a cache hit: nothing in its key changed."]
+            elif not self.specs[node_id].header.cache:
+                reasons = ["caching is off for it (--no-cache)."]
+            elif self.options.force:
+                reasons = ["the run was forced (--force)."]
+            else:
+                reasons = explain_miss(previous, parts)
+            self.runner.explanations[outcome.name] = reasons
+            record = {
+                "parts": parts.to_dict(),
+                "reasons": reasons,
+                "state": outcome.state_name,
+            }
+            cache.put(slot, cloudpickle.dumps(record), None)
+
+
+def explanation(notebook_name: str, task: str) -> list[str] | None:
+    """Return why ``task`` of the notebook ran (or hit) in its last run, if known."""
+    from taskbook.engine.session import get_session
+
+    hit, stored, _ = get_session().cache.get(
+        f"taskbook-why:{notebook_name}:{task}", time.time()
+    )
+    return list(stored["reasons"]) if hit else None
 
 
 def _describe(node: Node) -> str:

@@ -1,0 +1,46 @@
+"""``%load_ext taskbook``: register the magics and remember the cells the user runs.
+
+Loading twice is harmless (the second load is a no-op); unloading removes the
+event hook. The kernel-side state lives on the magics instance, not in a global.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from taskbook.jupyter.kernel import KernelSide
+from taskbook.jupyter.magics import TaskbookMagics
+
+__all__ = ("load", "unload")
+
+_ATTRIBUTE = "_taskbook_magics"
+
+
+def load(shell: Any) -> None:
+    """Register ``%%task``, ``%%params`` and ``%flow`` on ``shell``."""
+    if getattr(shell, _ATTRIBUTE, None) is not None:
+        return
+    side = KernelSide(shell)
+    magics = TaskbookMagics(shell, side)
+    shell.register_magics(magics)
+
+    def remember(info: Any) -> None:
+        source = getattr(info, "raw_cell", "") or ""
+        first = source.lstrip().split("\n", 1)[0]
+        if first.startswith(("%%task", "%%params")):
+            return  # recorded by the magic itself, with its final source
+        parent = side.kernel.get_parent() if side.kernel is not None else {}
+        side.record_plain_cell(parent, source)
+
+    shell.events.register("pre_run_cell", remember)
+    setattr(shell, _ATTRIBUTE, (magics, remember))
+
+
+def unload(shell: Any) -> None:
+    """Remove the cell hook (IPython keeps registered magics until restart)."""
+    registered = getattr(shell, _ATTRIBUTE, None)
+    if registered is None:
+        return
+    _magics, remember = registered
+    shell.events.unregister("pre_run_cell", remember)
+    setattr(shell, _ATTRIBUTE, None)

@@ -1,0 +1,224 @@
+"""``%%task``, ``%%params`` and ``%flow``: thin wrappers over ``KernelSide``.
+
+Argument parsing lives in ``magic_args`` (pure) and ``core.cells``; errors a user can
+trigger are shown as one line with the fix, not a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+
+from taskbook.cellflow.runner import RunOptions, explanation
+from taskbook.core.cells import classify_all
+from taskbook.errors import TaskbookError, UnknownTaskError
+from taskbook.jupyter import render
+from taskbook.jupyter.kernel import KernelSide
+from taskbook.jupyter.magic_args import parse_flow_line
+
+__all__ = ("TaskbookMagics",)
+
+
+class UsageError(Exception):
+    """Shown by IPython as one line, without a traceback."""
+
+
+@magics_class
+class TaskbookMagics(Magics):
+    """The notebook surface of DESIGN §3."""
+
+    def __init__(self, shell: Any, side: KernelSide) -> None:
+        super().__init__(shell)
+        self.side = side
+
+    @cell_magic
+    def task(self, line: str, cell: str) -> None:
+        """Run this cell as a task: ``%%task [NAME] [--retries N] [--cache] ...``."""
+        self._run_cell("task", line, cell)
+
+    @cell_magic
+    def params(self, line: str, cell: str) -> None:
+        """Run the notebook's parameters cell."""
+        self._run_cell("params", line, cell)
+
+    def _run_cell(self, kind: str, line: str, cell: str) -> None:
+        try:
+            result = self.side.run_cell(kind, line, cell)
+        except TaskbookError as error:
+            raise _usage(error) from None
+        except KeyboardInterrupt:
+            print("Interrupted: the task run was cancelled.", file=sys.stderr)
+            return
+        failed = result.failed_cells
+        if failed:
+            # The cell's error is already shown in its output; IPython still needs
+            # to know the cell failed (stops "Run All", papermill, nbclient).
+            raise CellFailed(f"{failed[0].name}: {failed[0].message}")
+
+    @line_magic
+    def flow(self, line: str) -> Any:
+        """``%flow [show|run|history|logs T|why T|gantt [RUN]|cache clear [T]|status]``."""
+        try:
+            command = parse_flow_line(line)
+            handler = getattr(self, f"_flow_{command.name}")
+            return handler(command)
+        except TaskbookError as error:
+            raise _usage(error) from None
+
+    def _flow_show(self, command: Any) -> None:
+        source = self.side.executed.current(self.shell.user_ns)
+        graph = self.side.runner.graph(classify_all(source.cells))
+        states = {
+            k: v
+            for k, v in self.side.runner.last_states.items()
+            if k in graph._position
+        }
+        self._display(render.graph_table(graph, states, source.description))
+
+    def _flow_run(self, command: Any) -> None:
+        opts = command.options
+        options = RunOptions(
+            only=opts.get("only", ()),
+            from_=opts.get("from_", ()),
+            to=opts.get("to", ()),
+            failed=opts.get("failed", False),
+            force=opts.get("force", False),
+            runner=opts.get("runner", "threads"),
+            max_workers=opts.get("max_workers"),
+            timeout=opts.get("timeout"),
+        )
+        try:
+            result = self.side.run_flow(
+                options, background=opts.get("background", False)
+            )
+        except KeyboardInterrupt:
+            print("Interrupted: the flow run was cancelled.", file=sys.stderr)
+            return
+        if result is not None and not result.ok:
+            names = ", ".join(c.name for c in result.failed_cells) or result.state.name
+            raise CellFailed(f"flow run {result.state.name}: {names}")
+
+    def _flow_status(self, command: Any) -> None:
+        thread = self.side.background
+        running = thread is not None and thread.is_alive()
+        print("A background run is in progress." if running else "No run in progress.")
+
+    def _flow_history(self, command: Any) -> Any:
+        from taskbook.api.history import runs
+
+        frame = runs(
+            flow=self.side.runner.notebook_name, limit=command.options.get("limit", 20)
+        )
+        return frame
+
+    def _flow_why(self, command: Any) -> None:
+        name = command.args[0]
+        reasons = self.side.runner.explanations.get(name) or explanation(
+            self.side.runner.notebook_name, name
+        )
+        if reasons is None:
+            raise _usage(
+                UnknownTaskError(
+                    f"No run of {name!r} is recorded for this notebook. Run it first "
+                    f"(%flow run --to {name}), then ask again."
+                )
+            )
+        print(
+            f"{name} " + ("ran because " if "cache hit" not in reasons[0] else ""),
+            end="",
+        )
+        print(" ".join(reasons))
+
+    def _flow_logs(self, command: Any) -> None:
+        from taskbook.api.history import get_run
+
+        name = command.args[0]
+        result = self.side.last_result
+        if result is None:
+            raise _usage(
+                UnknownTaskError(
+                    f"No run yet in this kernel. Run %flow run, then %flow logs {name}."
+                )
+            )
+        record = get_run(result.flow_run_id)
+        runs = [t for t in record.task_runs if t.task_name == name]
+        if not runs:
+            known = sorted({t.task_name for t in record.task_runs})
+            raise _usage(UnknownTaskError.from_name(name, known))
+        for line in record.logs:
+            if line.task_run_id in {t.id for t in runs}:
+                print(line.message)
+
+    def _flow_gantt(self, command: Any) -> None:
+        from taskbook.api.history import get_run
+
+        run_id = command.args[0] if command.args else None
+        if run_id is None:
+            if self.side.last_result is None:
+                raise _usage(
+                    UnknownTaskError("No run yet in this kernel: run %flow run first.")
+                )
+            run_id = self.side.last_result.flow_run_id
+        record = get_run(run_id)
+        start = min((t.start_time or 0 for t in record.task_runs), default=0)
+        for t in record.task_runs:
+            if t.start_time is None:
+                print(f"{t.name:<24} {t.state_name}")
+                continue
+            offset = t.start_time - start
+            length = (t.end_time or t.start_time) - t.start_time
+            bar = " " * int(offset * 20) + "█" * max(1, int(length * 20))
+            print(f"{t.name:<24} {bar} {t.state_name} {length:.2f} s")
+
+    def _flow_cache(self, command: Any) -> None:
+        from taskbook.engine.session import get_session
+
+        if command.args[0] != "clear":
+            raise _usage(
+                TaskbookError(
+                    f"Unknown: %flow cache {command.args[0]}. Use %flow cache clear [T]."
+                )
+            )
+        if len(command.args) == 1:
+            get_session().cache.clear()
+            print("Cleared every cached result of this project.")
+            return
+        name = command.args[1]
+        last = self.side.last_result
+        keys = [
+            parts.key()
+            for node_id, parts in self.side.runner.last_parts.items()
+            if last is not None
+            and node_id in last.cells
+            and last.cells[node_id].name == name
+        ]
+        if not keys:
+            raise _usage(
+                UnknownTaskError(
+                    f"No cached result of {name!r} is known in this kernel. Run it first."
+                )
+            )
+        for key in keys:
+            get_session().cache.delete(key)
+        print(f"Cleared the cached result of {name!r}.")
+
+    def _display(self, data: dict[str, Any]) -> None:
+        from IPython.display import publish_display_data
+
+        publish_display_data(data)
+
+
+class CellFailed(Exception):
+    """A task cell ended Failed; its error is shown above."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: the cell's own error is above.
+        return [f"taskbook: {self}"]
+
+
+def _usage(error: BaseException) -> Exception:
+    from IPython.core.error import UsageError as IPythonUsageError
+
+    return IPythonUsageError(f"{type(error).__name__}: {error}")
