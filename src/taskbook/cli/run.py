@@ -1,0 +1,341 @@
+"""``taskbook run NOTEBOOK [OUTPUT]``: run a notebook headless, papermill-style.
+
+Order of work, so that bad input leaves nothing half-done: read the notebook, merge
+and validate the parameters, check the output path, and only then run; the output
+notebook is written (atomically) whatever the cells did. Exit codes: ``cli.errors``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from taskbook.cli.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    NOTEBOOK_KEY,
+    debug_option,
+)
+from taskbook.cli.report import echo_outputs, echo_summary
+from taskbook.core.cells import CellSpec, classify_all
+from taskbook.core.params import ParameterSpec, parse_parameters, validate
+from taskbook.errors import NoParametersCellError, UnreadableNotebookError
+from taskbook.notebook.parameters import (
+    INJECTED_TAG,
+    help_lines,
+    inject_parameters,
+    merge_parameters,
+)
+from taskbook.notebook.read import notebook_language, read_notebook
+from taskbook.notebook.write import build_output_notebook, write_notebook
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+    from taskbook.cellflow.result import NotebookRunResult
+
+__all__ = ("run",)
+
+RUNNERS = ("threads", "processes", "dask")
+
+
+@click.command("run")
+@click.argument("notebook", type=click.Path(dir_okay=True))
+@click.argument("output", required=False)
+@click.option(
+    "-p",
+    "--parameters",
+    "values",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="Set a parameter; the value is typed as papermill types it (1, 1.5, True, None, text).",
+)
+@click.option(
+    "-r",
+    "--parameters_raw",
+    "raw",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="Set a parameter to the value as a string.",
+)
+@click.option(
+    "-f",
+    "--parameters_file",
+    "files",
+    multiple=True,
+    metavar="FILE",
+    help="YAML or JSON file of parameters.",
+)
+@click.option(
+    "-y",
+    "--parameters_yaml",
+    "yaml_texts",
+    multiple=True,
+    metavar="YAML",
+    help="YAML text of parameters.",
+)
+@click.option(
+    "-b",
+    "--parameters_base64",
+    "base64_texts",
+    multiple=True,
+    metavar="BASE64",
+    help="Base64-encoded YAML text of parameters.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_option",
+    metavar="OUT.ipynb",
+    help="Where to write the executed notebook ('-' for stdout).",
+)
+@click.option(
+    "--cwd",
+    type=click.Path(exists=True, file_okay=False),
+    help="Working directory to run the notebook in.",
+)
+@click.option(
+    "--runner",
+    type=click.Choice(RUNNERS),
+    default="threads",
+    show_default=True,
+    help="Where cells run: threads of this process, or each in its own process.",
+)
+@click.option(
+    "--max-workers",
+    type=click.IntRange(min=1),
+    help="Cells running at once.",
+)
+@click.option("--force", is_flag=True, help="Ignore cached results and run every cell.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="S",
+    help="Seconds the whole run may take before it fails.",
+)
+@click.option(
+    "--help-notebook",
+    is_flag=True,
+    help="Show the notebook's parameters and exit.",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Do not echo what the cells print.",
+)
+@debug_option
+@click.pass_context
+def run(
+    ctx: click.Context,
+    notebook: str,
+    output: str | None,
+    values: Sequence[tuple[str, str]],
+    raw: Sequence[tuple[str, str]],
+    files: Sequence[str],
+    yaml_texts: Sequence[str],
+    base64_texts: Sequence[str],
+    output_option: str | None,
+    cwd: str | None,
+    runner: str,
+    max_workers: int | None,
+    force: bool,
+    timeout: float | None,
+    help_notebook: bool,
+    quiet: bool,
+) -> None:
+    """Run NOTEBOOK as a flow and write the executed notebook to OUTPUT.
+
+    Parameters follow papermill: -b, then -f, then -y, then -p, then -r, the last
+    value winning; they are checked against the notebook's parameters cell before
+    anything runs. Exit code 0 on success, 1 when a cell failed, 2 for bad input,
+    130 when interrupted.
+    """
+    ctx.meta[NOTEBOOK_KEY] = notebook
+    target = _output_path(output, output_option)
+    nb, cells = read_notebook(notebook)
+    language = notebook_language(nb)
+    if language not in (None, "python", "python3"):
+        raise UnreadableNotebookError.from_path(
+            notebook, f"its language is {language!r}, and taskbook runs Python"
+        )
+    specs = classify_all(cells)
+    params_cell = next((s for s in specs if s.kind == "params"), None)
+    declared = parse_parameters(params_cell.body) if params_cell is not None else None
+    given = merge_parameters(
+        base64_texts=base64_texts,
+        files=files,
+        yaml_texts=yaml_texts,
+        values=values,
+        raw=raw,
+        text_names=[s.name for s in declared or () if s.type_name == "str"],
+    )
+    if help_notebook:
+        for line in help_lines(declared, notebook, ctx.get_usage()):
+            click.echo(line)
+        # papermill's exit status: 1 when there is no parameters cell.
+        ctx.exit(EXIT_FAILED if declared is None else EXIT_OK)
+    if given and params_cell is None:
+        raise NoParametersCellError.from_notebook(notebook, [str(k) for k in given])
+    parameters = validate(declared or (), given)
+    if parameters:
+        # A previous run's injected cell would override the new values: replace it.
+        specs = tuple(s for s in specs if INJECTED_TAG not in s.cell.tags)
+        assert params_cell is not None
+        nb, _ = inject_parameters(nb, parameters, params_cell.cell.id)
+
+    started = time.monotonic()
+    with _working_directory(cwd), _session_for(notebook):
+        result = _run(specs, notebook, parameters, force, runner, max_workers, timeout)
+    duration = time.monotonic() - started
+
+    if target is not None:
+        write_notebook(
+            _output_notebook(nb, result, declared, notebook, target, duration), target
+        )
+    if not quiet and target != "-":
+        echo_outputs(specs, result)
+    echo_summary(result, duration, target)
+    ctx.exit(_exit_code(result))
+
+
+def _run(
+    specs: Sequence[CellSpec],
+    notebook: str,
+    parameters: Mapping[str, Any],
+    force: bool,
+    runner: str,
+    max_workers: int | None,
+    timeout: float | None,
+) -> NotebookRunResult:
+    from taskbook.cellflow.headless import run_notebook
+
+    return run_notebook(
+        specs,
+        notebook_name=Path(notebook).stem,
+        parameters=parameters,
+        force=force,
+        runner=runner,
+        max_workers=max_workers,
+        timeout=timeout,
+        strict=True,
+    )
+
+
+def _output_path(output: str | None, option: str | None) -> str | None:
+    """Return the absolute output path (or ``-``), checked before anything runs."""
+    if output is not None and option is not None and output != option:
+        raise click.UsageError(
+            f"Two output paths given: {output!r} and --output {option!r}. Give one."
+        )
+    target = output if output is not None else option
+    if target is None or target == "-":
+        return target
+    path = os.path.abspath(target)
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        raise click.BadParameter(
+            f"the folder {os.path.dirname(target) or '.'!r} does not exist; create it "
+            f"first or write the output elsewhere.",
+            param_hint="OUTPUT",
+        )
+    if os.path.isdir(path):
+        raise click.BadParameter(
+            f"{target!r} is a directory; give a file name such as "
+            f"{os.path.join(target, 'out.ipynb')!r}.",
+            param_hint="OUTPUT",
+        )
+    return path
+
+
+@contextlib.contextmanager
+def _working_directory(cwd: str | None) -> Iterator[None]:
+    """Run in ``cwd`` (papermill's ``--cwd``), back to where we were afterwards."""
+    if cwd is None:
+        yield
+        return
+    previous = os.getcwd()
+    os.chdir(cwd)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+@contextlib.contextmanager
+def _session_for(notebook: str) -> Iterator[None]:
+    """Use the run store and cache next to the notebook (or ``$TASKBOOK_HOME``).
+
+    That is where the kernel, started in the notebook's folder, keeps them, so a
+    headless run shares the notebook's cache. A read-only folder falls back to
+    ``.taskbook`` in the working directory.
+    """
+    from taskbook.engine.session import Session, default_home, set_session
+
+    folder = Path(notebook).resolve().parent
+    if os.environ.get("TASKBOOK_HOME") or not os.access(folder, os.W_OK):
+        home = default_home().resolve()
+    else:
+        home = folder / ".taskbook"
+    session = Session(home)
+    previous = set_session(session)
+    try:
+        yield
+    finally:
+        set_session(previous)
+        session.close()
+
+
+def _output_notebook(
+    nb: NotebookNode,
+    result: NotebookRunResult,
+    declared: Sequence[ParameterSpec] | None,
+    notebook: str,
+    target: str,
+    duration: float,
+) -> NotebookNode:
+    state = result.state
+    summary = {
+        "flow_run_id": result.flow_run_id,
+        "state": state.type.value,
+        "state_name": state.name,
+        "message": state.message,
+        "ok": result.ok,
+        "parameters": result.parameters,
+        "duration": round(duration, 6),
+        "system_exit": result.system_exit if result.stopped_by_exit else None,
+        "notebook": notebook,
+    }
+    failed = [] if result.ok else [c.cell_id for c in result.failed_cells]
+    papermill = {
+        "parameters": result.parameters,
+        "default_parameters": {s.name: s.default for s in declared or ()},
+        "input_path": notebook,
+        "output_path": target,
+        "exception": not result.ok,
+        "duration": round(duration, 6),
+    }
+    return build_output_notebook(
+        nb,
+        result.cells,
+        summary=summary,
+        failed_cell_ids=failed,
+        papermill=papermill,
+    )
+
+
+def _exit_code(result: NotebookRunResult) -> int:
+    if result.ok:
+        return EXIT_OK
+    if result.state.type.value == "CANCELLED":
+        return EXIT_INTERRUPTED
+    return EXIT_FAILED
