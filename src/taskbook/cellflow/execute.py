@@ -46,12 +46,14 @@ class CellCode:
         flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
         tree = ast.parse(source, filename)
         last: ast.expr | None = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr):
+        # `x;` hides the value in IPython; keep that convention (the statement then
+        # stays in the body as it was parsed, with its line numbers).
+        if (
+            tree.body
+            and isinstance(tree.body[-1], ast.Expr)
+            and not source.rstrip().endswith(";")
+        ):
             last = tree.body.pop().value
-            # `x;` hides the value in IPython; keep that convention.
-            if source.rstrip().endswith(";"):
-                tree.body.append(ast.Expr(last))
-                last = None
         self.statements = compile(tree, filename, "exec", flags=flags)
         self.result = (
             compile(ast.Expression(last), filename, "eval", flags=flags)
