@@ -11,13 +11,21 @@ from __future__ import annotations
 import ast
 import asyncio
 import inspect
+import io
 import linecache
+import tokenize
 import traceback
 from typing import Any
 
 from taskbook.cellflow.capture import OutputCapture
 
-__all__ = ("CellCode", "execute", "format_error", "python_source")
+__all__ = (
+    "CellCode",
+    "ends_with_semicolon",
+    "execute",
+    "format_error",
+    "python_source",
+)
 
 
 def python_source(shell: Any, body: str) -> str:
@@ -28,6 +36,25 @@ def python_source(shell: Any, body: str) -> str:
         return str(shell.transform_cell(body))
     except Exception:  # a transform failure shows up as a SyntaxError when run
         return body
+
+
+_QUIET_SKIP = (tokenize.ENDMARKER, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT)
+
+
+def ends_with_semicolon(source: str) -> bool:
+    """Whether the cell's last token is ``;`` (IPython's rule: comments do not count).
+
+    ``x;  # quiet`` hides the value; ``x  # note;`` shows it.
+    """
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return source.rstrip().endswith(";")
+    for token in reversed(tokens):
+        if token.type in _QUIET_SKIP:
+            continue
+        return token.type == tokenize.OP and token.string == ";"
+    return False
 
 
 class CellCode:
@@ -51,7 +78,7 @@ class CellCode:
         if (
             tree.body
             and isinstance(tree.body[-1], ast.Expr)
-            and not source.rstrip().endswith(";")
+            and not ends_with_semicolon(source)
         ):
             last = tree.body.pop().value
         self.statements = compile(tree, filename, "exec", flags=flags)

@@ -84,8 +84,11 @@ class KernelSide:
             return
         cell_id = spec.cell.id
         if output["output_type"] == "clear_output":
-            if self.displays.has(cell_id):
-                self.displays.reset(cell_id)
+            if self.displays.has(cell_id) and route.home.kernel is not None:
+                self.displays.reset(cell_id)  # a retry starts: drop the failed attempt
+                route.home.display(
+                    bundle([]), CellDisplays.display_id(cell_id), update=True
+                )
             return
         if route.home.kernel is None:
             route.home.output(output)  # a terminal: print as it comes, no displays

@@ -1,0 +1,124 @@
+"""Real kernels for the notebook-surface tests (jupyter_client, no mocks)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Reply:
+    """What one execute request produced."""
+
+    status: str
+    text: str = ""
+    displays: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def everything(self) -> str:
+        shown = "\n".join(str(d.get("text/plain", "")) for d in self.displays)
+        return "\n".join([self.text, shown, *self.errors])
+
+
+class Kernel:
+    """A real IPython kernel driven over ZMQ, as JupyterLab drives it."""
+
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.manager = KernelManager(kernel_name="python3")
+        self.manager.kernel_spec.argv[0] = sys.executable  # this venv's taskbook
+        self.manager.start_kernel(cwd=str(cwd), env=env)
+        self.client = self.manager.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=60)
+
+    def execute(
+        self, code: str, timeout: float = 60, cell_id: str | None = None
+    ) -> Reply:
+        started = time.perf_counter()
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
+        # JupyterLab sends the cell's id in the request metadata; so do we.
+        metadata = {"cellId": cell_id} if cell_id else {}
+        message = self.client.session.msg("execute_request", content, metadata=metadata)
+        self.client.shell_channel.send(message)
+        msg_id = message["header"]["msg_id"]
+        reply = Reply("?")
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.client.get_iopub_msg(
+                timeout=max(0.1, deadline - time.monotonic())
+            )
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = message["msg_type"], message["content"]
+            if kind == "stream":
+                reply.text += content["text"]
+            elif kind in ("display_data", "update_display_data", "execute_result"):
+                reply.displays.append(content["data"])
+            elif kind == "error":
+                reply.errors.append(f"{content['ename']}: {content['evalue']}")
+            elif kind == "status" and content["execution_state"] == "idle":
+                break
+        shell = self.client.get_shell_msg(timeout=timeout)
+        reply.status = shell["content"]["status"]
+        reply.seconds = time.perf_counter() - started
+        return reply
+
+    def restart(self) -> None:
+        self.manager.restart_kernel(now=True)
+        self.client.wait_for_ready(timeout=60)
+
+    def shutdown(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the example notebook and its data, as a user's project."""
+    shutil.copytree(
+        REPO / "notebooks",
+        tmp_path / "notebooks",
+        ignore=shutil.ignore_patterns("output", ".taskbook"),
+    )
+    shutil.copytree(REPO / "examples" / "data", tmp_path / "examples" / "data")
+    return tmp_path
+
+
+@pytest.fixture
+def kernel_factory(tmp_path: Path) -> Iterator[Any]:
+    kernels: list[Kernel] = []
+
+    def start(cwd: Path, notebook: Path | None = None) -> Kernel:
+        env = dict(os.environ)
+        env["TASKBOOK_HOME"] = str(tmp_path / "home")
+        env["IPYTHONDIR"] = str(tmp_path / "ipython")
+        env.pop("JPY_SESSION_NAME", None)
+        if notebook is not None:
+            env["JPY_SESSION_NAME"] = str(notebook)
+        kernel = Kernel(cwd, env)
+        kernels.append(kernel)
+        return kernel
+
+    yield start
+    for kernel in kernels:
+        kernel.shutdown()

@@ -1,0 +1,186 @@
+"""The notebook is the flow, in real kernels: cached reruns, restarts, edits, interrupts."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+pytestmark = pytest.mark.slow
+
+
+def _states(text: str) -> dict[str, str]:
+    """Parse the run summary's lines ``  ✓ name: State ...`` into name -> state."""
+    found = {}
+    for match in re.finditer(
+        r"^\s+\S+ ([\w-]+): (\w[\w ]*?)(?: in | after |\(| —|$)", text, re.M
+    ):
+        found[match.group(1)] = match.group(2).strip()
+    return found
+
+
+def _summary(reply) -> str:
+    for data in reversed(reply.displays):
+        if str(data.get("text/plain", "")).startswith("Flow run "):
+            return str(data["text/plain"])
+    raise AssertionError(f"no run summary in:\n{reply.everything}")
+
+
+def test_example_notebook_gives_the_same_results_in_a_kernel_and_headless(
+    project, tmp_path
+):
+    notebook = project / "notebooks" / "01_etl.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(project / "notebooks")}},
+    )
+    import os
+
+    os.environ["TASKBOOK_HOME"] = str(tmp_path / "kernel-home")
+    try:
+        client.execute()
+    finally:
+        os.environ.pop("TASKBOOK_HOME")
+    printed = "".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    )
+    assert "top region: north (1510.15 EUR)" in printed
+    assert (project / "notebooks" / "output").is_dir(), sorted(
+        p.name for p in project.rglob("*")
+    )
+    interactive = (project / "notebooks" / "output" / "region_totals.csv").read_text()
+
+    (project / "notebooks" / "output" / "region_totals.csv").unlink()
+    headless = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "taskbook"),
+            "run",
+            str(notebook),
+            str(tmp_path / "out.ipynb"),
+            "--cwd",
+            str(project / "notebooks"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TASKBOOK_HOME": str(tmp_path / "cli-home")},
+        timeout=120,
+    )
+    assert headless.returncode == 0, headless.stderr
+    assert (
+        project / "notebooks" / "output" / "region_totals.csv"
+    ).read_text() == interactive
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    headless_printed = "".join(
+        o.get("text", "")
+        for c in out.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    )
+    assert "top region: north (1510.15 EUR)" in headless_printed
+
+
+def test_second_run_and_run_after_restart_execute_nothing(project, kernel_factory):
+    notebook = project / "notebooks" / "01_etl.ipynb"
+    kernel = kernel_factory(project / "notebooks", notebook)
+    assert kernel.execute("%load_ext taskbook").status == "ok"
+    first = kernel.execute("%flow run", timeout=120)
+    assert first.status == "ok", first.everything
+    assert "from the saved notebook" in first.text
+    states = _states(_summary(first))
+    assert states["rates"] == "Completed"
+    assert states["extract"] == "Completed"
+    assert (
+        len(states) == 10
+    )  # every DAG cell: params, 2 plain, 6 tasks, the summary cell
+
+    second = kernel.execute("%flow run", timeout=120)
+    assert set(_states(_summary(second)).values()) == {"Cached"}, second.everything
+    assert "top region: north (1510.15 EUR)" in second.everything  # outputs replayed
+
+    kernel.restart()
+    assert kernel.execute("%load_ext taskbook").status == "ok"
+    after = kernel.execute("%flow run", timeout=120)
+    assert set(_states(_summary(after)).values()) == {"Cached"}, after.everything
+    check = kernel.execute("print(len(clean), region_totals.shape)")
+    assert check.text.strip() == "60 (4, 4)"  # values restored into the namespace
+
+
+def test_editing_a_helper_reruns_exactly_the_tasks_that_call_it(
+    project, kernel_factory
+):
+    notebook = project / "notebooks" / "01_etl.ipynb"
+    kernel = kernel_factory(project / "notebooks", notebook)
+    kernel.execute("%load_ext taskbook")
+    assert kernel.execute("%flow run", timeout=120).status == "ok"
+
+    nb = nbformat.read(notebook, as_version=4)
+    helper = next(c for c in nb.cells if c.source.startswith("def to_eur"))
+    # Same result, different code: the caller reruns, its readers stay cached.
+    helper.source = helper.source.replace(
+        'orders["quantity"] * orders["unit_price"]',
+        'orders["unit_price"] * orders["quantity"]',
+    )
+    nbformat.write(nb, notebook)
+    reply = kernel.execute("%flow run", timeout=120)
+    states = _states(_summary(reply))
+    ran = sorted(name for name, state in states.items() if state != "Cached")
+    assert ran == ["cell-5", "clean"], (
+        reply.everything
+    )  # the helper's cell and its caller
+    why = kernel.execute("%flow why clean")
+    assert "helper function 'to_eur' changed" in why.text
+
+
+def test_interrupt_cancels_the_run_and_the_kernel_answers_at_once(
+    project, kernel_factory
+):
+    notebook = project / "notebooks" / "slow.ipynb"
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("%load_ext taskbook"),
+            nbformat.v4.new_code_cell("%%task quick\nx = 1"),
+            nbformat.v4.new_code_cell(
+                "%%task slow\nimport time\nfor _ in range(300):\n    time.sleep(0.1)\ny = x"
+            ),
+            nbformat.v4.new_code_cell(
+                "%%task slower\nimport time\ntime.sleep(30)\nz = x"
+            ),
+        ]
+    )
+    nbformat.write(nb, notebook)
+    kernel = kernel_factory(project / "notebooks", notebook)
+    kernel.execute("%load_ext taskbook")
+    replies = {}
+    runner = threading.Thread(
+        target=lambda: replies.update(run=kernel.execute("%flow run", timeout=60))
+    )
+    runner.start()
+    time.sleep(2.0)
+    interrupted = time.perf_counter()
+    kernel.manager.interrupt_kernel()
+    runner.join(timeout=10)
+    assert not runner.is_alive()
+    answered = kernel.execute("print(1 + 1)", timeout=10)
+    assert answered.text.strip() == "2"
+    assert time.perf_counter() - interrupted < 2.0 + answered.seconds
+    check = kernel.execute(
+        "import taskbook\n"
+        "record = taskbook.get_run(taskbook.runs().iloc[0]['id'])\n"
+        "print(record.state_name, sorted((t.task_name, t.state_name) for t in record.task_runs))"
+    )
+    assert check.text.startswith("Cancelled"), check.everything
+    assert "('slow', 'Cancelled')" in check.text
+    assert "('quick', 'Completed')" in check.text
