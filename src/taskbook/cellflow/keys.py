@@ -12,15 +12,21 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from taskbook.cellflow.execute import ends_with_semicolon
+
 __all__ = ("KeyParts", "NotebookFunctions", "explain_miss", "normalize_source")
 
 
 def normalize_source(source: str) -> str:
-    """Return the source without comments and formatting (``ast.unparse``)."""
+    """Return the source without comments and formatting (``ast.unparse``).
+
+    A trailing ``;`` is kept: it changes what the cell shows, and ``unparse`` drops it.
+    """
     try:
-        return ast.unparse(ast.parse(source))
+        text = ast.unparse(ast.parse(source))
     except (SyntaxError, ValueError):
         return source.strip()
+    return text + ";" if ends_with_semicolon(source) else text
 
 
 def _hash(text: str) -> str:
