@@ -1,0 +1,109 @@
+"""The magics in an in-process IPython shell: errors, status lines, %flow subcommands."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.testing.globalipapp import start_ipython
+from IPython.utils.capture import capture_output
+
+
+@pytest.fixture
+def ip(isolated_home):
+    start_ipython()  # once per process; later calls return None
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "taskbook")
+    side = shell._taskbook_magics[0].side
+    # A fresh notebook for every test: no history, no namespace left over.
+    side.executed._cells.clear()
+    side.runner.last_states.clear()
+    for name in [n for n in shell.user_ns if not n.startswith("_") and n not in shell.user_ns_hidden]:
+        del shell.user_ns[name]
+    return shell
+
+
+def run(ip, source):
+    with capture_output() as captured:
+        result = ip.run_cell(source)
+    shown = "".join(str(o.data.get("text/plain", "")) + "\n" for o in captured.outputs)
+    return result, captured.stdout + captured.stderr + shown
+
+
+def test_a_task_cell_runs_through_the_engine_and_shows_its_status(ip):
+    run(ip, "n = 3")
+    result, out = run(ip, "%%task squares --retries 1\nxs = [i * i for i in range(n)]\nprint('made', xs)")
+    assert result.success
+    assert ip.user_ns["xs"] == [0, 1, 4]
+    assert "made [0, 1, 4]" in out
+    assert "squares: Completed" in out
+    _, again = run(ip, "%%task squares --retries 1\nxs = [i * i for i in range(n)]\nprint('made', xs)")
+    assert "squares: Cached" in again
+    assert "made [0, 1, 4]" in again  # the cache hit replays the output
+
+
+def test_an_unknown_flag_names_the_flag_and_the_valid_ones(ip):
+    result, out = run(ip, "%%task t --retriez 2\nx = 1")
+    assert not result.success
+    assert "Unknown option '--retriez' for %%task" in out
+    assert "--retries" in out
+    assert "x" not in ip.user_ns
+
+
+def test_a_missing_input_names_its_producer_and_how_to_run_it(ip):
+    run(ip, "%%task make\nbase = 2")
+    del ip.user_ns["base"]
+    result, out = run(ip, "%%task use\ndoubled = base * 2")
+    assert not result.success
+    assert "reads 'base', which 'make' produces" in out
+    assert "%flow run --to make" in out
+
+
+def test_a_failing_task_marks_the_cell_failed_with_its_error(ip):
+    result, out = run(ip, "%%task boom\nraise ValueError('bad row 7')")
+    assert not result.success
+    assert "ValueError: bad row 7" in out
+    assert "boom: Failed" in out
+
+
+def test_flow_run_runs_every_executed_cell_and_reports_a_summary(ip):
+    run(ip, "a = 1")
+    run(ip, "%%task left\nb = a + 1")
+    run(ip, "%%task right\nc = a + 2")
+    result, out = run(ip, "%flow run")
+    assert result.success
+    assert "Flow run Completed" in out
+    assert "left: Cached" in out
+    assert "right: Cached" in out
+
+
+def test_flow_run_background_leaves_the_shell_usable(ip):
+    run(ip, "%%task slow --no-cache\nimport time\ntime.sleep(0.5)\ndone = True")
+    started = time.perf_counter()
+    result, _out = run(ip, "%flow run --background")
+    assert result.success
+    assert time.perf_counter() - started < 0.4
+    side = ip._taskbook_magics[0].side
+    side.background.join(timeout=10)
+    assert side.last_result is not None
+    assert side.last_result.state.is_completed()
+
+
+def test_flow_subcommand_and_flag_errors_are_one_line(ip):
+    _result, out = run(ip, "%flow sprint")
+    assert "Unknown option 'sprint' for %flow" in out
+    _result, out = run(ip, "%flow run --max-workers zero")
+    assert "--max-workers" in out
+    assert "a positive integer" in out
+
+
+def test_flow_why_explains_a_rerun(ip):
+    run(ip, "k = 1")
+    run(ip, "%%task twice\nv = k * 2")
+    run(ip, "%flow run")
+    _, out = run(ip, "%flow why twice")
+    assert "cache hit" in out
+    run(ip, "%%task twice\nv = k * 3")  # edited and rerun: same task, new source
+    _, out = run(ip, "%flow why twice")
+    assert "its source changed" in out
