@@ -59,11 +59,40 @@ def _pandas(value: Any) -> str:
             rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
         except TypeError:  # unhashable cells (lists, dicts): fall back to pickling
             return _digest(b"pandas-pickle", cloudpickle.dumps(value))
+        kinds = _object_kinds(pd, value)
+        if any(kind.startswith("mixed") for kind in kinds):
+            # hash_pandas_object hashes objects by their str(): 1 and "1" collide.
+            return _digest(b"pandas-pickle", cloudpickle.dumps(value))
         shape = repr(getattr(value, "shape", ())).encode()
         columns = repr(list(getattr(value, "columns", []))).encode()
-        dtypes = repr(getattr(value, "dtypes", getattr(value, "dtype", ""))).encode()
-        return _digest(type(value).__name__.encode(), shape, columns, dtypes, rows)
+        # One repr per column: a frame's dtypes Series shows "category" without
+        # the categories, so reordered categories would not count.
+        types = list(value.dtypes) if isinstance(value, pd.DataFrame) else [value.dtype]
+        meta = repr(([repr(t) for t in types], kinds, _names(pd, value))).encode()
+        return _digest(type(value).__name__.encode(), shape, columns, meta, rows)
     return _digest(b"pandas", cloudpickle.dumps(value))
+
+
+def _names(pd: Any, value: Any) -> list[Any]:
+    # Series.name and the axes' names are content a reader can see.
+    if isinstance(value, pd.Index):
+        return [list(value.names)]
+    if isinstance(value, pd.Series):
+        return [list(value.index.names), value.name]
+    return [list(value.index.names), list(value.columns.names)]
+
+
+def _object_kinds(pd: Any, value: Any) -> list[str]:
+    """What object-dtype columns (and the index) hold: ``string``, ``mixed``..."""
+    infer = pd.api.types.infer_dtype
+    arrays = []
+    if isinstance(value, pd.DataFrame):
+        arrays = [value.iloc[:, i] for i in range(value.shape[1])]
+    elif isinstance(value, pd.Series):
+        arrays = [value]
+    if not isinstance(value, pd.MultiIndex):
+        arrays.append(value if isinstance(value, pd.Index) else value.index)
+    return [infer(a, skipna=False) for a in arrays if a.dtype == object]
 
 
 def _numpy(value: Any) -> str:
