@@ -1,0 +1,274 @@
+"""Bus subscriber -> fold -> coalesced updates, delivered with the cell's parent.
+
+The subscriber only appends the event to a deque (O(1), never blocks the engine).
+A bridge thread folds what arrived and applies the latest frame at most every
+``interval`` seconds and, for big runs, at most ``duty`` of the wall time, so a live
+view cannot slow a run by more than a few percent.
+
+Why a thread of our own and not the kernel's event loop: while a run started from a
+cell is in flight, that cell blocks the kernel's loop, so nothing scheduled there
+would run before the end. Since ipykernel 7, messages sent from another thread are
+routed by that thread's context (ipywidgets#4001, #4020; ipykernel#1546): the
+``Host`` built by ``kernel_host(shell)`` in the cell captures the cell's context and
+parent and re-enters them for every update, both while the cell still runs and
+after it returned (``--background``).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from taskbook.core.events import Event
+from taskbook.widgets.viewmodel import RunFold
+
+__all__ = ("Bridge", "Host", "KernelHost", "NullHost", "kernel_host")
+
+_log = logging.getLogger("taskbook.widgets")
+
+Frame = dict[str, Any]
+
+
+class Host(Protocol):
+    """Where views are shown: the kernel side of a notebook, or nothing."""
+
+    def deliver(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` so the widget messages it sends reach the cell's output."""
+
+    def display(
+        self, bundle: dict[str, Any], display_id: str, update: bool = False
+    ) -> None:
+        """Show (or with ``update``, replace) the output ``display_id`` with a MIME bundle."""
+
+
+class NullHost:
+    """A host with no frontend (scripts, tests): displays nothing, runs ``fn`` as is."""
+
+    def deliver(self, fn: Callable[[], None]) -> None:
+        fn()
+
+    def display(
+        self, bundle: dict[str, Any], display_id: str, update: bool = False
+    ) -> None:
+        del bundle, display_id, update
+
+
+class KernelHost:
+    """The cell that created it, as a ``Host``; make it with ``kernel_host(shell)``.
+
+    It holds the context of the cell that was executing when it was made (ipykernel
+    keeps the parent message in context variables) and that cell's parent header.
+    ``deliver`` runs functions in a copy of that context and, where the shell has
+    ipykernel 7's ``set_thread_parent``, with that parent set for the thread too.
+    """
+
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        self.context = contextvars.copy_context()
+        get_parent = getattr(shell, "get_parent", None)
+        self.parent: dict[str, Any] = dict(get_parent() or {}) if get_parent else {}
+
+    def _run(self, fn: Callable[[], None]) -> None:
+        set_thread_parent = getattr(self.shell, "set_thread_parent", None)
+        reset = getattr(self.shell, "reset_thread_parent", None)
+        token = None
+        if self.parent and set_thread_parent is not None and reset is not None:
+            token = set_thread_parent(self.parent)
+        try:
+            fn()
+        finally:
+            if token is not None and reset is not None:
+                reset(token)
+
+    def deliver(self, fn: Callable[[], None]) -> None:
+        # A Context may be entered by one thread at a time: run in a fresh copy.
+        self.context.copy().run(self._run, fn)
+
+    def display(
+        self, bundle: dict[str, Any], display_id: str, update: bool = False
+    ) -> None:
+        publisher = getattr(self.shell, "display_pub", None)
+        if publisher is None:
+            return
+        data = {k: v for k, v in bundle.items() if not k.startswith("_")}
+        self.deliver(
+            lambda: publisher.publish(
+                data=data,
+                metadata={},
+                transient={"display_id": display_id},
+                update=update,
+            )
+        )
+
+
+def kernel_host(shell: Any) -> KernelHost:
+    """Return the ``Host`` for the cell running now; call it from that cell's thread.
+
+    The jupyter layer calls this when ``%flow run`` (or a flow call) starts, with
+    ``get_ipython()``, and passes the result to ``LiveView(host=...)``. Nothing here
+    imports IPython: the shell is used through ``get_parent``, ``set_thread_parent``,
+    ``reset_thread_parent`` and ``display_pub.publish``.
+
+    Args:
+        shell: The IPython shell (``get_ipython()``) of the kernel.
+    """
+    return KernelHost(shell)
+
+
+def default_host() -> Host:
+    """Return a ``KernelHost`` inside IPython (found through builtins), else a NullHost."""
+    import builtins
+
+    get_ipython = getattr(builtins, "get_ipython", None)
+    shell = get_ipython() if callable(get_ipython) else None
+    if shell is None or getattr(shell, "display_pub", None) is None:
+        return NullHost()
+    return KernelHost(shell)
+
+
+class Bridge:
+    """Feed bus events into a ``RunFold`` and apply the latest frame, coalesced.
+
+    Args:
+        fold: The fold to feed.
+        apply: Shows a frame (``RunFold.frame()``); called on the bridge thread
+            inside ``host.deliver``.
+        host: Delivers ``apply``'s messages to the right cell.
+        interval: Minimum seconds between two applies (0.1 = at most 10 per second).
+        tick: While the run is in flight and nothing happens, re-apply this often so
+            running bars keep growing.
+        duty: Upper bound on the share of wall time spent building and applying
+            frames (a frame that took 30 ms delays the next by 30 ms / duty).
+        now: Wall clock (seconds since the epoch) for in-flight durations.
+        stale: Returns the node ids to mark stale in each frame.
+        on_done: Called once on the bridge thread after the final frame of a
+            finished run was applied.
+        lock: Held while folding and applying, so readers of the fold (a click on
+            a node) see whole frames; a private lock if None.
+    """
+
+    def __init__(
+        self,
+        fold: RunFold,
+        apply: Callable[[Frame], None],
+        *,
+        host: Host | None = None,
+        interval: float = 0.1,
+        tick: float = 0.5,
+        duty: float = 0.05,
+        now: Callable[[], float] = time.time,
+        stale: Callable[[], frozenset[str]] = frozenset,
+        on_done: Callable[[], None] | None = None,
+        lock: threading.Lock | None = None,
+    ) -> None:
+        self.fold = fold
+        self.lock = lock or threading.Lock()
+        self._apply = apply
+        self._host: Host = host or NullHost()
+        self.interval = interval
+        self.tick = tick
+        self.duty = duty
+        self._now = now
+        self._stale = stale
+        self._on_done = on_done
+        self._queue: deque[Event] = deque()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._applied_version = -1
+        self.applies = 0
+        self.busy_seconds = 0.0
+        self.finished = threading.Event()
+
+    def __call__(self, event: Event) -> None:
+        """Take one event from the bus (any thread); never blocks."""
+        self._queue.append(event)
+        if not self._wake.is_set():
+            self._wake.set()
+
+    def start(self) -> Bridge:
+        """Start the bridge thread; return self."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._loop,
+                name=f"taskbook-live-{uuid.uuid4().hex[:6]}",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float | None = 5.0) -> None:
+        """Stop the thread after a last apply of what arrived."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def refresh(self) -> None:
+        """Ask for a new frame soon (e.g. stale nodes changed)."""
+        self._applied_version = -1
+        self._wake.set()
+
+    def drain(self) -> bool:
+        """Fold every queued event; return whether any belonged to the run."""
+        changed = False
+        queue, fold = self._queue, self.fold
+        while queue:
+            changed = fold.apply(queue.popleft()) or changed
+        return changed
+
+    def apply_now(self) -> None:
+        """Fold what arrived and apply a frame now, on the calling thread."""
+        with self.lock:
+            self.drain()
+            fold = self.fold
+            frame = fold.frame(None if fold.done else self._now(), self._stale())
+            self._host.deliver(lambda: self._apply(frame))
+            self._applied_version = fold.version
+            self.applies += 1
+
+    def _loop(self) -> None:
+        next_allowed = 0.0
+        while True:
+            in_flight = self.fold.created is not None and not self.fold.done
+            self._wake.wait(self.tick if in_flight else None)
+            stopping = self._stopping.is_set()
+            delay = next_allowed - time.monotonic()
+            if delay > 0 and not stopping:
+                # Coalesce: let events pile up until the next frame is allowed.
+                self._stopping.wait(delay)
+            self._wake.clear()
+            started = time.monotonic()
+            try:
+                with self.lock:
+                    self.drain()
+                due = self.fold.version != self._applied_version or (
+                    self.fold.created is not None and not self.fold.done
+                )
+                if due and (self.fold.created is not None or stopping):
+                    self.apply_now()
+            except Exception:  # a broken view must not kill the bridge silently
+                _log.exception("live view update failed")
+            cost = time.monotonic() - started
+            self.busy_seconds += cost
+            next_allowed = started + max(self.interval, cost / self.duty)
+            if self.fold.done and not self._queue:
+                self._finish()
+                return
+            if self._stopping.is_set():
+                return
+
+    def _finish(self) -> None:
+        try:
+            if self._on_done is not None:
+                self._on_done()
+        except Exception:
+            _log.exception("finishing the live view failed")
+        finally:
+            self.finished.set()

@@ -1,0 +1,105 @@
+"""The history view: past runs with status, duration, success rate and trend.
+
+Selecting a run in the list opens its graph, Gantt and details below (the same
+``RunView`` a live run uses, replayed from the run store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+
+from taskbook.api.history import runs
+from taskbook.core.graph import NotebookGraph
+from taskbook.widgets.colors import state_symbol
+from taskbook.widgets.details import ResultPreview
+from taskbook.widgets.live import show_run
+from taskbook.widgets.panels import duration_text, history_html
+from taskbook.widgets.records import history_model
+
+__all__ = ("HistoryView", "history_view")
+
+
+def _rows(flow_name: str | None, limit: int) -> list[dict[str, Any]]:
+    frame = runs(flow_name, limit)
+    return list(frame.to_dict("records"))
+
+
+class HistoryView:
+    """Past runs of a flow (or all flows) and the run the user selects.
+
+    Args:
+        flow_name: Only runs of this flow; all flows when None.
+        limit: Newest runs listed.
+        graph: The notebook DAG, for notebook flows.
+        preview: Result previews for the selected run's details.
+        load: Returns run rows newest first (default: ``taskbook.runs()``).
+    """
+
+    def __init__(
+        self,
+        flow_name: str | None = None,
+        limit: int = 50,
+        *,
+        graph: NotebookGraph | None = None,
+        preview: ResultPreview | None = None,
+        load: Callable[[str | None, int], list[dict[str, Any]]] = _rows,
+    ) -> None:
+        self.flow_name, self.limit = flow_name, limit
+        self.graph, self.preview, self._load = graph, preview, load
+        self.table = widgets.HTML()
+        self.picker = widgets.Select(
+            options=[],
+            rows=8,
+            description="Open run",
+            layout=widgets.Layout(width="100%"),
+            style={"description_width": "70px"},
+        )
+        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
+        self.opened = widgets.VBox([])
+        self.widget = widgets.VBox(
+            [self.table, widgets.HBox([self.picker, self.refresh_button]), self.opened]
+        )
+        self.widget.add_class("taskbook-history")
+        self.picker.observe(self._open, names="value")
+        self.refresh_button.on_click(lambda _button: self.refresh())
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the runs from the store."""
+        model = history_model(self._load(self.flow_name, self.limit))
+        self.model = model
+        self.table.value = history_html(model)
+        self.picker.options = [
+            (
+                f"{state_symbol(r['state'])} {r['start'] or ''}  {r['flow_name']} · "
+                f"{r['name']} · {duration_text(r['duration'])}",
+                r["id"],
+            )
+            for r in model["runs"]
+        ]
+
+    def open(self, run_id: str) -> None:
+        """Show the graph and Gantt of ``run_id`` below the list."""
+        view = show_run(run_id, self.graph, preview=self.preview)
+        self.opened.children = [view.widget]  # type: ignore[union-attr]
+
+    def _open(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self.open(change["new"])
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def history_view(
+    flow_name: str | None = None,
+    limit: int = 50,
+    *,
+    graph: NotebookGraph | None = None,
+    preview: ResultPreview | None = None,
+) -> HistoryView:
+    """Return the history widget (display it, or leave it as a cell's last value)."""
+    return HistoryView(flow_name, limit, graph=graph, preview=preview)
