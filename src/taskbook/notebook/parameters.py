@@ -211,7 +211,7 @@ def python_literal(value: Any) -> str:
     if isinstance(value, list):
         return f"[{', '.join(python_literal(v) for v in value)}]"
     if isinstance(value, (dt.date, dt.datetime)):
-        return f"datetime.{value!r}"
+        return repr(value)  # "datetime.date(2024, 1, 31)"
     return _escaped(value)
 
 

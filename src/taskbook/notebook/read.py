@@ -15,12 +15,16 @@ from typing import Any
 
 import nbformat
 from nbformat import NotebookNode
+from nbformat.v4.nbjson import JSONReader
 
 from taskbook.core.cells import SourceCell
 from taskbook.errors import UnreadableNotebookError
 
 __all__ = ("code_cells", "notebook_language", "read_notebook", "reads_notebook")
 
+_JSON_READER = JSONReader()
+# What nbformat's readers raise on JSON that has the keys but not the shapes.
+_MALFORMED = (ValueError, TypeError, KeyError, AttributeError, nbformat.ValidationError)
 _CELL_ID = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
 
 
@@ -74,20 +78,21 @@ def reads_notebook(
     problem = _structure_problem(document)
     if problem:
         raise UnreadableNotebookError.from_path(name, problem)
+    if document["nbformat"] == 4:
+        # Repair ids in the JSON first: nbformat's reader would validate, warn about
+        # missing ids and invent random ones, so two reads would disagree.
+        _normalize(document)
     try:
-        nb = nbformat.reads(text, as_version=4)
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        AttributeError,
-        nbformat.ValidationError,
-    ) as error:
+        if document["nbformat"] == 4:
+            nb = _JSON_READER.to_notebook(document)
+        else:
+            nb = nbformat.reads(text, as_version=4)
+            _normalize(nb)
+        return nb, code_cells(nb)
+    except _MALFORMED as error:
         raise UnreadableNotebookError.from_path(
             name, f"it is not a valid notebook ({error})"
         ) from None
-    _normalize(nb)
-    return nb, code_cells(nb)
 
 
 def _structure_problem(document: Any) -> str:
@@ -95,7 +100,7 @@ def _structure_problem(document: Any) -> str:
     if not isinstance(document, dict) or "nbformat" not in document:
         return "it is JSON but not a notebook (no 'nbformat' key)"
     version = document["nbformat"]
-    if not isinstance(version, int) or version < 3:
+    if not isinstance(version, int) or not 3 <= version <= 4:
         return f"nbformat {version!r} is not supported"
     if version >= 4:
         cells = document.get("cells")
@@ -107,13 +112,17 @@ def _structure_problem(document: Any) -> str:
     return ""
 
 
-def _normalize(nb: NotebookNode) -> None:
-    """Bring ``nb`` to nbformat 4.5: unique valid ids, metadata dicts, tag lists."""
-    nb.nbformat, nb.nbformat_minor = 4, max(5, int(nb.get("nbformat_minor", 0)))
-    nb.setdefault("metadata", NotebookNode())
+def _normalize(nb: dict[str, Any]) -> None:
+    """Bring ``nb`` to nbformat 4.5: unique valid ids and metadata dicts everywhere."""
+    minor = nb.get("nbformat_minor", 0)
+    nb["nbformat"] = 4
+    nb["nbformat_minor"] = max(5, minor if isinstance(minor, int) else 0)
+    if not isinstance(nb.get("metadata"), dict):
+        nb["metadata"] = {}
     seen: set[str] = set()
-    for position, cell in enumerate(nb.cells):
-        cell.setdefault("metadata", NotebookNode())
+    for position, cell in enumerate(nb["cells"]):
+        if not isinstance(cell.get("metadata"), dict):
+            cell["metadata"] = {}
         cell_id = cell.get("id")
         if (
             not isinstance(cell_id, str)
