@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# The main job: install taskbook into ./.venv and run the example ETL flow.
-# Needs only python3 (>= 3.10). Run it twice: the second run shows cache hits.
+# The main job: install taskbook into ./.venv, run the example ETL flow, then run
+# the example notebook headless (taskbook run, no kernel). Needs only python3
+# (>= 3.10). Run it twice: the second run is served from the cache.
+# Runs and the cache live in ./.taskbook (or $TASKBOOK_HOME): a local store, no server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-source scripts/_venv.sh pandas
-exec .venv/bin/python examples/etl_flow.py "$@"
+source scripts/_venv.sh "pandas,notebook"
+.venv/bin/python examples/etl_flow.py "$@"
+echo
+echo "== taskbook run notebooks/01_etl.ipynb (headless, outputs in notebooks/output/)"
+TASKBOOK_HOME="${TASKBOOK_HOME:-$PWD/.taskbook}" \
+  .venv/bin/taskbook run notebooks/01_etl.ipynb notebooks/output/01_etl.out.ipynb --cwd notebooks
