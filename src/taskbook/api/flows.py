@@ -13,7 +13,7 @@ from taskbook.api.calls import (
     random_run_name,
     render_run_name,
 )
-from taskbook.api.tasks import _session
+from taskbook.api.tasks import _BoundTask, _session
 from taskbook.core.events import FlowRunCreated, StateChanged
 from taskbook.core.options import FlowOptions
 from taskbook.core.states import State, StateType
@@ -126,7 +126,27 @@ class Flow(Generic[P, R]):
             persist_result=persist,
             log_prints=log_prints,
         )
-        return FlowCall(self, ctx, parameters, ctx.futures), session
+        return FlowCall(self._callable(), ctx, parameters, ctx.futures), session
+
+    def _callable(self) -> Any:
+        """Return the flow, or a view of it whose ``fn`` takes bound parameters.
+
+        ``**kwargs`` and positional-only parameters are bound by name; the call
+        spreads them back (as Prefect does), so ``def f(**params)`` gets params.
+        """
+        if self._signature.simple:
+            return self
+        sig, fn = self._signature, self.fn
+
+        def call_with_bound(**parameters: Any) -> Any:
+            args, kwargs = sig.call_args(parameters)
+            return fn(*args, **kwargs)
+
+        async def acall_with_bound(**parameters: Any) -> Any:
+            args, kwargs = sig.call_args(parameters)
+            return await fn(*args, **kwargs)  # type: ignore[misc]
+
+        return _BoundTask(self, acall_with_bound if self.isasync else call_with_bound)
 
     def _invalid(self, call: FlowCall, session: Any, exc: ParameterTypeError) -> State:
         state = State(

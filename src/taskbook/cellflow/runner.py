@@ -33,6 +33,7 @@ from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.core.analysis import BUILTIN_NAMES
 from taskbook.core.cells import CellSpec, to_cell_inputs
 from taskbook.core.graph import Node, NotebookGraph, build_notebook_graph
+from taskbook.core.params import Param
 from taskbook.core.plan import select_cells
 from taskbook.core.states import State
 from taskbook.errors import (
@@ -130,6 +131,8 @@ class NotebookRunner:
     ) -> None:
         self.shell = shell
         self.namespace: dict[str, Any] = shell.user_ns if shell is not None else {}
+        # Parameters cells may use Param(...) without importing it (DESIGN §3).
+        self.namespace.setdefault("Param", Param)
         self.notebook_name = notebook_name
         self.listener = listener
         # name -> (id of the value, fingerprint): values produced or restored by a
@@ -165,7 +168,7 @@ class NotebookRunner:
     def _ambient_names(self, strict: bool) -> frozenset[str]:
         import builtins
 
-        names = set(dir(builtins)) | BUILTIN_NAMES | {"get_ipython", "display"}
+        names = set(dir(builtins)) | BUILTIN_NAMES | {"get_ipython", "display", "Param"}
         if self.shell is not None:
             names |= set(self.shell.user_ns_hidden)
         if not strict:
