@@ -13,7 +13,7 @@ from taskbook.core.events import TaskRunCreated
 from taskbook.core.options import TaskOptions
 from taskbook.core.states import State, StateType
 from taskbook.engine.annotations import AllowFailure, Unmapped
-from taskbook.engine.attempt import TaskCall, task_protocol
+from taskbook.engine.attempt import MapCall, TaskCall, task_protocol
 from taskbook.engine.context import FlowRunContext, TaskRun, flow_run_ctx, tags_ctx
 from taskbook.engine.futures import TaskFuture, TaskFutureList
 from taskbook.engine.ids import new_id
@@ -107,40 +107,55 @@ class Task(Generic[P, R]):
         flow_ctx: FlowRunContext | None,
         session: Session,
     ) -> TaskRun:
-        template = render_run_name(self.options.task_run_name, parameters)
-        if template is not None:
-            name = template
-        elif flow_ctx is not None:
-            name = f"{self.name}-{flow_ctx.next_index(self.task_key)}"
-        else:
-            name = self.name
+        return self._new_runs([parameters], flow_ctx, session)[0]
+
+    def _new_runs(
+        self,
+        parameters: list[dict[str, Any]],
+        flow_ctx: FlowRunContext | None,
+        session: Session,
+    ) -> list[TaskRun]:
+        """Create (and record as Pending) one run per parameter set, in order."""
+        template = self.options.task_run_name
+        task_name, task_key = self.name, self.task_key
+        first = (
+            flow_ctx.next_index(task_key, len(parameters))
+            if template is None and flow_ctx is not None
+            else 0
+        )
         own_tags = self.options.tags
         ambient = tags_ctx.get()
         run_tags = (
             own_tags if not ambient else tuple(sorted(set(own_tags) | set(ambient)))
         )
-        run = TaskRun(
-            id=new_id(),
-            name=name,
-            task_name=self.name,
-            task_key=self.task_key,
-            flow_run_id=flow_ctx.flow_run.id if flow_ctx else None,
-            parameters=parameters,
-            tags=run_tags,
-        )
-        now = session.clock.now()
+        flow_run_id = flow_ctx.flow_run.id if flow_ctx else None
+        active = flow_ctx.active if flow_ctx is not None else None
+        now = session.clock.now
         publish = session.bus.publish
-        publish(
-            TaskRunCreated(
-                run.id, run.flow_run_id, self.name, self.task_key, name, run_tags, now
+        runs = []
+        for i, params in enumerate(parameters):
+            if template is not None:
+                name = render_run_name(template, params)  # type: ignore[assignment]
+            elif flow_ctx is not None:
+                name = f"{task_name}-{first + i}"
+            else:
+                name = task_name
+            run_id = new_id()
+            run = TaskRun(
+                run_id, name, task_name, task_key, flow_run_id, params, run_tags
             )
-        )
-        run.state = State(
-            StateType.PENDING, ts=now, owner=run.id
-        )  # recorded as created
-        if flow_ctx is not None:
-            flow_ctx.active[run.id] = run
-        return run
+            ts = now()
+            publish(
+                TaskRunCreated(
+                    run_id, flow_run_id, task_name, task_key, name, run_tags, ts
+                )
+            )
+            # Recorded as created: TaskRunCreated is the Pending state in the store.
+            run.state = State(StateType.PENDING, "Pending", ts=ts, owner=run_id)
+            if active is not None:
+                active[run_id] = run
+            runs.append(run)
+        return runs
 
     def _prepare(
         self, args: tuple[Any, ...], kwargs: dict[str, Any], wait_for: Any
@@ -177,14 +192,19 @@ class Task(Generic[P, R]):
         return state if return_state else state.result()
 
     def _bind_fn(self, call: TaskCall) -> None:
-        if not self._signature.simple:
-            sig, fn = self._signature, self.fn
+        call.task = self._callable()
 
-            def call_with_resolved(**parameters: Any) -> Any:
-                args, kwargs = sig.call_args(parameters)
-                return fn(*args, **kwargs)
+    def _callable(self) -> Task[P, R] | _BoundTask:
+        """The task as the protocol calls it: with keyword parameters only."""
+        if self._signature.simple:
+            return self
+        sig, fn = self._signature, self.fn
 
-            call.task = _BoundTask(self, call_with_resolved)
+        def call_with_resolved(**parameters: Any) -> Any:
+            args, kwargs = sig.call_args(parameters)
+            return fn(*args, **kwargs)
+
+        return _BoundTask(self, call_with_resolved)
 
     def submit(
         self,
@@ -242,18 +262,35 @@ class Task(Generic[P, R]):
         if len(set(lengths.values())) > 1:
             raise MappingLengthMismatch.from_lengths(lengths)
         n = next(iter(lengths.values()))
-        calls = []
-        for i in range(n):
-            call_kwargs = {**static, **{k: v[i] for k, v in iterables.items()}}
-            call, _ = self._prepare((), call_kwargs, wait_for)
-            self._bind_fn(call)
-            calls.append(call)
         flow_ctx = flow_run_ctx.get()
+        session = flow_ctx.session if flow_ctx else _session()
+        sig = self._signature
+        all_parameters: list[dict[str, Any]] = []
+        if sig.simple and parameters.keys() == sig.name_set:
+            # Binding again would give these same dicts (every name is given).
+            base = {name: static.get(name) for name in sig.names}
+            columns = list(iterables.items())
+            if len(columns) == 1:
+                (name, values), copy = columns[0], base.copy
+                for value in values:
+                    params = copy()
+                    params[name] = value
+                    all_parameters.append(params)
+            else:
+                for i in range(n):
+                    params = base.copy()
+                    for name, values in columns:
+                        params[name] = values[i]
+                    all_parameters.append(params)
+        else:
+            for i in range(n):
+                call_kwargs = {**static, **{k: v[i] for k, v in iterables.items()}}
+                all_parameters.append(sig.bind((), call_kwargs))
+        runs = self._new_runs(all_parameters, flow_ctx, session)
         runner = flow_ctx.task_runner if flow_ctx else _standalone_runner()
-        # One hand-over for the whole map: queueing calls one by one costs a lock
-        # round and a possible worker start per element.
+        shared = MapCall(self._callable(), list(wait_for or ()), flow_ctx)
         futures: TaskFutureList[R] = TaskFutureList(
-            runner.submit_many(calls, flow_ctx.session if flow_ctx else _session())
+            runner.submit_map(shared, runs, session)
         )
         if flow_ctx is not None:
             flow_ctx.futures.extend(futures)

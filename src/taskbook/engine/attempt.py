@@ -11,6 +11,7 @@ Cancelled/Crashed when the run is interrupted (re-raised to the caller).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import traceback
 import warnings
@@ -90,17 +91,53 @@ class TaskCall:
     task_run: TaskRun
     flow_ctx: FlowRunContext | None
     executor: Callable[[Call], Any] | None = None
+    fn_is_coroutine: bool | None = None  # None: inspected at the call
+
+
+@dataclass(slots=True)
+class MapCall:
+    """What the calls of one ``.map`` share; ``for_run`` makes one run's call.
+
+    Queued map runs keep only their TaskRun (which holds the parameters): the call
+    is made when a worker takes the run, so it does not outlive the attempt.
+    """
+
+    task: Any
+    wait_for: list[Any]
+    flow_ctx: FlowRunContext | None
+    executor: Callable[[Call], Any] | None = None
+    fn_is_coroutine: bool | None = None
+
+    def __post_init__(self) -> None:
+        # Inspected once for the map rather than at every call.
+        self.fn_is_coroutine = inspect.iscoroutinefunction(self.task.fn)
+
+    def for_run(self, run: TaskRun) -> TaskCall:
+        """Return the call of ``run`` (its parameters are the run's)."""
+        return TaskCall(
+            self.task,
+            run.parameters,
+            self.wait_for,
+            run,
+            self.flow_ctx,
+            self.executor,
+            self.fn_is_coroutine,
+        )
 
 
 def task_protocol(call: TaskCall, session: Any) -> Protocol:
     """Run one task call; return its final State (raises if interrupted)."""
     task, run, flow_ctx = call.task, call.task_run, call.flow_ctx
-    options: TaskOptions = task.options
     clock = session.clock
     publish = session.bus.publish
 
-    def set_state(state: State, cache_key: str | None = None) -> State:
-        state = state.with_time(clock.now(), run.id)
+    def set_state(
+        state: State, cache_key: str | None = None, stamped: bool = False
+    ) -> State:
+        # States the protocol makes in its hot path come stamped (one object
+        # instead of two); others get the time and owner here.
+        if not stamped:
+            state = state.with_time(clock.now(), run.id)
         run.state = state
         if state.type is StateType.RUNNING:
             run.run_count += 1
@@ -120,6 +157,11 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
         )
 
     # --- inputs: wait for upstream futures, then check they completed --------------
+    if not call.wait_for and _all_plain(call.parameters):
+        # Nothing to wait for or resolve (the common case of a .map over values).
+        return (
+            yield from _run_attempts(call, session, dict(call.parameters), set_state)
+        )
     upstream = _collect_futures(call.parameters) + _collect_futures(call.wait_for)
     pending = [f for f, _ in upstream if not f.done()]
     if pending:
@@ -142,15 +184,25 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
         final = set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
         _call_hooks(task, run, final)
         return final
+    return (yield from _run_attempts(call, session, parameters, set_state))
 
+
+def _run_attempts(
+    call: TaskCall,
+    session: Any,
+    parameters: dict[str, Any],
+    set_state: Callable[..., State],
+) -> Protocol:
+    """Run the attempts with the task run's context set."""
+    task, flow_ctx = call.task, call.flow_ctx
     tctx = TaskRunContext(
-        task=task,
-        task_run=run,
-        session=session,
-        flow_run_context=flow_ctx,
-        parameters=parameters,
-        task_source=task.source,
-        log_prints=_log_prints(options, flow_ctx),
+        task,
+        call.task_run,
+        session,
+        flow_ctx,
+        parameters,
+        task.source,
+        _log_prints(task.options, flow_ctx),
     )
     token = task_run_ctx.set(tctx)
     try:
@@ -192,9 +244,12 @@ def _attempts(
                 _call_hooks(task, run, final)
                 return final
 
-    delays = resolve_delays(options.retry_delay_seconds, options.retries)
+    delays: float | list[float] | None = None  # resolved at the first retry
     retries_done = 0
-    state = set_state(State(StateType.RUNNING))
+    state = set_state(
+        State(StateType.RUNNING, "Running", ts=clock.now(), owner=run.id),
+        stamped=True,
+    )
     _call_hooks(task, run, state)
     while True:
         # --- the call, under its timeout ------------------------------------------
@@ -208,6 +263,7 @@ def _attempts(
                     run.name, options.timeout_seconds or 0
                 ),
                 call.executor,
+                call.fn_is_coroutine,
             )
         except (KeyboardInterrupt, CancelRun, GeneratorExit) as exc:
             return _interrupted(set_state, run, exc)
@@ -241,13 +297,21 @@ def _attempts(
                 if flow_ctx is not None and flow_ctx.closed.is_set():
                     # The run was cancelled while this call ran: keep nothing.
                     raise CancelRun("The flow run was cancelled.")
-                final = _completed(result, key, task, options, session)
-                final = set_state(final, key)
+                if isinstance(result, State):
+                    final = set_state(result, key)
+                else:
+                    final = set_state(
+                        _completed(result, key, task, options, session, run.id),
+                        key,
+                        stamped=True,
+                    )
                 _call_hooks(task, run, final)
                 return final
 
         # --- retry decision ---------------------------------------------------------
         if retries_done < options.retries and _may_retry(task, run, failed):
+            if delays is None:
+                delays = resolve_delays(options.retry_delay_seconds, options.retries)
             delay = delay_for(delays, retries_done, options.retry_jitter_factor)
             retries_done += 1
             _log.info(
@@ -287,10 +351,14 @@ def _attempts(
 
 
 def _completed(
-    result: Any, key: str | None, task: Any, options: TaskOptions, session: Any
+    result: Any,
+    key: str | None,
+    task: Any,
+    options: TaskOptions,
+    session: Any,
+    owner: str,
 ) -> State:
-    if isinstance(result, State):
-        return result
+    """Return the Completed state of a result, stamped now (cached when keyed)."""
     expires: float | None = None
     if key is not None:
         if options.cache_expiration is not None:
@@ -305,7 +373,14 @@ def _completed(
             )
         else:
             session.cache.put(key, payload, expires)
-    return State(StateType.COMPLETED, data=result, cache_expiration=expires)
+    return State(
+        StateType.COMPLETED,
+        "Completed",
+        data=result,
+        ts=session.clock.now(),
+        cache_expiration=expires,
+        owner=owner,
+    )
 
 
 def _cache_key(
@@ -363,6 +438,8 @@ def _log_prints(options: TaskOptions, flow_ctx: FlowRunContext | None) -> bool:
 
 def _call_hooks(task: Any, run: TaskRun, state: State) -> None:
     options: TaskOptions = task.options
+    if not (options.on_completion or options.on_failure or options.on_running):
+        return
     if state.is_failed():
         hooks = options.on_failure
     elif state.is_completed():
@@ -454,3 +531,15 @@ def _needs_resolving(value: Any) -> bool:
 
 def _is_future(value: Any) -> bool:
     return getattr(value, "_is_taskbook_future", False) is True
+
+
+# Input types that can hold no future, state or annotation (exact types only).
+_PLAIN_TYPES = frozenset({int, float, str, bytes, bool, complex, type(None)})
+
+
+def _all_plain(parameters: dict[str, Any]) -> bool:
+    plain = _PLAIN_TYPES
+    for value in parameters.values():
+        if type(value) not in plain:
+            return False
+    return True

@@ -84,15 +84,19 @@ class FlowRunContext:
     active: dict[str, TaskRun] = field(default_factory=dict)
     futures: list[Any] = field(default_factory=list)
 
-    def next_index(self, task_key: str) -> int:
-        """Return 0, 1, 2 ... per task within this run (for default run names)."""
+    def next_index(self, task_key: str, count: int = 1) -> int:
+        """Reserve ``count`` indices per task within this run; return the first.
+
+        Indices go 0, 1, 2 ... per task (for default run names); a ``.map``
+        reserves its whole block at once.
+        """
         with self._counter_lock:
             n = self._counters.get(task_key, 0)
-            self._counters[task_key] = n + 1
+            self._counters[task_key] = n + count
             return n
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class TaskRunContext:
     """The task run in progress; the cache-key context for policies."""
 

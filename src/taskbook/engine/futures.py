@@ -1,31 +1,122 @@
 """Futures of submitted task runs, with Prefect's ``wait`` and ``as_completed``.
 
-A future wraps a ``concurrent.futures.Future`` whose value is the run's final
-State, whichever runner (threads, engine loop, processes, Dask) produced it.
+A future is one small object per run: it holds the run's outcome (its final
+State, the exception that crashed it, or "cancelled before it started") and
+allocates a waiter only when someone blocks on it before it is done. A large
+``.map`` therefore costs one future per element, not a ``concurrent.futures``
+future with its condition, locks and callback list (~7 GC-tracked objects).
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-from collections.abc import Iterable, Iterator
-from typing import Any, Generic, NamedTuple, TypeVar
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from taskbook.core.states import State, StateType
-from taskbook.engine.context import TaskRun
 from taskbook.errors import CancelRun
 
+if TYPE_CHECKING:
+    import concurrent.futures as cf
+
+    from taskbook.engine.context import TaskRun
+
 R = TypeVar("R")
+
+_log = logging.getLogger("taskbook.engine")
+
+# One lock for every future: it is held for a few bytecodes per completion, so
+# sharing it costs less than a lock per future (and allocates nothing per run).
+_lock = threading.Lock()
+
+
+class _Cancelled:
+    """The outcome of a run cancelled before it started."""
+
+    __slots__ = ()
+
+
+_CANCELLED = _Cancelled()
+
+
+class _Waiter:
+    """Wakes a blocked caller once ``count`` of the futures it watches are done."""
+
+    __slots__ = ("_event", "_remaining", "finished")
+
+    def __init__(self, count: int) -> None:
+        self._event = threading.Event()
+        self._remaining = count
+        self.finished: list[TaskFuture[Any]] = []
+
+    def notify(self, future: TaskFuture[Any]) -> None:
+        # Called with _lock held.
+        self.finished.append(future)
+        self._remaining -= 1
+        if self._remaining <= 0:
+            self._event.set()
+
+    def wait(self, timeout: float | None) -> bool:
+        return self._event.wait(timeout)
 
 
 class TaskFuture(Generic[R]):
     """The eventual result of a submitted task run."""
 
     _is_taskbook_future = True
-    __slots__ = ("_future", "_task_run")
+    __slots__ = ("_callbacks", "_outcome", "_task_run", "_waiters")
 
-    def __init__(self, task_run: TaskRun, future: cf.Future[State]) -> None:
+    def __init__(self, task_run: TaskRun) -> None:
         self._task_run = task_run
-        self._future = future
+        # None while running; then a State, a BaseException or _CANCELLED.
+        self._outcome: Any = None
+        self._waiters: list[_Waiter] | None = None
+        self._callbacks: list[Callable[[TaskFuture[R]], Any]] | None = None
+
+    # -- completion (the runner's side) ----------------------------------------------
+
+    def _set_outcome(self, outcome: Any) -> bool:
+        """Record the outcome once; wake waiters, run callbacks. False if already set."""
+        with _lock:
+            if self._outcome is not None:
+                return False
+            self._outcome = outcome
+            waiters, self._waiters = self._waiters, None
+            callbacks, self._callbacks = self._callbacks, None
+            if waiters:
+                for waiter in waiters:
+                    waiter.notify(self)
+        if callbacks:
+            for fn in callbacks:
+                _run_callback(fn, self)
+        return True
+
+    def _set_state(self, state: State) -> None:
+        self._set_outcome(state)
+
+    def _set_exception(self, exc: BaseException) -> None:
+        self._set_outcome(exc)
+
+    def _cancel(self) -> bool:
+        """Mark a run that never started as cancelled; False if it had an outcome."""
+        return self._set_outcome(_CANCELLED)
+
+    def _follow(self, inner: cf.Future[State]) -> None:
+        """Take the outcome of a ``concurrent.futures`` future (engine-loop runs)."""
+
+        def done(f: cf.Future[State]) -> None:
+            if f.cancelled():
+                self._cancel()
+            elif (exc := f.exception()) is not None:
+                self._set_exception(exc)
+            else:
+                self._set_state(f.result())
+
+        inner.add_done_callback(done)
+
+    # -- the public side -------------------------------------------------------------
 
     @property
     def task_run_id(self) -> str:
@@ -38,43 +129,46 @@ class TaskFuture(Generic[R]):
     @property
     def state(self) -> State:
         """The run's current state; final once the future is done."""
-        if self._future.done():
-            return self._final_state()
-        return self._task_run.state or State(StateType.PENDING)
+        outcome = self._outcome
+        if outcome is None:
+            return self._task_run.state or State(StateType.PENDING)
+        if type(outcome) is State:
+            return outcome
+        return self._final_state(outcome)
 
-    def _final_state(self) -> State:
-        if self._future.cancelled():
+    def _final_state(self, outcome: Any) -> State:
+        run_state = self._task_run.state
+        if outcome is _CANCELLED:
             return (
-                self._task_run.state
-                if _is_final(self._task_run.state)
+                run_state
+                if _is_final(run_state)
                 else State(
                     StateType.CANCELLED,
                     message="The task run was cancelled before it started.",
                 )
             )
-        exc = self._future.exception()
-        if exc is None:
-            return self._future.result()
-        if isinstance(exc, (KeyboardInterrupt, CancelRun)):
+        if isinstance(outcome, State):
+            return outcome
+        if isinstance(outcome, (KeyboardInterrupt, CancelRun)):
             return State(StateType.CANCELLED, message="The task run was cancelled.")
         return (
-            self._task_run.state
-            if _is_final(self._task_run.state)
+            run_state
+            if _is_final(run_state)
             else State(
-                StateType.CRASHED, message=f"Task run crashed: {exc!r}", data=exc
+                StateType.CRASHED,
+                message=f"Task run crashed: {outcome!r}",
+                data=outcome,
             )
         )
 
     def done(self) -> bool:
         """Return whether the run has finished."""
-        return self._future.done()
+        return self._outcome is not None
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the run finishes or ``timeout`` seconds pass."""
-        try:
-            cf.wait([self._future], timeout=timeout)
-        except cf.CancelledError:
-            pass
+        if self._outcome is None:
+            _wait_for([self], 1, timeout)
 
     def result(self, timeout: float | None = None, raise_on_failure: bool = True) -> R:
         """Wait for the run and return its result (or raise its exception).
@@ -86,23 +180,74 @@ class TaskFuture(Generic[R]):
         Raises:
             TimeoutError: If the run did not finish in time.
         """
-        self.wait(timeout)
-        if not self._future.done():
-            raise TimeoutError(
-                f"Task run {self.task_run_name!r} did not finish within {timeout} s."
-            )
+        if self._outcome is None:
+            self.wait(timeout)
+            if self._outcome is None:
+                raise TimeoutError(
+                    f"Task run {self.task_run_name!r} did not finish within "
+                    f"{timeout} s."
+                )
         return self.state.result(raise_on_failure=raise_on_failure)  # type: ignore[no-any-return]
 
-    def add_done_callback(self, fn: Any) -> None:
-        """Call ``fn(self)`` when the run finishes."""
-        self._future.add_done_callback(lambda _: fn(self))
+    def add_done_callback(self, fn: Callable[[TaskFuture[R]], Any]) -> None:
+        """Call ``fn(self)`` when the run finishes (at once if it has)."""
+        with _lock:
+            if self._outcome is None:
+                if self._callbacks is None:
+                    self._callbacks = []
+                self._callbacks.append(fn)
+                return
+        _run_callback(fn, self)
 
     def __repr__(self) -> str:
         return f"TaskFuture({self.task_run_name!r}, {self.state.name})"
 
 
+def _run_callback(fn: Callable[[Any], Any], future: TaskFuture[Any]) -> None:
+    try:
+        fn(future)
+    except Exception:  # as concurrent.futures: a failing callback is logged only
+        _log.exception("done callback %r of %r raised", fn, future)
+
+
 def _is_final(state: State | None) -> bool:
     return state is not None and state.is_final()
+
+
+def _wait_for(
+    futures: list[TaskFuture[Any]], count: int, timeout: float | None
+) -> _Waiter | None:
+    """Block until ``count`` of ``futures`` are done (or ``timeout``); return the waiter.
+
+    Returns None when enough were already done, so nothing was installed.
+    """
+    waiter = _Waiter(count)
+    installed: list[TaskFuture[Any]] = []
+    with _lock:
+        for f in futures:
+            if f._outcome is not None:
+                waiter._remaining -= 1
+            else:
+                if f._waiters is None:
+                    f._waiters = []
+                f._waiters.append(waiter)
+                installed.append(f)
+        if waiter._remaining <= 0 or not installed:
+            _uninstall(waiter, installed)
+            return None
+    try:
+        waiter.wait(timeout)
+    finally:
+        with _lock:
+            _uninstall(waiter, installed)
+    return waiter
+
+
+def _uninstall(waiter: _Waiter, futures: list[TaskFuture[Any]]) -> None:
+    # Called with _lock held.
+    for f in futures:
+        if f._waiters is not None and waiter in f._waiters:
+            f._waiters.remove(waiter)
 
 
 class TaskFutureList(list[TaskFuture[R]]):
@@ -135,11 +280,12 @@ def wait(
         timeout: Seconds to wait at most (None: until all are done).
     """
     futures = list(futures)
-    by_inner = {f._future: f for f in futures}
-    done, not_done = cf.wait(list(by_inner), timeout=timeout)
-    return DoneAndNotDoneFutures(
-        {by_inner[f] for f in done}, {by_inner[f] for f in not_done}
-    )
+    pending = [f for f in futures if f._outcome is None]
+    if pending:
+        # One waiter for all: the caller wakes once, when the last one is done.
+        _wait_for(pending, len(pending), timeout)
+    done = {f for f in futures if f._outcome is not None}
+    return DoneAndNotDoneFutures(done, {f for f in futures if f not in done})
 
 
 def as_completed(
@@ -150,6 +296,44 @@ def as_completed(
     Raises:
         TimeoutError: If futures are still running after ``timeout`` seconds.
     """
-    by_inner = {f._future: f for f in futures}
-    for inner in cf.as_completed(list(by_inner), timeout=timeout):
-        yield by_inner[inner]
+    deadline = None if timeout is None else time.monotonic() + timeout
+    unique = list(dict.fromkeys(futures))
+    pending = set()
+    for f in unique:
+        if f._outcome is not None:
+            yield f
+        else:
+            pending.add(f)
+    if not pending:
+        return
+    waiter = _Waiter(1)
+    installed = list(pending)
+    with _lock:
+        for f in installed:
+            if f._outcome is not None:
+                waiter.finished.append(f)
+            else:
+                if f._waiters is None:
+                    f._waiters = []
+                f._waiters.append(waiter)
+    try:
+        while pending:
+            with _lock:
+                finished, waiter.finished = waiter.finished, []
+                if not finished:
+                    waiter._event.clear()
+            for f in finished:
+                if f in pending:
+                    pending.discard(f)
+                    yield f
+            if not pending or finished:
+                continue
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if (remaining is not None and remaining <= 0) or not waiter.wait(remaining):
+                raise TimeoutError(
+                    f"{len(pending)} (of {len(unique)}) futures unfinished after "
+                    f"{timeout} s."
+                )
+    finally:
+        with _lock:
+            _uninstall(waiter, installed)

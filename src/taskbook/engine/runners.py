@@ -12,11 +12,11 @@ import collections
 import concurrent.futures as cf
 import os
 import threading
+from collections.abc import Callable
 from contextvars import copy_context
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from taskbook.core.states import State
-from taskbook.engine.attempt import TaskCall, task_protocol
+from taskbook.engine.attempt import MapCall, TaskCall, task_protocol
 from taskbook.engine.futures import TaskFuture
 from taskbook.engine.steps import (
     Call,
@@ -26,6 +26,9 @@ from taskbook.engine.steps import (
     interrupt_thread,
 )
 from taskbook.errors import CancelRun, MissingDependencyError, UnpicklableInputError
+
+if TYPE_CHECKING:
+    from taskbook.engine.context import TaskRun
 
 
 class TaskRunner:
@@ -50,9 +53,11 @@ class TaskRunner:
         """Start a task call; return its future."""
         raise NotImplementedError
 
-    def submit_many(self, calls: list[TaskCall], session: Any) -> list[TaskFuture[Any]]:
-        """Start several task calls (``.map``); return their futures in order."""
-        return [self.submit(call, session) for call in calls]
+    def submit_map(
+        self, shared: MapCall, runs: list[TaskRun], session: Any
+    ) -> list[TaskFuture[Any]]:
+        """Start one call per run of a ``.map``; return their futures in order."""
+        return [self.submit(shared.for_run(run), session) for run in runs]
 
     def cancel_all(self) -> None:
         """Stop queued runs from starting and interrupt running ones."""
@@ -61,6 +66,37 @@ class TaskRunner:
 
     def shutdown(self, wait: bool) -> None:
         """Release the runner's resources."""
+
+
+class _Batch:
+    """Calls queued together (one ``.map`` or one ``.submit``), taken in order.
+
+    A map's calls are built from ``shared`` when a worker takes them, so a queued
+    run costs its TaskRun and its future only, not a call object and a context.
+    """
+
+    __slots__ = ("ctx", "futures", "next", "session", "shared", "single")
+
+    def __init__(
+        self,
+        futures: list[TaskFuture[Any]],
+        session: Any,
+        shared: MapCall | None = None,
+        single: TaskCall | None = None,
+    ) -> None:
+        # One context snapshot serves the batch; each run executes in its own copy.
+        self.ctx = copy_context()
+        self.futures = futures
+        self.session = session
+        self.shared = shared
+        self.single = single
+        self.next = 0
+
+    def call(self, future: TaskFuture[Any]) -> TaskCall:
+        if self.single is not None:
+            return self.single
+        assert self.shared is not None
+        return self.shared.for_run(future._task_run)
 
 
 class ThreadPoolTaskRunner(TaskRunner):
@@ -85,7 +121,7 @@ class ThreadPoolTaskRunner(TaskRunner):
         self._executor: cf.ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._running: dict[int, threading.Thread] = {}
-        self._queue: collections.deque[tuple[Any, ...]] = collections.deque()
+        self._queue: collections.deque[_Batch] = collections.deque()
         self._drainers = 0
 
     def duplicate(self) -> ThreadPoolTaskRunner:
@@ -100,33 +136,49 @@ class ThreadPoolTaskRunner(TaskRunner):
                     )
         return self._executor
 
-    def submit(self, call: TaskCall, session: Any) -> TaskFuture[Any]:
-        return self.submit_many([call], session)[0]
+    def _call_executor(self) -> Callable[[Call], Any] | None:
+        """Where user calls run: None for this thread; remote runners override."""
+        return None
 
-    def submit_many(self, calls: list[TaskCall], session: Any) -> list[TaskFuture[Any]]:
-        futures: list[TaskFuture[Any]] = []
-        queued = []
-        ctx = copy_context()
-        for call in calls:
-            if call.task.isasync and call.executor is None:
-                inner = session.portal.submit(
+    def submit(self, call: TaskCall, session: Any) -> TaskFuture[Any]:
+        executor = self._call_executor()
+        if executor is not None:
+            call.executor = executor
+        future: TaskFuture[Any] = TaskFuture(call.task_run)
+        if call.task.isasync and call.executor is None:
+            future._follow(
+                session.portal.submit(
                     drive_async, task_protocol(call, session), session
                 )
-                futures.append(TaskFuture(call.task_run, inner))
-                continue
-            future: cf.Future[State] = cf.Future()
-            # One context copy serves the batch: each run sets its own task context.
-            queued.append((ctx.copy(), call, session, future))
-            futures.append(TaskFuture(call.task_run, future))
-        if queued:
-            with self._lock:
-                self._queue.extend(queued)
-                spawn = min(len(queued), self.max_workers - self._drainers)
-                self._drainers += max(spawn, 0)
+            )
+            return future
+        self._enqueue(_Batch([future], session, single=call))
+        return future
+
+    def submit_map(
+        self, shared: MapCall, runs: list[TaskRun], session: Any
+    ) -> list[TaskFuture[Any]]:
+        executor = self._call_executor()
+        if executor is not None:
+            shared.executor = executor
+        if shared.task.isasync and shared.executor is None:
+            return super().submit_map(shared, runs, session)
+        futures: list[TaskFuture[Any]] = [TaskFuture(run) for run in runs]
+        if futures:
+            # One hand-over for the whole map: a lock round and a possible worker
+            # start per element would cost more than the element itself.
+            self._enqueue(_Batch(futures, session, shared=shared))
+        return futures
+
+    def _enqueue(self, batch: _Batch) -> None:
+        with self._lock:
+            self._queue.append(batch)
+            spawn = max(min(len(batch.futures), self.max_workers - self._drainers), 0)
+            self._drainers += spawn
+        if spawn:
             pool = self._pool()
             for _ in range(spawn):
                 pool.submit(self._drain)
-        return futures
 
     def _drain(self) -> None:
         """Run queued calls until the queue is empty (one per pool thread).
@@ -136,35 +188,48 @@ class ThreadPoolTaskRunner(TaskRunner):
         still hands the next call to whichever thread is free first.
         """
         me = threading.current_thread()
+        ident = me.ident or 0
+        lock, queue, running = self._lock, self._queue, self._running
         while True:
-            with self._lock:
-                if not self._queue:
+            with lock:
+                if not queue:
                     self._drainers -= 1
                     return
-                ctx, call, session, future = self._queue.popleft()
-            if not future.set_running_or_notify_cancel():
+                batch = queue[0]
+                i = batch.next
+                batch.next = i + 1
+                if i + 1 >= len(batch.futures):
+                    queue.popleft()
+            future = batch.futures[i]
+            if future._outcome is not None:  # cancelled while queued
                 continue
             if self._cancelled.is_set():
-                future.set_exception(
+                future._set_exception(
                     CancelRun("The flow run was cancelled before this task started.")
                 )
                 continue
-            self._running[me.ident or 0] = me
+            session = batch.session
+            running[ident] = me
             try:
-                future.set_result(
-                    ctx.run(drive_sync, task_protocol(call, session), session)
+                state = batch.ctx.copy().run(
+                    drive_sync, task_protocol(batch.call(future), session), session
                 )
             except BaseException as exc:  # handed to whoever waits on the future
-                future.set_exception(exc)
+                future._set_exception(exc)
+            else:
+                future._set_state(state)
             finally:
-                self._running.pop(me.ident or 0, None)
+                running.pop(ident, None)
 
     def cancel_all(self) -> None:
         super().cancel_all()
         with self._lock:
-            queued, self._queue = list(self._queue), collections.deque()
-        for _, _, _, future in queued:
-            future.cancel()
+            # Cleared in place: running drainers hold this very deque.
+            queued = list(self._queue)
+            self._queue.clear()
+        for batch in queued:
+            for future in batch.futures[batch.next :]:
+                future._cancel()
         for thread in list(self._running.values()):
             interrupt_thread(thread, CancelRun)
 
@@ -177,15 +242,8 @@ class ThreadPoolTaskRunner(TaskRunner):
 class _RemoteCallRunner(ThreadPoolTaskRunner):
     """Drive protocols in local threads; perform each user call somewhere else."""
 
-    def submit(self, call: TaskCall, session: Any) -> TaskFuture[Any]:
-        call.executor = self._execute
-        return super().submit(call, session)
-
-    def submit_many(self, calls: list[TaskCall], session: Any) -> list[TaskFuture[Any]]:
-        # .map() comes here directly: every call must still run remotely.
-        for call in calls:
-            call.executor = self._execute
-        return super().submit_many(calls, session)
+    def _call_executor(self) -> Callable[[Call], Any] | None:
+        return self._execute
 
     def _execute(self, step: Call) -> Any:
         raise NotImplementedError

@@ -34,6 +34,14 @@ class Call:
     timeout: float | None
     make_timeout: Callable[[], BaseException]
     executor: Callable[[Call], Any] | None = None  # e.g. a process pool or Dask
+    # Whether fn is a coroutine function, when the caller knows (None: look).
+    is_coroutine: bool | None = None
+
+    def fn_is_coroutine(self) -> bool:
+        """Return whether ``fn`` is a coroutine function."""
+        if self.is_coroutine is None:
+            self.is_coroutine = inspect.iscoroutinefunction(self.fn)
+        return self.is_coroutine
 
 
 @dataclass(slots=True)
@@ -109,7 +117,7 @@ async def drive_async(gen: Protocol, session: Session) -> Any:
 def _call_sync(step: Call, session: Session) -> Any:
     if step.executor is not None:
         return step.executor(step)
-    if inspect.iscoroutinefunction(step.fn):
+    if step.fn_is_coroutine():
         return session.portal.call(_call_coroutine, step)
     if step.timeout is None:
         return step.fn(*step.args, **step.kwargs)
@@ -121,7 +129,7 @@ async def _call_async(step: Call, session: Session) -> Any:
 
     if step.executor is not None:
         return await anyio.to_thread.run_sync(step.executor, step)
-    if inspect.iscoroutinefunction(step.fn):
+    if step.fn_is_coroutine():
         return await _call_coroutine(step)
     if step.timeout is None:
         # A sync task called from an async flow blocks the loop, as in Prefect.
