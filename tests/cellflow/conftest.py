@@ -40,12 +40,12 @@ def restart(shell: Any) -> Callable[[], None]:
 
 @pytest.fixture
 def run(shell: Any) -> Callable[..., NotebookRunResult]:
-    """Run source cells through one ``NotebookRunner`` (``runner=`` for another)."""
+    """Run source cells through one ``NotebookRunner`` (``using=`` for another)."""
     default = NotebookRunner(shell, "nb")
 
     def go(
-        *sources: str, runner: NotebookRunner | None = None, **options: Any
+        *sources: str, using: NotebookRunner | None = None, **options: Any
     ) -> NotebookRunResult:
-        return (runner or default).run(notebook(*sources), RunOptions(**options))
+        return (using or default).run(notebook(*sources), RunOptions(**options))
 
     return go

@@ -62,7 +62,7 @@ def test_a_restarted_kernel_gets_every_value_back_from_the_cache(
     restart()
     assert "ys" not in shell.user_ns
 
-    result = run(*PIPELINE, runner=NotebookRunner(shell, "nb"))
+    result = run(*PIPELINE, using=NotebookRunner(shell, "nb"))
 
     assert set(states(result).values()) == {"Cached"}
     ns = shell.user_ns
@@ -76,7 +76,7 @@ def test_a_function_restored_from_the_cache_sees_later_globals(
 ) -> None:
     run(*PIPELINE)
     restart()
-    run(*PIPELINE, runner=NotebookRunner(shell, "nb"))
+    run(*PIPELINE, using=NotebookRunner(shell, "nb"))
 
     shell.user_ns["factor"] = 10
 
@@ -143,13 +143,13 @@ def test_a_changed_value_upstream_reruns_its_readers_only(run: Run) -> None:
 
 def test_why_names_the_changed_components(run: Run, shell: Any) -> None:
     runner = NotebookRunner(shell, "nb")
-    run(*PIPELINE, runner=runner)
+    run(*PIPELINE, using=runner)
     make = "c2"
     before = runner.last_parts[make]
     edited = list(PIPELINE)
     edited[2] = "%%task make\nxs = [3, 2, 1]\nprint('making')\nxs"
 
-    run(*edited, runner=runner)
+    run(*edited, using=runner)
 
     assert explain_miss(before, runner.last_parts[make]) == ["its source changed."]
     assert explain_miss(runner.last_parts["c3"], runner.last_parts["c3"]) == [
@@ -159,12 +159,12 @@ def test_why_names_the_changed_components(run: Run, shell: Any) -> None:
 
 def test_why_after_a_helper_edit_names_the_helper(run: Run, shell: Any) -> None:
     runner = NotebookRunner(shell, "nb")
-    run(*PIPELINE, runner=runner)
+    run(*PIPELINE, using=runner)
     before = runner.last_parts["c3"]
     edited = list(PIPELINE)
     edited[1] = "def scaled(v):\n    return v * factor * 3\n"
 
-    run(*edited, runner=runner)
+    run(*edited, using=runner)
 
     reasons = explain_miss(before, runner.last_parts["c3"])
     assert reasons[0] == "helper function 'scaled' changed."
