@@ -33,7 +33,9 @@ class TaskbookGroup(click.Group):
 
 
 @click.group(
-    cls=TaskbookGroup, context_settings={"help_option_names": ["-h", "--help"]}
+    "taskbook",
+    cls=TaskbookGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(package_name="taskbook", prog_name="taskbook")
 @debug_option
