@@ -6,20 +6,23 @@ import time
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
-from IPython.testing.globalipapp import start_ipython
 from IPython.utils.capture import capture_output
 
 
 @pytest.fixture
 def ip(isolated_home):
-    start_ipython()  # once per process; later calls return None
+    # The process's one shell: other tests may have created it already.
     shell = InteractiveShell.instance()
     shell.run_line_magic("load_ext", "taskbook")
     side = shell._taskbook_magics[0].side
     # A fresh notebook for every test: no history, no namespace left over.
     side.executed._cells.clear()
     side.runner.last_states.clear()
-    for name in [n for n in shell.user_ns if not n.startswith("_") and n not in shell.user_ns_hidden]:
+    for name in [
+        n
+        for n in shell.user_ns
+        if not n.startswith("_") and n not in shell.user_ns_hidden
+    ]:
         del shell.user_ns[name]
     return shell
 
@@ -33,12 +36,18 @@ def run(ip, source):
 
 def test_a_task_cell_runs_through_the_engine_and_shows_its_status(ip):
     run(ip, "n = 3")
-    result, out = run(ip, "%%task squares --retries 1\nxs = [i * i for i in range(n)]\nprint('made', xs)")
+    result, out = run(
+        ip,
+        "%%task squares --retries 1\nxs = [i * i for i in range(n)]\nprint('made', xs)",
+    )
     assert result.success
     assert ip.user_ns["xs"] == [0, 1, 4]
     assert "made [0, 1, 4]" in out
     assert "squares: Completed" in out
-    _, again = run(ip, "%%task squares --retries 1\nxs = [i * i for i in range(n)]\nprint('made', xs)")
+    _, again = run(
+        ip,
+        "%%task squares --retries 1\nxs = [i * i for i in range(n)]\nprint('made', xs)",
+    )
     assert "squares: Cached" in again
     assert "made [0, 1, 4]" in again  # the cache hit replays the output
 

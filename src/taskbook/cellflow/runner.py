@@ -320,10 +320,15 @@ class _Run:
         self.exit_code: int | str | None = None
         self.exited = False
         self.started: dict[str, float] = {}
+        self.captured: dict[str, OutputCapture] = {}
+        self.flow_run_id = ""
 
     # -- the flow body: schedule cells as their parents finish ----------------------
 
     def body(self, **parameters: Any) -> list[State]:
+        from taskbook import runtime
+
+        self.flow_run_id = str(runtime.flow_run.id)
         done: queue.SimpleQueue[str] = queue.SimpleQueue()
         futures: dict[str, Any] = {}
         chosen = set(self.selected)
@@ -370,7 +375,9 @@ class _Run:
                 outcome.outputs = list(result.outputs)
                 if result.exited:
                     self._exit(result.exit_code)
-        elif isinstance(_exception(state), CellExit):
+        elif node_id in self.captured:
+            outcome.outputs = list(self.captured[node_id].outputs)
+        if isinstance(_exception(state), CellExit):
             self._exit(_exception(state).args[0])  # type: ignore[union-attr]
         if state.is_final() and state.name != "NotReady":
             outcome.execution_count = self.runner.next_count()
@@ -410,7 +417,11 @@ class _Run:
 
         def run_cell() -> CellResult:
             self.started[node_id] = time.time()
+            self.outcomes[node_id].attempts += 1
             return self._execute(spec, node, source, overrides)
+
+        # Warnings and logs that name the function should name the cell.
+        run_cell.__name__ = run_cell.__qualname__ = spec.name
 
         base = spec.options if spec.kind == "task" else TaskOptions(name=spec.name)
         task: Task[Any, Any] = Task(
@@ -447,6 +458,8 @@ class _Run:
         runner = self.runner
         capture = OutputCapture(self._live(spec))
         capture.clear()
+        # Kept so that a failed cell's outcome still shows what it printed.
+        self.captured[node.id] = capture
         filename = _FILENAME.format(index=spec.cell.index)
         exit_code: int | str | None = None
         exited = False
@@ -512,7 +525,7 @@ class _Run:
         self.runner.last_parts.update(self.parts)
         self._remember_keys()
         return NotebookRunResult(
-            flow_run_id=state.owner or "",
+            flow_run_id=self.flow_run_id or state.owner or "",
             state=state,
             cells=dict(self.outcomes),
             system_exit=self.exit_code,
