@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from taskbook.cellflow.capture import OutputCapture, capturing
+from taskbook.cellflow.execute import format_error
 from taskbook.cellflow.isolate import run_isolated
 from taskbook.cellflow.result import NotebookRunResult
 from taskbook.errors import UnpicklableInputError, UnpicklableOutputError
@@ -172,3 +174,49 @@ def test_processes_runner_isolates_every_cell(run: Run, shell: Any) -> None:
     assert set(states(result).values()) == {"Completed"}
     pids = {shell.user_ns["first_pid"], shell.user_ns["second_pid"], os.getpid()}
     assert len(pids) == 3
+
+
+def test_isolated_cell_that_exits_keeps_what_it_printed(run: Run, shell: Any) -> None:
+    result = run(
+        "%%task iso --isolate process\nprint('leaving early')\nraise SystemExit(0)",
+        "later = 1",
+    )
+
+    assert result.ok
+    assert result.stopped_by_exit
+    assert stdout(by_name(result)["iso"]) == "leaving early\n"
+    assert "later" not in shell.user_ns
+
+
+def test_failing_isolated_cell_shows_its_output_and_the_childs_traceback() -> None:
+    capture = OutputCapture()
+
+    with capturing(capture), pytest.raises(KeyError) as caught:
+        run_isolated(
+            "print('before')\nx = 1\nraise KeyError('missing')",
+            "<taskbook-cell-4>",
+            {},
+            ["x"],
+            "Task 'iso' (cell 5)",
+        )
+
+    assert capture.outputs == [
+        {"output_type": "stream", "name": "stdout", "text": "before\n"}
+    ]
+    _, _, lines = format_error(caught.value, "<taskbook-cell-")
+    trace = "\n".join(lines)
+    assert 'File "<taskbook-cell-4>", line 3, in <module>' in trace
+    assert "raise KeyError('missing')" in trace
+
+
+def test_functions_defined_in_an_isolated_cell_see_the_notebooks_globals(
+    run: Run, shell: Any
+) -> None:
+    run(
+        "factor = 2",
+        "%%task iso --isolate process\ndef times(v):\n    return v * factor\n",
+    )
+
+    shell.user_ns["factor"] = 10
+
+    assert shell.user_ns["times"](3) == 30
