@@ -177,14 +177,16 @@ def test_processes_runner_isolates_every_cell(run: Run, shell: Any) -> None:
 
 
 def test_isolated_cell_that_exits_keeps_what_it_printed(run: Run, shell: Any) -> None:
+    # Plain cells in child processes: the second waits for the first, then never runs.
     result = run(
-        "%%task iso --isolate process\nprint('leaving early')\nraise SystemExit(0)",
+        "print('leaving early')\nraise SystemExit(0)",
         "later = 1",
+        runner="processes",
     )
 
     assert result.ok
     assert result.stopped_by_exit
-    assert stdout(by_name(result)["iso"]) == "leaving early\n"
+    assert stdout(by_name(result)["cell-1"]) == "leaving early\n"
     assert "later" not in shell.user_ns
 
 
