@@ -103,6 +103,11 @@ class OutputCapture:
         self._emit({"output_type": "clear_output"})
 
 
+def current() -> OutputCapture | None:
+    """Return the capture of the calling thread's cell, if it is in one."""
+    return _current.get()
+
+
 @contextmanager
 def capturing(capture: OutputCapture) -> Iterator[OutputCapture]:
     """Send this thread's output to ``capture`` for the duration of the block."""

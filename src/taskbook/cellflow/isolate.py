@@ -14,6 +14,7 @@ from typing import Any
 
 import cloudpickle
 
+from taskbook.cellflow.capture import current
 from taskbook.errors import UnpicklableInputError, UnpicklableOutputError
 
 __all__ = ("run_isolated",)
@@ -57,6 +58,8 @@ def run_isolated(
             f"{err.decode(errors='replace').strip()[-2000:]}"
         )
     status, values, captured, error = cloudpickle.loads(out)
+    if status != "ok":
+        _show_partial(captured, error)
     if status == "unpicklable":
         raise UnpicklableOutputError.from_name(cell, values, RuntimeError(error))
     if status == "error":
@@ -64,6 +67,28 @@ def run_isolated(
     if status == "exit":
         raise SystemExit(error)
     return values, captured
+
+
+def _show_partial(captured: list[dict[str, Any]], error: Any) -> None:
+    """Show what a cell printed before it failed or exited, as if it ran here.
+
+    The caller records the exception itself; the child's traceback (the one that
+    points at the cell's lines) goes on the exception as a note.
+    """
+    capture = current()
+    for output in captured:
+        kind = output["output_type"]
+        if kind == "error":
+            if isinstance(error, BaseException):
+                error.add_note("\n".join(output["traceback"]))
+        elif capture is None:
+            continue
+        elif kind == "stream":
+            capture.stream(output["name"], output["text"])
+        elif kind == "display_data":
+            capture.display(output["data"], output["metadata"])
+        elif kind == "execute_result":
+            capture.result(output["data"], output["metadata"], None)
 
 
 def _communicate(child: subprocess.Popen[bytes], payload: bytes) -> tuple[bytes, bytes]:
