@@ -88,6 +88,10 @@ def _rank(type_: str, name: str) -> float:
     return _RANK.get(type_, 10)
 
 
+def _symbol(type_: str, name: str) -> str:
+    return "↻" if name == "Cached" else state_symbol(type_)
+
+
 @lru_cache(maxsize=64)
 def _colors(type_: str | None, name: str | None) -> tuple[str, str]:
     fill = state_color(type_, name)
@@ -117,7 +121,9 @@ def node_model(
     if type_ == "COMPLETED" and len(counts) > 1:
         name = "Completed"  # a mix of cached and fresh runs
     fill, text = _colors(type_, name)
-    badge = " ".join(f"{state_symbol(kinds[n])}{c}" for n, c in sorted(counts.items()))
+    # Most telling first: running, retrying, failed, ..., completed, cached.
+    order = sorted(counts, key=lambda n: (_rank(kinds[n], n), n == "Cached", n))
+    badge = " ".join(f"{_symbol(kinds[n], n)}{counts[n]}" for n in order)
     return {
         "id": node_id,
         "label": label,
