@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -244,3 +245,31 @@ def test_a_changed_input_typed_by_hand_reruns_its_reader(run: Run, shell: Any) -
 
     assert states(result) == {"head": "Completed"}
     assert shell.user_ns["first"] == [0, 1, 2, 3]
+
+
+def test_cache_expiry_reruns_the_cell_once_expired(run: Run) -> None:
+    cells = ("%%task short --cache=0.5s\nimport time\nstamp = time.time()",)
+    run(*cells)
+    soon = run(*cells)
+    time.sleep(0.6)
+
+    later = run(*cells)
+
+    assert states(soon) == {"short": "Cached"}
+    assert states(later) == {"short": "Completed"}
+
+
+def test_makes_and_needs_override_what_the_cache_tracks(run: Run, shell: Any) -> None:
+    # The reader's input is declared with --needs: a change of `config` reruns it
+    # even though the cell reads it only through globals().
+    cells = (
+        "config = {'depth': 1}",
+        "%%task fit --needs config\ndepth = globals()['config']['depth']",
+    )
+    run(*cells)
+    edited = ("config = {'depth': 2}", cells[1])
+
+    result = run(*edited)
+
+    assert states(result) == {"cell-1": "Completed", "fit": "Completed"}
+    assert shell.user_ns["depth"] == 2
