@@ -19,6 +19,7 @@ import ipywidgets as widgets
 from taskbook.core.graph import NotebookGraph
 from taskbook.core.params import coerce
 from taskbook.errors import ParameterValueError
+from taskbook.widgets.bridge import Host, default_host
 from taskbook.widgets.form_model import (
     ParameterLike,
     changed_names,
@@ -98,6 +99,10 @@ class ParameterForm:
         params_node_id: The parameters cell; the graph's ``params`` node if None.
         values: Current values (defaults for the missing ones).
         fold: A run to colour the graph by (the last run); "not run" if None.
+        host: The cell the form lives in (``kernel_host(get_ipython())``, found
+            through builtins when None). ``on_run`` runs in that cell's context,
+            so what it prints and displays (a live view) lands under the form
+            instead of being lost with the button's comm message.
     """
 
     def __init__(
@@ -110,7 +115,9 @@ class ParameterForm:
         params_node_id: str | None = None,
         values: Mapping[str, Any] | None = None,
         fold: RunFold | None = None,
+        host: Host | None = None,
     ) -> None:
+        self.host = host or default_host()
         self.specs = {spec.name: spec for spec in specs}
         self.graph = graph
         self.on_run, self.on_change = on_run, on_change
@@ -203,7 +210,7 @@ class ParameterForm:
         )
         self.baseline = dict(self.values)
         self._update_stale()
-        return result
+        return result[0] if result else None
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

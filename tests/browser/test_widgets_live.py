@@ -1,0 +1,113 @@
+"""The live view in a real JupyterLab: graph and Gantt update while a flow runs,
+and the static copy is what a saved notebook shows without a kernel.
+
+A notebook cell defines a chain of five 1-second ``@task``s in a plain ``@flow``;
+another attaches a ``LiveView`` and calls the flow. Screenshots go to
+``test-artifacts/browser/`` (mid-run, end, reloaded without a kernel).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+DEFINE = """\
+import time
+from taskbook import flow, task
+from taskbook.widgets import LiveView, kernel_host
+
+def make(name):
+    @task(name=name)
+    def step(previous=None):
+        time.sleep(1)
+        return name
+    return step
+
+steps = [make(f"t{i}") for i in range(1, 6)]
+
+@flow(name="five")
+def five():
+    future = None
+    for step in steps:
+        future = step.submit(future)
+    return future.result()
+"""
+
+RUN = """\
+view = LiveView(host=kernel_host(get_ipython())).attach()
+five()
+assert view.wait(15)
+"""
+
+NODES = [f"task:t{i}" for i in range(1, 6)]
+
+# JS: node id -> [data-state, rect fill] for every graph node in an element.
+NODE_STATES = """(root) => Object.fromEntries(
+    Array.from(root.querySelectorAll('g.tb-node')).map(
+        (g) => [g.dataset.nodeId, [g.dataset.state, g.querySelector('rect').getAttribute('fill')]]))"""
+
+
+def node_states(output: Any) -> dict[str, list[str]]:
+    return dict(output.evaluate(NODE_STATES))
+
+
+def test_graph_and_gantt_update_live_then_stay_as_static_html(
+    notebook_page: Any,
+) -> None:
+    nb = notebook_page([DEFINE, RUN], "live_view")
+    nb.run_cell(0)
+    nb.run_cell(1, wait=False)
+    output = nb.output(1)
+
+    # Mid-run: the second task is done and the third is running, in the live widget.
+    nb.wait_in_output(
+        1, 'g.tb-node[data-node-id="task:t3"][data-state="RUNNING"]', 20_000
+    )
+    mid = node_states(output)
+    running_cell = nb.cell(1).evaluate(
+        "(c) => c.querySelector('.jp-InputPrompt').textContent"
+    )
+    mid_shot = nb.screenshot("mid-run")
+    assert "[*]" in running_cell  # the cell is still executing
+    assert output.locator(".taskbook-live").count() == 1
+    assert [mid[n][0] for n in NODES] == [
+        "COMPLETED",
+        "COMPLETED",
+        "RUNNING",
+        "PENDING",
+        "PENDING",
+    ]
+    gantt_rows = output.locator(
+        ".js-plotly-plot .yaxislayer-above .ytick text"
+    ).all_text_contents()
+    # Every task run has its row from the start (the flow submits all five).
+    assert sorted(gantt_rows) == ["t1-0", "t2-1", "t3-2", "t4-3", "t5-4"]
+    assert output.locator(".js-plotly-plot .barlayer .point").count() >= 5
+
+    # The end: the live widget was replaced by the static copy.
+    nb.wait_idle()
+    nb.wait_in_output(1, ".taskbook-run svg.tb-graph")
+    end = node_states(output)
+    end_shot = nb.screenshot("end")
+    assert output.locator(".taskbook-live").count() == 0
+    assert [end[n][0] for n in NODES] == ["COMPLETED"] * 5
+    changed = {n for n in NODES if mid[n] != end[n]}
+    assert changed == {"task:t3", "task:t4", "task:t5"}
+    assert mid["task:t3"][1] == "#2563eb"  # running blue
+    assert end["task:t3"][1] == "#16a34a"  # completed green
+    assert output.locator("svg.tb-gantt g.tb-row").count() == 5
+    assert mid_shot.read_bytes() != end_shot.read_bytes()
+
+    # Saved and reopened with no kernel: the static HTML is still there.
+    nb.save()
+    nb.reopen_without_kernel()
+    reloaded = nb.output(1)
+    reloaded.locator(".taskbook-run svg.tb-graph g.tb-node").first.wait_for()
+    assert node_states(reloaded) == end
+    assert reloaded.locator("svg.tb-gantt g.tb-row").count() == 5
+    assert reloaded.locator("details.tb-node-details").count() == 5
+    nb.screenshot("reloaded-without-kernel")
+    assert not [e for e in nb.errors() if "taskbook" in e]
