@@ -6,6 +6,9 @@ the exit code of ``cli.errors``; Ctrl-C exits with 130.
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,5 +51,36 @@ cli.add_command(graph)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the ``taskbook`` command line (the console script's entry point)."""
-    cli.main(args=list(argv) if argv is not None else None, prog_name="taskbook")
+    """Run the ``taskbook`` command line (the console script's entry point).
+
+    Raises:
+        SystemExit: Always, with the command's exit code.
+    """
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="taskbook")
+    except SystemExit as exit_:
+        _leave_stuck_threads_behind(exit_.code)
+        raise
+
+
+def _leave_stuck_threads_behind(code: int | str | None) -> None:
+    """Exit now if cell code still runs in a thread that cannot be stopped.
+
+    After Ctrl-C or an abandoned timeout a worker thread may sit in user code (a
+    ``sleep``, a blocking read); the interpreter would wait for it before exiting.
+    The run is already recorded and the output written, so flush and leave.
+    """
+    stuck = [
+        thread
+        for thread in threading.enumerate()
+        if thread is not threading.main_thread()
+        and not thread.daemon
+        and thread.is_alive()
+    ]
+    if not stuck:
+        return
+    if isinstance(code, str):
+        click.echo(code, err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))

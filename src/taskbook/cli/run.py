@@ -34,7 +34,7 @@ from taskbook.notebook.parameters import (
     merge_parameters,
 )
 from taskbook.notebook.read import notebook_language, read_notebook
-from taskbook.notebook.write import build_output_notebook, write_notebook
+from taskbook.notebook.write import build_output_notebook, jsonable, write_notebook
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -128,6 +128,11 @@ RUNNERS = ("threads", "processes", "dask")
     help="Show the notebook's parameters and exit.",
 )
 @click.option(
+    "--prepare-only",
+    is_flag=True,
+    help="Write OUTPUT with the parameters injected, without running it (papermill).",
+)
+@click.option(
     "-q",
     "--quiet",
     is_flag=True,
@@ -151,6 +156,7 @@ def run(
     force: bool,
     timeout: float | None,
     help_notebook: bool,
+    prepare_only: bool,
     quiet: bool,
 ) -> None:
     """Run NOTEBOOK as a flow and write the executed notebook to OUTPUT.
@@ -192,6 +198,8 @@ def run(
         specs = tuple(s for s in specs if INJECTED_TAG not in s.cell.tags)
         assert params_cell is not None
         nb, _ = inject_parameters(nb, parameters, params_cell.cell.id)
+    if prepare_only:
+        _prepare(ctx, nb, parameters, notebook, target)
 
     started = time.monotonic()
     with _working_directory(cwd), _session_for(notebook):
@@ -206,6 +214,23 @@ def run(
         echo_outputs(specs, result)
     echo_summary(result, duration, target)
     ctx.exit(_exit_code(result))
+
+
+def _prepare(
+    ctx: click.Context,
+    nb: NotebookNode,
+    parameters: Mapping[str, Any],
+    notebook: str,
+    target: str | None,
+) -> None:
+    """Write the parameterized notebook without running it, then exit 0."""
+    if target is None:
+        raise click.UsageError("--prepare-only writes a notebook: give OUTPUT.")
+    nb.metadata["papermill"] = jsonable(
+        {"parameters": parameters, "input_path": notebook, "output_path": target}
+    )
+    write_notebook(nb, target)
+    ctx.exit(EXIT_OK)
 
 
 def _run(
@@ -282,7 +307,7 @@ def _session_for(notebook: str) -> Iterator[None]:
     from taskbook.engine.session import Session, default_home, set_session
 
     folder = Path(notebook).resolve().parent
-    if os.environ.get("TASKBOOK_HOME") or not os.access(folder, os.W_OK):
+    if os.environ.get("TASKBOOK_HOME") or not _writable(folder):
         home = default_home().resolve()
     else:
         home = folder / ".taskbook"
@@ -293,6 +318,16 @@ def _session_for(notebook: str) -> Iterator[None]:
     finally:
         set_session(previous)
         session.close()
+
+
+def _writable(folder: Path) -> bool:
+    """Whether ``folder`` is meant to be written: root may write anywhere, but a
+    folder without write bits (a shared, read-only corpus) is left alone."""
+    try:
+        mode = folder.stat().st_mode
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK) and bool(mode & 0o222)
 
 
 def _output_notebook(
