@@ -356,3 +356,15 @@ def test_parameters_are_part_of_the_cache_key(shell: Any) -> None:
     assert states(other) == {"params": "Completed", "double": "Completed"}
     assert states(again) == {"params": "Cached", "double": "Cached"}
     assert shell.user_ns["d"] == 4
+
+
+def test_flow_timeout_reports_the_cell_it_stopped(run: Run) -> None:
+    with pytest.warns(AbandonedThreadWarning) as caught:
+        result = run("import time\ntime.sleep(1.5)\nslow = 1", "after = 2", timeout=0.3)
+
+    assert result.state.name == "TimedOut"
+    assert not result.ok
+    # The cell that was running when the run timed out did start: it is not Pending.
+    assert by_name(result)["cell-1"].state_name != "Pending"
+    assert by_name(result)["cell-2"].execution_count is None
+    assert "'nb'" in str(caught[0].message)
