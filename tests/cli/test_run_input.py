@@ -289,3 +289,11 @@ def test_base64_parameters_are_accepted(
     assert result.stderr.startswith(
         "Error: Parameter 'n' got 0, which is not an int >= 1."
     )
+
+
+def test_a_language_other_than_python_is_refused(
+    typed: Path, invoke: Callable[..., Result]
+) -> None:
+    result = invoke("run", str(typed), "-l", "R")
+    assert result.exit_code == 2
+    assert "--language R was given, and taskbook runs Python notebooks" in result.stderr

@@ -551,3 +551,62 @@ def test_summary_and_quiet(taskbook: Run) -> None:
     assert "Completed in" in last
     document = json.loads(json.dumps({"ok": True}))
     assert document == {"ok": True}
+
+
+def test_papermill_command_lines_work_as_they_are(
+    taskbook: Run, tmp_path: Path
+) -> None:
+    """papermill's own test_stdout_file, with taskbook in papermill's place."""
+    secret = "3f1c0a62-secret"
+    result = taskbook(
+        "run",
+        str(PAPERMILL / "simple_execute.ipynb"),
+        "out.ipynb",
+        "-k",
+        "python3",
+        "-p",
+        "msg",
+        secret,
+        "--stdout-file",
+        "notebook.stdout",
+        "--no-progress-bar",
+        "--log-output",
+        "--log-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert (tmp_path / "notebook.stdout").read_text() == f"{secret}\n"
+
+
+def test_cells_in_their_own_processes(taskbook: Run, tmp_path: Path) -> None:
+    result = taskbook(
+        "run",
+        str(PAPERMILL / "report_mode_test.ipynb"),
+        "out.ipynb",
+        "--runner",
+        "processes",
+        "-p",
+        "a",
+        "4",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "5\n"
+
+
+def test_dask_cannot_run_notebook_cells(taskbook: Run, tmp_path: Path) -> None:
+    result = taskbook(
+        "run", str(PAPERMILL / "simple_execute.ipynb"), "out.ipynb", "--runner", "dask"
+    )
+    assert result.returncode == 2
+    assert "--runner='dask' is invalid" in result.stderr
+    assert not (tmp_path / "out.ipynb").exists()
+
+
+def test_param_needs_no_import_in_a_params_cell(
+    taskbook: Run, make_notebook: Callable[..., Path]
+) -> None:
+    """DESIGN §3 writes `n: int = Param(100, min=1)` in a %%params cell as is."""
+    notebook = make_notebook(["%%params\nn: int = Param(100, min=1)", "print(n)"])
+    assert taskbook("run", str(notebook)).stdout == "100\n"
+    assert taskbook("run", str(notebook), "-p", "n", "3").stdout == "3\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -20,8 +20,20 @@ if TYPE_CHECKING:
 __all__ = ("echo_outputs", "echo_summary")
 
 
-def echo_outputs(specs: Sequence[CellSpec], result: NotebookRunResult) -> None:
-    """Echo each cell's stdout/stderr and error tracebacks, in notebook order."""
+def echo_outputs(
+    specs: Sequence[CellSpec],
+    result: NotebookRunResult,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+) -> None:
+    """Echo each cell's stdout/stderr and error tracebacks, in notebook order.
+
+    Args:
+        specs: The cells, in notebook order.
+        result: The run.
+        stdout: Where the cells' stdout goes instead of ours (``--stdout-file``).
+        stderr: Where the cells' stderr goes instead of ours (``--stderr-file``).
+    """
     for spec in specs:
         outcome = result.cells.get(spec.cell.id)
         if outcome is None:
@@ -29,8 +41,12 @@ def echo_outputs(specs: Sequence[CellSpec], result: NotebookRunResult) -> None:
         for output in outcome.outputs:
             kind = output.get("output_type")
             if kind == "stream":
+                is_err = output.get("name") == "stderr"
                 click.echo(
-                    output.get("text", ""), nl=False, err=output.get("name") == "stderr"
+                    output.get("text", ""),
+                    file=stderr if is_err else stdout,
+                    nl=False,
+                    err=is_err,
                 )
             elif kind == "error" and _is_failure(outcome):
                 click.echo(f"{_where(spec)} failed:", err=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from taskbook.cli.compat import PapermillFlags, papermill_flags
 from taskbook.cli.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -138,6 +139,7 @@ RUNNERS = ("threads", "processes", "dask")
     is_flag=True,
     help="Do not echo what the cells print.",
 )
+@papermill_flags
 @debug_option
 @click.pass_context
 def run(
@@ -158,6 +160,7 @@ def run(
     help_notebook: bool,
     prepare_only: bool,
     quiet: bool,
+    **papermill: Any,
 ) -> None:
     """Run NOTEBOOK as a flow and write the executed notebook to OUTPUT.
 
@@ -167,6 +170,7 @@ def run(
     130 when interrupted.
     """
     ctx.meta[NOTEBOOK_KEY] = notebook
+    flags = PapermillFlags.from_options(papermill, notebook)
     target = _output_path(output, output_option)
     nb, cells = read_notebook(notebook)
     language = notebook_language(nb)
@@ -211,7 +215,7 @@ def run(
             _output_notebook(nb, result, declared, notebook, target, duration), target
         )
     if not quiet and target != "-":
-        echo_outputs(specs, result)
+        echo_outputs(specs, result, flags.stdout_file, flags.stderr_file)
     echo_summary(result, duration, target)
     ctx.exit(_exit_code(result))
 
