@@ -146,7 +146,9 @@ class Flow(Generic[P, R]):
             args, kwargs = sig.call_args(parameters)
             return await fn(*args, **kwargs)  # type: ignore[misc]
 
-        return _BoundTask(self, acall_with_bound if self.isasync else call_with_bound)
+        bound = acall_with_bound if self.isasync else call_with_bound
+        bound.__name__ = bound.__qualname__ = self.name  # what warnings name
+        return _BoundTask(self, bound)
 
     def _invalid(self, call: FlowCall, session: Any, exc: ParameterTypeError) -> State:
         state = State(

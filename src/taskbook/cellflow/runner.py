@@ -322,6 +322,7 @@ class _Run:
         self.started: dict[str, float] = {}
         self.captured: dict[str, OutputCapture] = {}
         self.flow_run_id = ""
+        self.futures: dict[str, Any] = {}
 
     # -- the flow body: schedule cells as their parents finish ----------------------
 
@@ -330,7 +331,7 @@ class _Run:
 
         self.flow_run_id = str(runtime.flow_run.id)
         done: queue.SimpleQueue[str] = queue.SimpleQueue()
-        futures: dict[str, Any] = {}
+        futures = self.futures
         chosen = set(self.selected)
         waiting = list(self.selected)
         finished: set[str] = set()
@@ -485,7 +486,9 @@ class _Run:
                     for output in outputs:
                         capture.outputs.append(output)
                         capture._emit(output)
-                    runner.namespace.update(values)
+                    runner.namespace.update(
+                        {k: _rebind(v, runner.namespace) for k, v in values.items()}
+                    )
                 else:
                     code = CellCode(source, filename)
                     formatter = getattr(runner.shell, "display_formatter", None)
@@ -522,6 +525,18 @@ class _Run:
     # -- the result -----------------------------------------------------------------
 
     def result(self, state: State) -> NotebookRunResult:
+        # A flow timeout or an interrupt stops the scheduler mid-way: record the
+        # cells it had started from their own futures.
+        for node_id, future in self.futures.items():
+            outcome = self.outcomes[node_id]
+            if outcome.state_type == "PENDING" and future.state is not None:
+                if future.state.is_final():
+                    self._collect(node_id, future.state)
+                else:
+                    outcome.state_type = future.state.type.value
+                    outcome.state_name = future.state.name
+                    if node_id in self.captured:
+                        outcome.outputs = list(self.captured[node_id].outputs)
         self.runner.last_parts.update(self.parts)
         self._remember_keys()
         return NotebookRunResult(
