@@ -109,7 +109,7 @@ def build_output_notebook(
 
 
 def _output(output: Mapping[str, Any], count: int | None) -> NotebookNode:
-    node = nbformat.from_dict(jsonable(output))
+    node: NotebookNode = nbformat.from_dict(jsonable(output))
     if node.get("output_type") == "execute_result":
         # The result belongs to the cell's execution, whatever the runner counted.
         node["execution_count"] = count
