@@ -19,8 +19,13 @@ __all__ = ("headless_shell", "run_notebook")
 def headless_shell() -> Any:
     """Return this process's IPython ``InteractiveShell`` (created on first use)."""
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
-    return InteractiveShell.instance()
+    if InteractiveShell.initialized():
+        return InteractiveShell.instance()
+    config = Config()
+    config.HistoryManager.enabled = False  # a headless run writes nothing under ~
+    return InteractiveShell.instance(config=config)
 
 
 def run_notebook(

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -446,7 +447,8 @@ class _Run:
             source=_digest(normalize_source(source)),
             helpers=self.functions.used_by(node.reads | node.analysis.calls),
             inputs=inputs,
-            options=f"isolate={spec.header.isolate}",
+            # Relative paths in a cell mean another file in another directory.
+            options=f"isolate={spec.header.isolate};cwd={os.getcwd()}",
         )
 
     def _execute(
