@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The test command: install taskbook with its test extras into ./.venv, then
-# lint (ruff), check the layer contracts (import-linter) and run pytest.
-# Needs only python3 (>= 3.10). Extra arguments are passed to pytest.
+# The test command: install taskbook with its test extras into ./.venv (and, for
+# the browser tests, Debian's chromium plus JupyterLab and Playwright), then lint
+# (ruff), check the layer contracts (import-linter) and run pytest.
+# Needs python3 (>= 3.10) and root for apt-get when chromium is missing.
+# Extra arguments are passed to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source scripts/_venv.sh test
+# The browser tests drive a real JupyterLab in Debian's Chromium: install them.
+bash scripts/browser_deps.sh .venv
 
 echo "== ruff check"
 .venv/bin/ruff check src tests benchmarks examples
