@@ -1,35 +1,26 @@
 """The run store: every run, state change, log line and artifact, in SQLite.
 
-Events are queued by the engine and written by one background thread in batched
-transactions, so recording costs the runner a queue put. WAL mode and a busy
-timeout let several processes write one store at once without losing rows. On
-open, runs left Running by a process that no longer exists are marked Crashed.
+Recording an event turns it into rows at once (``store_rows.py``); one background
+thread writes the rows in batched transactions. WAL mode and a busy timeout let
+several processes write one store at once without losing rows. On open, runs
+left Running by a process that no longer exists are marked Crashed.
 """
 
 from __future__ import annotations
 
 import atexit
-import functools
-import json
 import os
-import queue
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from taskbook.core.events import (
-    ArtifactCreated,
-    Event,
-    FlowRunCreated,
-    LogEmitted,
-    StateChanged,
-    TaskRunCreated,
-)
-from taskbook.core.states import FINAL_TYPES, StateType
+from taskbook.engine.store_rows import PendingRows
 from taskbook.errors import StoreError
+
+if TYPE_CHECKING:
+    from taskbook.core.events import Event
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS flow_runs (
@@ -61,15 +52,9 @@ CREATE TABLE IF NOT EXISTS artifacts (
 );
 """
 
-_FLUSH = object()
+# Wait this long for more events before writing, unless this many are pending.
 _GATHER_SECONDS = 0.05
-_STOP = object()
-
-
-def _json(value: Any) -> str:
-    if not value:
-        return "[]" if isinstance(value, (list, tuple)) else "{}"
-    return json.dumps(value, default=repr, sort_keys=True)
+_BACKLOG = 256
 
 
 class RunStore:
@@ -83,10 +68,14 @@ class RunStore:
             self._initialize()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError.from_path(str(self.path), exc) from exc
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # guards the three fields below
+        self._pending = PendingRows()
+        self._flushes: list[threading.Event] = []
+        self._stopping = False
+        self._wake = threading.Event()  # rows are pending (or a flush/stop)
+        self._hurry = threading.Event()  # don't wait for more events
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
-        self._hurry = threading.Event()
         self._host = socket.gethostname()
         self._pid = os.getpid()
 
@@ -112,26 +101,38 @@ class RunStore:
     # -- writing ---------------------------------------------------------------
 
     def record(self, event: Event) -> None:
-        """Queue ``event`` for writing (bus subscriber; never blocks)."""
-        self._queue.put(event)
+        """Add ``event``'s rows for writing (bus subscriber; never blocks for I/O)."""
+        with self._lock:
+            pending = self._pending
+            pending.add(event)
+            count = pending.count
+        # Each is set once per batch (the count passes each value once).
+        if count == 1:
+            self._wake.set()
+        elif count == _BACKLOG:
+            self._hurry.set()
         if self._writer is None:
             self._start_writer()
 
     def flush(self, timeout: float = 30.0) -> None:
-        """Block until every event queued so far is committed."""
+        """Block until every event recorded so far is committed."""
         if self._writer is None:
             return
         done = threading.Event()
-        self._queue.put((_FLUSH, done))
+        with self._lock:
+            self._flushes.append(done)
         self._hurry.set()
+        self._wake.set()
         done.wait(timeout)
 
     def close(self) -> None:
         """Flush and stop the writer thread."""
         if self._writer is not None:
             self.flush()
-            self._queue.put(_STOP)
+            with self._lock:
+                self._stopping = True
             self._hurry.set()
+            self._wake.set()
             self._writer.join(5)
             self._writer = None
 
@@ -156,191 +157,37 @@ class RunStore:
     def _write_loop(self) -> None:
         conn = self._connect()
         while True:
-            batch = [self._queue.get()]
+            self._wake.wait()
             # Gather for a moment before writing: one transaction per ~50 ms costs
-            # far less than one per event burst, and contends less for the GIL
-            # while runs are in flight. A flush or close cuts the wait short.
+            # far less than one per event burst. A flush, a close or a backlog
+            # cuts the wait short.
             self._hurry.wait(_GATHER_SECONDS)
-            self._hurry.clear()
-            try:
-                while len(batch) < 20_000:
-                    batch.append(self._queue.get_nowait())
-            except queue.Empty:
-                pass
-            events = [e for e in batch if isinstance(e, Event.__args__)]  # type: ignore[attr-defined]
-            if events:
-                self._write(conn, events)
-            for item in batch:
-                if isinstance(item, tuple) and item and item[0] is _FLUSH:
-                    item[1].set()
-            if any(item is _STOP for item in batch):
+            with self._lock:
+                pending, self._pending = self._pending, PendingRows()
+                flushes, self._flushes = self._flushes, []
+                stopping, self._stopping = self._stopping, False
+                self._wake.clear()
+                self._hurry.clear()
+            if pending.count:
+                self._write(conn, pending)
+            del pending  # it may hold rows of 10,000 runs
+            for done in flushes:
+                done.set()
+            if stopping:
                 conn.close()
                 return
-            # Drop the batch before blocking again: it may hold 20,000 events.
-            del batch, events
 
-    def _write(self, conn: sqlite3.Connection, events: list[Event]) -> None:
+    def _write(self, conn: sqlite3.Connection, pending: PendingRows) -> None:
         for attempt in range(20):
             try:
                 with conn:
-                    self._apply(conn, events)
+                    pending.write(conn, self._host, self._pid)
                 return
             except sqlite3.OperationalError as exc:
                 # Another process holds the write lock past busy_timeout: try again.
                 if "locked" not in str(exc) or attempt == 19:
                     raise
                 threading.Event().wait(0.05 * (attempt + 1))
-
-    def _apply(self, conn: sqlite3.Connection, events: Iterable[Event]) -> None:
-        """Write a batch: multi-row inserts, one update per run created earlier.
-
-        A task run created in this batch gets its latest state in its INSERT (no
-        UPDATE), which halves the statements for short tasks.
-        """
-        flows: list[Any] = []
-        tasks: dict[str, list[Any]] = {}  # run id -> its task_runs row (mutable)
-        states: list[Any] = []  # flat: 6 values per row
-        logs: list[Any] = []
-        artifacts: list[tuple[Any, ...]] = []
-        # Runs created before this batch: run id -> [kind, state type, name,
-        # message, run_count, first Running ts, final ts, cache key].
-        latest: dict[str, list[Any]] = {}
-        running, final_types = StateType.RUNNING, FINAL_TYPES
-        for e in events:
-            cls = type(e)
-            if cls is StateChanged:
-                s = e.state  # type: ignore[union-attr]
-                typ = s.type
-                # _value_ is a plain attribute; .value is a slower enum property.
-                type_name = typ._value_
-                run_id = e.run_id  # type: ignore[union-attr]
-                states += (run_id, e.kind, type_name, s.name, s.message, s.ts)  # type: ignore[union-attr]
-                row = tasks.get(run_id)
-                if row is not None:
-                    row[8], row[9], row[10] = type_name, s.name, s.message
-                    row[11] = e.run_count  # type: ignore[union-attr]
-                    if typ is running and row[12] is None:
-                        row[12] = s.ts
-                    if typ in final_types:
-                        row[13] = s.ts
-                    if e.cache_key is not None:  # type: ignore[union-attr]
-                        row[14] = e.cache_key  # type: ignore[union-attr]
-                    continue
-                last = latest.get(run_id)
-                if last is None:
-                    last = latest[run_id] = [
-                        e.kind,
-                        None,
-                        None,
-                        None,
-                        0,
-                        None,
-                        None,
-                        None,
-                    ]  # type: ignore[union-attr]
-                last[1], last[2], last[3] = type_name, s.name, s.message
-                last[4] = e.run_count  # type: ignore[union-attr]
-                if typ is running and last[5] is None:
-                    last[5] = s.ts
-                if typ in final_types:
-                    last[6] = s.ts
-                if e.cache_key is not None:  # type: ignore[union-attr]
-                    last[7] = e.cache_key  # type: ignore[union-attr]
-            elif cls is TaskRunCreated:
-                # Creation is the Pending state: one event instead of two per task.
-                run_id = e.task_run_id  # type: ignore[union-attr]
-                states += (run_id, "task", "PENDING", "Pending", None, e.ts)  # type: ignore[union-attr]
-                tasks[run_id] = [
-                    run_id,
-                    e.flow_run_id,  # type: ignore[union-attr]
-                    e.task_name,  # type: ignore[union-attr]
-                    e.task_key,  # type: ignore[union-attr]
-                    e.name,  # type: ignore[union-attr]
-                    _json(e.tags),  # type: ignore[union-attr]
-                    _json(e.upstream),  # type: ignore[union-attr]
-                    e.ts,  # type: ignore[union-attr]
-                    "PENDING",
-                    "Pending",
-                    None,
-                    0,
-                    None,
-                    None,
-                    None,
-                ]
-            elif cls is FlowRunCreated:
-                flows += (
-                    e.flow_run_id,  # type: ignore[union-attr]
-                    e.flow_name,  # type: ignore[union-attr]
-                    e.name,  # type: ignore[union-attr]
-                    _json(e.parameters),  # type: ignore[union-attr]
-                    _json(e.tags),  # type: ignore[union-attr]
-                    e.parent_task_run_id,  # type: ignore[union-attr]
-                    e.ts,  # type: ignore[union-attr]
-                    self._host,
-                    self._pid,
-                )
-            elif cls is LogEmitted:
-                logs += (e.flow_run_id, e.task_run_id, e.level, e.message, e.ts)  # type: ignore[union-attr]
-            elif cls is ArtifactCreated:
-                artifacts.append(
-                    (
-                        e.artifact_id,  # type: ignore[union-attr]
-                        e.key,  # type: ignore[union-attr]
-                        e.type,  # type: ignore[union-attr]
-                        _json(e.data),  # type: ignore[union-attr]
-                        e.description,  # type: ignore[union-attr]
-                        e.flow_run_id,  # type: ignore[union-attr]
-                        e.task_run_id,  # type: ignore[union-attr]
-                        e.ts,  # type: ignore[union-attr]
-                    )
-                )
-        if flows:
-            _insert_values(
-                conn,
-                "INSERT OR IGNORE INTO flow_runs(id, flow_name, name, parameters, "
-                "tags, parent_task_run_id, created, host, pid)",
-                9,
-                flows,
-            )
-        if tasks:
-            _insert_values(
-                conn,
-                "INSERT OR IGNORE INTO task_runs(id, flow_run_id, task_name, "
-                "task_key, name, tags, upstream, created, state_type, state_name, "
-                "message, run_count, start_time, end_time, cache_key)",
-                15,
-                [v for row in tasks.values() for v in row],
-            )
-        if states:
-            _insert_values(
-                conn,
-                "INSERT INTO states(run_id, kind, type, name, message, ts)",
-                6,
-                states,
-            )
-        for kind in ("task", "flow"):
-            rows = [
-                v
-                for run_id, r in latest.items()
-                if r[0] == kind
-                for v in (*r[1:], run_id)
-            ]
-            if rows:
-                _update_runs(conn, kind, rows)
-        if logs:
-            _insert_values(
-                conn,
-                "INSERT INTO logs(flow_run_id, task_run_id, level, message, ts)",
-                5,
-                logs,
-                key=3,  # the level: a log line may belong to no flow run
-            )
-        if artifacts:
-            conn.executemany(
-                "INSERT OR REPLACE INTO artifacts(id, key, type, data, description, "
-                "flow_run_id, task_run_id, created) VALUES (?,?,?,?,?,?,?,?)",
-                artifacts,
-            )
 
     # -- crash recovery --------------------------------------------------------
 
@@ -399,98 +246,6 @@ class RunStore:
             return conn.execute(sql, args).fetchall()
         finally:
             conn.close()
-
-
-# Rows per multi-row statement at most. Each statement is one GIL round trip for
-# the writer (sqlite3 releases the GIL while it steps), so fewer, larger ones let
-# it keep up while task threads hold the GIL; 4096 rows stay far below SQLite's
-# statement-size limit.
-_MAX_ROWS = 4096
-
-
-def _chunk_rows(conn: sqlite3.Connection, width: int) -> int:
-    getlimit = getattr(conn, "getlimit", None)  # Python 3.11+
-    if getlimit is not None:
-        limit = getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    else:  # SQLite's compiled-in default
-        limit = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
-    return max(1, min(_MAX_ROWS, limit // width))
-
-
-@functools.lru_cache(maxsize=128)
-def _values_sql(head: str, width: int, rows: int, key: int) -> str:
-    """``head VALUES (?,..),(?,..)...``; with a key column, rows where it is NULL
-    (padding) are left out."""
-    values = ",".join(["(" + ",".join("?" * width) + ")"] * rows)
-    if key:
-        return f"{head} SELECT * FROM (VALUES {values}) WHERE column{key} IS NOT NULL"
-    return f"{head} VALUES {values}"
-
-
-def _insert_values(
-    conn: sqlite3.Connection, head: str, width: int, flat: list[Any], key: int = 1
-) -> None:
-    """Insert rows given as one flat list of values, many rows per statement.
-
-    A multi-row VALUES statement costs SQLite half as much as reading the rows
-    from JSON and costs Python a list slice instead of ``json.dumps``, and unlike
-    ``executemany`` (one GIL round trip per row) it releases and retakes the GIL
-    once per statement. The last chunk is padded with NULL rows up to a power of
-    two, so a few cached statements serve every batch size; column ``key``
-    (1-based) is never NULL in a real row.
-    """
-    step = _chunk_rows(conn, width)
-    size = step * width
-    for start in range(0, len(flat), size):
-        chunk = flat[start : start + size]
-        rows = len(chunk) // width
-        if rows == step:
-            _execute(conn, _values_sql(head, width, rows, 0), chunk)
-        else:
-            padded_rows = min(step, 1 << (rows - 1).bit_length())
-            chunk += [None] * ((padded_rows - rows) * width)
-            _execute(conn, _values_sql(head, width, padded_rows, key), chunk)
-
-
-def _update_runs(conn: sqlite3.Connection, kind: str, flat: list[Any]) -> None:
-    """Set the latest state of runs created in earlier batches (8 values a run)."""
-    table = "task_runs" if kind == "task" else "flow_runs"
-    cache = ", cache_key=COALESCE(u.column7, t.cache_key)" if kind == "task" else ""
-    update = (
-        f"UPDATE {table} AS t SET state_type=u.column1, state_name=u.column2, "
-        f"message=u.column3, run_count=MAX(t.run_count, u.column4), "
-        f"start_time=COALESCE(t.start_time, u.column5), "
-        f"end_time=COALESCE(u.column6, t.end_time){cache} FROM (VALUES "
-    )
-    step = _chunk_rows(conn, 8)
-    for start in range(0, len(flat), step * 8):
-        chunk = flat[start : start + step * 8]
-        rows = len(chunk) // 8
-        # Padded like inserts; a NULL id matches no run.
-        padded_rows = rows if rows == step else min(step, 1 << (rows - 1).bit_length())
-        chunk += [None] * ((padded_rows - rows) * 8)
-        _execute(conn, _update_sql(update, padded_rows), chunk)
-
-
-@functools.lru_cache(maxsize=64)
-def _update_sql(update: str, rows: int) -> str:
-    values = ",".join(["(?,?,?,?,?,?,?,?)"] * rows)
-    return f"{update}{values}) AS u WHERE t.id = u.column8"
-
-
-def _execute(conn: sqlite3.Connection, sql: str, values: list[Any]) -> None:
-    try:
-        conn.execute(sql, values)
-    except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
-        # A value SQLite cannot store (a user's object as a state message):
-        # store its text, as the JSON path used to.
-        conn.execute(sql, [_storable(v) for v in values])
-
-
-def _storable(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bytes)):
-        return value
-    return repr(value)
 
 
 def _alive(pid: int) -> bool:
