@@ -29,7 +29,7 @@ from taskbook.core.cache import (
 )
 from taskbook.core.events import StateChanged
 from taskbook.core.options import NOT_SET, TaskOptions
-from taskbook.core.states import State, StateType
+from taskbook.core.states import FINAL_TYPES, State, StateType
 from taskbook.engine.annotations import AllowFailure, Unmapped
 from taskbook.engine.context import (
     FlowRunContext,
@@ -143,10 +143,11 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
             run.run_count += 1
             if run.start_time is None:
                 run.start_time = state.ts
-        elif state.is_final():
+        elif state.type in FINAL_TYPES:
             run.end_time = state.ts
             # Prefect logs this at INFO; taskbook keeps task lifecycle at DEBUG (README).
-            _log.debug("Finished in state %r", state)
+            if _log.isEnabledFor(logging.DEBUG):
+                _log.debug("Finished in state %r", state)
         if flow_ctx is None or not flow_ctx.closed.is_set():
             publish(StateChanged(run.id, "task", state, run.run_count, cache_key))
         return state

@@ -42,18 +42,23 @@ _CANCELLED = _Cancelled()
 
 
 class _Waiter:
-    """Wakes a blocked caller once ``count`` of the futures it watches are done."""
+    """Wakes a blocked caller once ``count`` of the futures it watches are done.
 
-    __slots__ = ("_event", "_remaining", "finished")
+    With ``collect``, it also lists the futures that finished (as_completed).
+    """
 
-    def __init__(self, count: int) -> None:
+    __slots__ = ("_collect", "_event", "_remaining", "finished")
+
+    def __init__(self, count: int, collect: bool = False) -> None:
         self._event = threading.Event()
         self._remaining = count
+        self._collect = collect
         self.finished: list[TaskFuture[Any]] = []
 
     def notify(self, future: TaskFuture[Any]) -> None:
         # Called with _lock held.
-        self.finished.append(future)
+        if self._collect:
+            self.finished.append(future)
         self._remaining -= 1
         if self._remaining <= 0:
             self._event.set()
@@ -306,7 +311,7 @@ def as_completed(
             pending.add(f)
     if not pending:
         return
-    waiter = _Waiter(1)
+    waiter = _Waiter(1, collect=True)
     installed = list(pending)
     with _lock:
         for f in installed:
