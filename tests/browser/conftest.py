@@ -48,11 +48,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 if TYPE_CHECKING:
+    import nbformat
     from playwright.sync_api import Browser, Locator, Page, Route
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -305,6 +304,10 @@ def write_notebook(
     Returns:
         The path written.
     """
+    # Imported here: without the browser deps the rest of the suite still collects.
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
     nb = new_notebook(
         cells=[new_code_cell(c) if isinstance(c, str) else c for c in cells]
     )
