@@ -183,3 +183,19 @@ def test_parameter_form_marks_downstream_cells_stale_and_runs_them(
     ]
     assert form.stale == frozenset()
     assert "Nothing is stale" in form.stale_note.value
+
+
+def test_a_failing_run_callback_is_shown_and_keeps_the_stale_marks(
+    nb_graph: Any, capsys: Any
+) -> None:
+    graph = nb_graph(("params", "params", "n = 1"), ("load", "task", "rows = n"))
+
+    def on_run(values: dict[str, Any], stale: tuple[str, ...]) -> None:
+        raise RuntimeError("kernel busy")
+
+    form = ParameterForm(parse_parameters("n = 1"), graph, on_run=on_run)
+    form.set_value("n", 2)
+    form.run_button.click()
+    assert "Run failed: RuntimeError: kernel busy" in form.error.value
+    assert form.stale == {"load"}
+    assert "RuntimeError: kernel busy" in capsys.readouterr().err

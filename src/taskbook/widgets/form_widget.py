@@ -10,6 +10,7 @@ the baseline.
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from typing import Any
@@ -205,9 +206,24 @@ class ParameterForm:
     def run(self) -> Any:
         """Do what the Run button does; return what ``on_run`` returned."""
         stale = self._ordered_stale()
-        result = (
-            self.on_run(dict(self.values), stale) if self.on_run is not None else None
-        )
+        values = dict(self.values)
+        result: list[Any] = []
+        if self.on_run is not None:
+            on_run = self.on_run
+
+            def call() -> None:
+                try:
+                    result.append(on_run(values, stale))
+                except Exception as error:  # a button has no caller to raise to
+                    traceback.print_exc()  # lands in the form's cell (see host)
+                    self.error.value = (
+                        "<span class='tb-param-error' style='color:#b91c1c'>Run failed: "
+                        f"{escape(type(error).__name__)}: {escape(str(error))}</span>"
+                    )
+
+            self.host.deliver(call)
+            if not result:
+                return None  # failed: the stale cells stay stale
         self.baseline = dict(self.values)
         self._update_stale()
         return result[0] if result else None
