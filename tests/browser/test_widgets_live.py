@@ -111,3 +111,41 @@ def test_graph_and_gantt_update_live_then_stay_as_static_html(
     assert reloaded.locator("details.tb-node-details").count() == 5
     nb.screenshot("reloaded-without-kernel")
     assert not [e for e in nb.errors() if "taskbook" in e]
+
+
+BACKGROUND = """\
+import threading
+view = LiveView(host=kernel_host(get_ipython())).attach()
+threading.Thread(target=five).start()
+"""
+
+OTHER_CELL = """\
+time.sleep(7)
+print("other cell done")
+"""
+
+
+def test_a_background_run_updates_its_own_cell_while_another_cell_runs(
+    notebook_page: Any,
+) -> None:
+    nb = notebook_page([DEFINE, BACKGROUND, OTHER_CELL], "live_background")
+    nb.run_cell(0)
+    nb.run_cell(1)  # returns at once; the flow runs in a thread
+    nb.run_cell(2, wait=False)
+
+    # While cell 2 executes, the view in cell 1 keeps changing.
+    nb.wait_in_output(1, 'g.tb-node[data-state="RUNNING"]', 20_000)
+    mid = node_states(nb.output(1))
+    running = nb.cell(2).evaluate(
+        "(c) => c.querySelector('.jp-InputPrompt').textContent"
+    )
+    assert "[*]" in running
+    assert [state for state, _ in mid.values()].count("RUNNING") == 1
+    nb.screenshot("background-mid-run")
+    assert nb.output(2).locator("g.tb-node").count() == 0  # nothing leaks into cell 2
+
+    nb.wait_idle()
+    nb.wait_in_output(1, ".taskbook-run svg.tb-graph", 20_000)
+    assert [node_states(nb.output(1))[n][0] for n in NODES] == ["COMPLETED"] * 5
+    assert nb.output(2).inner_text().strip() == "other cell done"
+    nb.screenshot("background-end")
