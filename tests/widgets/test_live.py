@@ -15,11 +15,11 @@ import pytest
 pytest.importorskip("ipywidgets", reason="the widget layer needs ipywidgets")
 pytest.importorskip("anywidget", reason="plotly's FigureWidget needs anywidget")
 
-from taskbook import flow, task  # noqa: E402
-from taskbook.core.params import parse_parameters  # noqa: E402
-from taskbook.widgets import LiveView, ParameterForm, history_view, show_run  # noqa: E402
-from taskbook.widgets.bridge import NullHost  # noqa: E402
-from taskbook.widgets.run_view import RunView  # noqa: E402
+from taskbook import flow, task
+from taskbook.core.params import parse_parameters
+from taskbook.widgets import LiveView, ParameterForm, history_view, show_run
+from taskbook.widgets.bridge import NullHost
+from taskbook.widgets.run_view import RunView
 
 
 class RecordingHost(NullHost):
