@@ -57,7 +57,7 @@ def _states(store: RunStore, run_id: str) -> list[tuple]:
     ]
 
 
-def test_a_run_created_and_finished_in_one_batch_is_inserted_in_its_final_state(
+def test_a_run_created_and_finished_in_one_batch_ends_in_its_final_state(
     store,
 ):
     store.record(_created("a", 1.0, ("etl", "daily")))
@@ -152,3 +152,13 @@ def test_a_state_message_sqlite_cannot_store_is_kept_as_its_text(store):
     store.record(_state("a", StateType.FAILED, 2.0, message=Reason()))
     store.flush()
     assert _task_row(store, "a")[2] == "Reason('disk full')"
+
+
+def test_an_event_that_cannot_be_written_is_logged_and_the_rest_are_kept(store, caplog):
+    store.record(_created("a"))
+    store.record(StateChanged("a", "task", None, 1))  # type: ignore[arg-type]
+    store.record(_state("a", StateType.COMPLETED, 3.0))
+    store.flush()
+    assert _task_row(store, "a")[:2] == ("COMPLETED", "Completed")
+    assert [s[0] for s in _states(store, "a")] == ["PENDING", "COMPLETED"]
+    assert "The run store could not record StateChanged(run_id='a'" in caplog.text

@@ -1,7 +1,8 @@
 """The run store: every run, state change, log line and artifact, in SQLite.
 
-Recording an event turns it into rows at once (``store_rows.py``); one background
-thread writes the rows in batched transactions. WAL mode and a busy timeout let
+Recording an event appends it to a deque (no lock, nothing to wait for); one
+background thread turns batches of events into rows (``store_rows.py``) and
+writes them in one transaction each. WAL mode and a busy timeout let
 several processes write one store at once without losing rows. On open, runs
 left Running by a process that no longer exists are marked Crashed.
 """
@@ -9,14 +10,18 @@ left Running by a process that no longer exists are marked Crashed.
 from __future__ import annotations
 
 import atexit
+import collections
+import logging
 import os
 import socket
 import sqlite3
 import threading
+import time
+from itertools import compress, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from taskbook.engine.store_rows import PendingRows
+from taskbook.engine.store_rows import write_events
 from taskbook.errors import StoreError
 
 if TYPE_CHECKING:
@@ -52,9 +57,29 @@ CREATE TABLE IF NOT EXISTS artifacts (
 );
 """
 
+_log = logging.getLogger("taskbook.engine")
+
 # Wait this long for more events before writing, unless this many are pending.
 _GATHER_SECONDS = 0.05
 _BACKLOG = 256
+_POLL_SECONDS = 0.01
+
+
+class _Control:
+    """A request to the writer, queued behind the events it must see committed."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+class _Flush(_Control):
+    __slots__ = ()
+
+
+class _Stop(_Control):
+    __slots__ = ()
 
 
 class RunStore:
@@ -68,12 +93,11 @@ class RunStore:
             self._initialize()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError.from_path(str(self.path), exc) from exc
-        self._lock = threading.Lock()  # guards the three fields below
-        self._pending = PendingRows()
-        self._flushes: list[threading.Event] = []
-        self._stopping = False
-        self._wake = threading.Event()  # rows are pending (or a flush/stop)
-        self._hurry = threading.Event()  # don't wait for more events
+        # Appends and pops are atomic: publishers never wait for the writer.
+        self._events: collections.deque[Any] = collections.deque()
+        self._idle = False  # the writer waits (or is about to) for _wake
+        self._wake = threading.Event()
+        self._hurry = threading.Event()  # a flush or close: don't gather
         self._writer: threading.Thread | None = None
         self._writer_lock = threading.Lock()
         self._host = socket.gethostname()
@@ -101,16 +125,11 @@ class RunStore:
     # -- writing ---------------------------------------------------------------
 
     def record(self, event: Event) -> None:
-        """Add ``event``'s rows for writing (bus subscriber; never blocks for I/O)."""
-        with self._lock:
-            pending = self._pending
-            pending.add(event)
-            count = pending.count
-        # Each is set once per batch (the count passes each value once).
-        if count == 1:
+        """Queue ``event`` for writing (bus subscriber; never blocks)."""
+        self._events.append(event)
+        if self._idle:
+            self._idle = False
             self._wake.set()
-        elif count == _BACKLOG:
-            self._hurry.set()
         if self._writer is None:
             self._start_writer()
 
@@ -118,23 +137,22 @@ class RunStore:
         """Block until every event recorded so far is committed."""
         if self._writer is None:
             return
-        done = threading.Event()
-        with self._lock:
-            self._flushes.append(done)
-        self._hurry.set()
-        self._wake.set()
-        done.wait(timeout)
+        request = _Flush()
+        self._send(request)
+        request.done.wait(timeout)
 
     def close(self) -> None:
         """Flush and stop the writer thread."""
         if self._writer is not None:
             self.flush()
-            with self._lock:
-                self._stopping = True
-            self._hurry.set()
-            self._wake.set()
+            self._send(_Stop())
             self._writer.join(5)
             self._writer = None
+
+    def _send(self, item: Any) -> None:
+        self._events.append(item)
+        self._hurry.set()
+        self._wake.set()
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
@@ -156,38 +174,59 @@ class RunStore:
 
     def _write_loop(self) -> None:
         conn = self._connect()
+        events = self._events
         while True:
-            self._wake.wait()
-            # Gather for a moment before writing: one transaction per ~50 ms costs
-            # far less than one per event burst. A flush, a close or a backlog
-            # cuts the wait short.
-            self._hurry.wait(_GATHER_SECONDS)
-            with self._lock:
-                pending, self._pending = self._pending, PendingRows()
-                flushes, self._flushes = self._flushes, []
-                stopping, self._stopping = self._stopping, False
-                self._wake.clear()
-                self._hurry.clear()
-            if pending.count:
-                self._write(conn, pending)
-            del pending  # it may hold rows of 10,000 runs
-            for done in flushes:
-                done.set()
-            if stopping:
+            # Idle first, then look: an event recorded after the look sees _idle
+            # and sets _wake, so no wake-up is lost.
+            self._idle = True
+            if not events:
+                self._wake.wait()
+            self._idle = False
+            self._wake.clear()
+            self._gather()
+            self._hurry.clear()
+            # Pop exactly what is there now, in C (no Python loop to be paused in).
+            batch = list(islice(iter(events.popleft, None), len(events)))
+            controls = list(compress(batch, map(_Control.__instancecheck__, batch)))
+            if len(controls) < len(batch):
+                self._write(conn, batch)
+            del batch  # it may hold the events of 10,000 runs
+            for request in controls:
+                request.done.set()
+            if any(isinstance(request, _Stop) for request in controls):
                 conn.close()
                 return
 
-    def _write(self, conn: sqlite3.Connection, pending: PendingRows) -> None:
+    def _gather(self) -> None:
+        """Wait up to _GATHER_SECONDS for more events (one transaction per burst),
+        unless a flush or close is waiting or a backlog has built up."""
+        deadline = time.monotonic() + _GATHER_SECONDS
+        while len(self._events) < _BACKLOG:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._hurry.wait(min(remaining, _POLL_SECONDS)):
+                return
+
+    def _write(self, conn: sqlite3.Connection, batch: list[Any]) -> None:
         for attempt in range(20):
             try:
                 with conn:
-                    pending.write(conn, self._host, self._pid)
+                    write_events(conn, batch, self._host, self._pid)
                 return
             except sqlite3.OperationalError as exc:
                 # Another process holds the write lock past busy_timeout: try again.
                 if "locked" not in str(exc) or attempt == 19:
-                    raise
+                    _log.exception("The run store lost %d events", len(batch))
+                    return
                 threading.Event().wait(0.05 * (attempt + 1))
+            except Exception:  # a malformed event: write one by one, below
+                break
+        # One bad event loses only itself (and says so); the writer goes on.
+        for event in batch:
+            try:
+                with conn:
+                    write_events(conn, [event], self._host, self._pid)
+            except Exception:  # logged, as above
+                _log.exception("The run store could not record %r", event)
 
     # -- crash recovery --------------------------------------------------------
 
@@ -201,7 +240,6 @@ class RunStore:
         dead = [run_id for run_id, pid in rows if pid and not _alive(pid)]
         if not dead:
             return
-        import time
 
         now = time.time()
         message = "The process running this flow exited before the run finished."

@@ -1,10 +1,12 @@
-"""Rows the run store has yet to write, built as events arrive, and their SQL.
+"""Turn a batch of engine events into run-store rows and write them to SQLite.
 
-``PendingRows.add`` turns each event into table rows at once (in the thread that
-published it), keeping every table as one flat list of values and merging the
-states of a run created in the same batch into its INSERT. ``write`` then costs
-the writer thread a few multi-row statements and no per-event Python, which
-matters because that thread competes for the GIL with busy task threads.
+The writer thread competes for the GIL with busy task threads, and any Python
+loop it runs can be paused for a whole switch interval at each iteration. So a
+batch is converted with C-level iterator pipelines (``map``/``attrgetter``/
+``zip``/``dict``), never a per-event Python loop, and written with a few
+multi-row statements. Every state becomes a ``states`` row (a task's creation
+is its Pending state); each run's row gets its latest state, its first Running
+time, its last final time, its run count and cache key.
 """
 
 from __future__ import annotations
@@ -12,21 +14,19 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
+from collections.abc import Iterable
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_not, itemgetter, not_
 from typing import Any
 
 from taskbook.core.events import (
     ArtifactCreated,
-    Event,
     FlowRunCreated,
     LogEmitted,
     StateChanged,
     TaskRunCreated,
 )
-from taskbook.core.states import FINAL_TYPES, StateType
-
-_TASK_COLUMNS = 15  # the task_runs row; its state block starts at column 8
-_TASK_STATE_AT = 8
-_UPDATE_COLUMNS = 8  # state type, name, message, run_count, start, end, cache, id
+from taskbook.core.states import FINAL_TYPES
 
 _INSERT_TASKS = (
     "INSERT OR IGNORE INTO task_runs(id, flow_run_id, task_name, task_key, name, "
@@ -39,6 +39,17 @@ _INSERT_FLOWS = (
 )
 _INSERT_STATES = "INSERT INTO states(run_id, kind, type, name, message, ts)"
 _INSERT_LOGS = "INSERT INTO logs(flow_run_id, task_run_id, level, message, ts)"
+_UPDATE_COLUMNS = 8  # state type, name, message, run_count, start, end, cache, id
+
+_FINAL_NAMES = frozenset(t.value for t in FINAL_TYPES)
+_state_row = attrgetter(
+    "run_id", "kind", "state.type._value_", "state.name", "state.message", "state.ts"
+)
+_created_row = attrgetter("task_run_id", "flow_run_id", "task_name", "task_key", "name")
+_log_row = attrgetter("flow_run_id", "task_run_id", "level", "message", "ts")
+_run_id = attrgetter("run_id")
+_task_run_id = attrgetter("task_run_id")
+_ts = attrgetter("ts")
 
 
 def to_json(value: Any) -> str:
@@ -48,170 +59,204 @@ def to_json(value: Any) -> str:
     return json.dumps(value, default=repr, sort_keys=True)
 
 
-def _tags_json(tags: Any) -> str:
-    try:
-        return _cached_tags_json(tags)
-    except TypeError:  # not hashable (a list): encode it every time
-        return to_json(list(tags))
-
-
 @functools.lru_cache(maxsize=256)
-def _cached_tags_json(tags: tuple[str, ...]) -> str:
-    # A map's runs share one tags tuple: encode it once.
+def _tags_json(tags: tuple[str, ...]) -> str:
+    # A map's runs share one tags tuple: encoded once; a cache hit runs no Python.
     return to_json(tags)
 
 
-class PendingRows:
-    """Rows of the events added since the writer last took them (not thread-safe:
-    the store adds under its lock)."""
+def _of_type(events: list[Any], cls: type) -> list[Any]:
+    return list(compress(events, map(cls.__instancecheck__, events)))
 
-    __slots__ = (
-        "artifacts",
-        "count",
-        "flow_update_at",
-        "flow_updates",
-        "flows",
-        "logs",
-        "states",
-        "task_at",
-        "task_update_at",
-        "task_updates",
-        "tasks",
-    )
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.tasks: list[Any] = []  # flat task_runs rows
-        self.task_at: dict[str, int] = {}  # run id -> its row's offset in tasks
-        self.states: list[Any] = []  # flat states rows
-        # Runs created in earlier batches: flat update rows and their offsets.
-        self.task_updates: list[Any] = []
-        self.task_update_at: dict[str, int] = {}
-        self.flow_updates: list[Any] = []
-        self.flow_update_at: dict[str, int] = {}
-        self.logs: list[Any] = []
-        # Rare events, converted when written (their JSON may be large).
-        self.flows: list[FlowRunCreated] = []
-        self.artifacts: list[ArtifactCreated] = []
+def write_events(
+    conn: sqlite3.Connection, events: list[Any], host: str, pid: int
+) -> None:
+    """Write the rows of ``events`` (in publishing order) in the open transaction.
 
-    def add(self, event: Event) -> None:
-        """Add the rows of one event (unknown kinds are ignored)."""
-        cls = type(event)
-        if cls is StateChanged:
-            self._add_state(event)  # type: ignore[arg-type]
-        elif cls is TaskRunCreated:
-            e: TaskRunCreated = event  # type: ignore[assignment]
-            run_id = e.task_run_id
-            # Creation is the Pending state: one event instead of two per task.
-            self.states += (run_id, "task", "PENDING", "Pending", None, e.ts)
-            self.task_at[run_id] = len(self.tasks)
-            self.tasks += (
-                run_id,
-                e.flow_run_id,
-                e.task_name,
-                e.task_key,
-                e.name,
-                _tags_json(e.tags),
-                _tags_json(e.upstream),
-                e.ts,
-                "PENDING",
-                "Pending",
-                None,
-                0,
-                None,
-                None,
-                None,
-            )
-        elif cls is LogEmitted:
-            log: LogEmitted = event  # type: ignore[assignment]
-            self.logs += (
-                log.flow_run_id,
-                log.task_run_id,
-                log.level,
-                log.message,
-                log.ts,
-            )
-        elif cls is FlowRunCreated:
-            self.flows.append(event)  # type: ignore[arg-type]
-        elif cls is ArtifactCreated:
-            self.artifacts.append(event)  # type: ignore[arg-type]
-        else:
-            return
-        self.count += 1
-
-    def _add_state(self, e: StateChanged) -> None:
-        s = e.state
-        typ = s.type
-        type_name = typ._value_  # a plain attribute; .value is a slower property
-        run_id = e.run_id
-        self.states += (run_id, e.kind, type_name, s.name, s.message, s.ts)
-        at = self.task_at.get(run_id)
-        if at is not None:
-            # Created in this batch: its INSERT carries the latest state.
-            rows, at = self.tasks, at + _TASK_STATE_AT
-        else:
-            if e.kind == "task":
-                rows, index = self.task_updates, self.task_update_at
-            else:
-                rows, index = self.flow_updates, self.flow_update_at
-            at = index.get(run_id)  # type: ignore[assignment]
-            if at is None:
-                at = index[run_id] = len(rows)
-                rows += (None, None, None, 0, None, None, None, run_id)
-        rows[at : at + 4] = (type_name, s.name, s.message, e.run_count)
-        if typ is StateType.RUNNING and rows[at + 4] is None:
-            rows[at + 4] = s.ts  # the first Running: the run's start
-        if typ in FINAL_TYPES:
-            rows[at + 5] = s.ts
-        if e.cache_key is not None:
-            rows[at + 6] = e.cache_key
-
-    def write(self, conn: sqlite3.Connection, host: str, pid: int) -> None:
-        """Write every row in the connection's open transaction."""
-        if self.flows:
-            flows: list[Any] = []
-            for f in self.flows:
-                flows += (
-                    f.flow_run_id,
-                    f.flow_name,
-                    f.name,
-                    to_json(f.parameters),
-                    to_json(f.tags),
-                    f.parent_task_run_id,
-                    f.ts,
-                    host,
-                    pid,
+    Objects that are no engine event are ignored.
+    """
+    created = _of_type(events, TaskRunCreated)
+    changed = _of_type(events, StateChanged)
+    flows = _of_type(events, FlowRunCreated)
+    state_rows = list(map(_state_row, changed))
+    latest = _Latest(changed, state_rows) if changed else None
+    if flows:
+        _insert_values(conn, _INSERT_FLOWS, 9, _flow_rows(flows, host, pid))
+    pending_states: list[Any] = []
+    new_ids: set[str] = set()
+    if created:
+        ids = list(map(_task_run_id, created))
+        new_ids = set(ids)
+        ts = list(map(_ts, created))
+        _insert_values(conn, _INSERT_TASKS, 15, _task_rows(created, ids, ts, latest))
+        # Creation is the Pending state: one event instead of two per task.
+        pending_states = list(
+            chain.from_iterable(
+                zip(
+                    ids,
+                    repeat("task"),
+                    repeat("PENDING"),
+                    repeat("Pending"),
+                    repeat(None),
+                    ts,
                 )
-            _insert_values(conn, _INSERT_FLOWS, 9, flows)
-        if self.tasks:
-            _insert_values(conn, _INSERT_TASKS, _TASK_COLUMNS, self.tasks)
-        if self.states:
-            _insert_values(conn, _INSERT_STATES, 6, self.states)
-        if self.task_updates:
-            _update_runs(conn, "task", self.task_updates)
-        if self.flow_updates:
-            _update_runs(conn, "flow", self.flow_updates)
-        if self.logs:
-            # Keyed on the level: a log line may belong to no flow run.
-            _insert_values(conn, _INSERT_LOGS, 5, self.logs, key=3)
-        if self.artifacts:
-            conn.executemany(
-                "INSERT OR REPLACE INTO artifacts(id, key, type, data, description, "
-                "flow_run_id, task_run_id, created) VALUES (?,?,?,?,?,?,?,?)",
-                [
-                    (
-                        a.artifact_id,
-                        a.key,
-                        a.type,
-                        to_json(a.data),
-                        a.description,
-                        a.flow_run_id,
-                        a.task_run_id,
-                        a.ts,
-                    )
-                    for a in self.artifacts
-                ],
             )
+        )
+    if changed or pending_states:
+        _insert_values(
+            conn,
+            _INSERT_STATES,
+            6,
+            pending_states + list(chain.from_iterable(state_rows)),
+        )
+    if latest is not None:
+        latest.update_runs(conn, new_ids)
+    logs = _of_type(events, LogEmitted)
+    if logs:
+        # Keyed on the level: a log line may belong to no flow run.
+        flat = list(chain.from_iterable(map(_log_row, logs)))
+        _insert_values(conn, _INSERT_LOGS, 5, flat, key=3)
+    artifacts = _of_type(events, ArtifactCreated)
+    if artifacts:
+        conn.executemany(
+            "INSERT OR REPLACE INTO artifacts(id, key, type, data, description, "
+            "flow_run_id, task_run_id, created) VALUES (?,?,?,?,?,?,?,?)",
+            [
+                (
+                    a.artifact_id,
+                    a.key,
+                    a.type,
+                    to_json(a.data),
+                    a.description,
+                    a.flow_run_id,
+                    a.task_run_id,
+                    a.ts,
+                )
+                for a in artifacts
+            ],
+        )
+
+
+def _task_rows(
+    created: list[TaskRunCreated],
+    ids: list[str],
+    ts: list[float],
+    latest: _Latest | None,
+) -> list[Any]:
+    """Flat task_runs rows; a run with states in this batch gets its latest one
+    (so it needs no UPDATE), the others are Pending."""
+    try:
+        tags = list(map(_tags_json, map(attrgetter("tags"), created)))
+        upstream = list(map(_tags_json, map(attrgetter("upstream"), created)))
+    except TypeError:  # a list, not a tuple: not hashable, encode each
+        tags = [to_json(list(e.tags)) for e in created]
+        upstream = [to_json(list(e.upstream)) for e in created]
+    if latest is None:
+        state: tuple[Iterable[Any], ...] = (
+            repeat("PENDING"),
+            repeat("Pending"),
+            repeat(None),
+            repeat(0),
+            repeat(None),
+            repeat(None),
+            repeat(None),
+        )
+    else:
+        state = (
+            map(latest.type.get, ids, repeat("PENDING")),
+            map(latest.name.get, ids, repeat("Pending")),
+            map(latest.message.get, ids),
+            map(latest.count.get, ids, repeat(0)),
+            map(latest.start.get, ids),
+            map(latest.end.get, ids),
+            map(latest.key.get, ids),
+        )
+    rows = zip(
+        *zip(*map(_created_row, created), strict=True),
+        tags,
+        upstream,
+        ts,
+        *state,
+        strict=False,  # repeats are endless
+    )
+    return list(chain.from_iterable(rows))
+
+
+def _flow_rows(flows: Iterable[FlowRunCreated], host: str, pid: int) -> list[Any]:
+    rows: list[Any] = []
+    for f in flows:  # a few per batch
+        rows += (
+            f.flow_run_id,
+            f.flow_name,
+            f.name,
+            to_json(f.parameters),
+            to_json(f.tags),
+            f.parent_task_run_id,
+            f.ts,
+            host,
+            pid,
+        )
+    return rows
+
+
+class _Latest:
+    """Each run's latest state in a batch, as dicts by run id (built in C)."""
+
+    __slots__ = ("count", "end", "flow_ids", "key", "message", "name", "start", "type")
+
+    def __init__(self, changed: list[StateChanged], state_rows: list[tuple]) -> None:
+        run_ids = list(map(_run_id, changed))
+        names = list(map(itemgetter(2), state_rows))
+        times = list(map(itemgetter(5), state_rows))
+        # dict() keeps the last value of each key; over reversed input, the first.
+        self.type = dict(zip(run_ids, names, strict=True))
+        self.name = dict(zip(run_ids, map(itemgetter(3), state_rows), strict=True))
+        self.message = dict(zip(run_ids, map(itemgetter(4), state_rows), strict=True))
+        self.count = dict(
+            zip(run_ids, map(attrgetter("run_count"), changed), strict=True)
+        )
+        running = list(map("RUNNING".__eq__, names))
+        self.start = dict(
+            zip(
+                reversed(list(compress(run_ids, running))),
+                reversed(list(compress(times, running))),
+                strict=True,
+            )
+        )
+        final = list(map(_FINAL_NAMES.__contains__, names))
+        self.end = dict(
+            zip(compress(run_ids, final), compress(times, final), strict=True)
+        )
+        keys = list(map(attrgetter("cache_key"), changed))
+        keyed = list(map(is_not, keys, repeat(None)))
+        self.key = dict(
+            zip(compress(run_ids, keyed), compress(keys, keyed), strict=True)
+        )
+        kinds = map(itemgetter(1), state_rows)
+        self.flow_ids = set(compress(run_ids, map("flow".__eq__, kinds)))
+
+    def update_runs(self, conn: sqlite3.Connection, inserted: set[str]) -> None:
+        """UPDATE the rows of the runs not ``inserted`` in this batch."""
+        ids = list(self.type)
+        flows = [i for i in ids if i in self.flow_ids] if self.flow_ids else []
+        tasks = list(compress(ids, map(not_, map(inserted.__contains__, ids))))
+        if flows:
+            tasks = [i for i in tasks if i not in self.flow_ids]
+        for kind, run_ids in (("task", tasks), ("flow", flows)):
+            if run_ids:
+                rows = zip(
+                    map(self.type.__getitem__, run_ids),
+                    map(self.name.__getitem__, run_ids),
+                    map(self.message.__getitem__, run_ids),
+                    map(self.count.__getitem__, run_ids),
+                    map(self.start.get, run_ids),
+                    map(self.end.get, run_ids),
+                    map(self.key.get, run_ids),
+                    run_ids,
+                    strict=True,
+                )
+                _update_runs(conn, kind, list(chain.from_iterable(rows)))
 
 
 # Rows per multi-row statement at most. Each statement costs the writer one GIL
