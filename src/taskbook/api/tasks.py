@@ -22,7 +22,11 @@ from taskbook.engine.retry import exponential_backoff
 from taskbook.engine.runners import ThreadPoolTaskRunner
 from taskbook.engine.session import Session, get_session
 from taskbook.engine.steps import drive_async, drive_sync
-from taskbook.errors import MappingLengthMismatch, MappingMissingIterable
+from taskbook.errors import (
+    MappingLengthMismatch,
+    MappingMissingIterable,
+    SignatureMismatchError,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -241,10 +245,10 @@ class Task(Generic[P, R]):
             MappingMissingIterable: If no argument is iterable.
             MappingLengthMismatch: If the iterables differ in length.
         """
-        parameters = self._signature.bind(args, kwargs)
+        given = self._given(args, kwargs)
         iterables: dict[str, list[Any]] = {}
         static: dict[str, Any] = {}
-        for name, value in parameters.items():
+        for name, value in given.items():
             if _is_future(value) and _is_iterable(value.result()):
                 # As Prefect: a top-level future is resolved to map over its data.
                 value = value.result()
@@ -257,35 +261,13 @@ class Task(Generic[P, R]):
             else:
                 static[name] = value
         if not iterables:
-            raise MappingMissingIterable.from_parameters(parameters)
+            raise MappingMissingIterable.from_parameters(given)
         lengths = {k: len(v) for k, v in iterables.items()}
         if len(set(lengths.values())) > 1:
             raise MappingLengthMismatch.from_lengths(lengths)
-        n = next(iter(lengths.values()))
         flow_ctx = flow_run_ctx.get()
         session = flow_ctx.session if flow_ctx else _session()
-        sig = self._signature
-        all_parameters: list[dict[str, Any]] = []
-        if sig.simple and parameters.keys() == sig.name_set:
-            # Binding again would give these same dicts (every name is given).
-            base = {name: static.get(name) for name in sig.names}
-            columns = list(iterables.items())
-            if len(columns) == 1:
-                (name, values), copy = columns[0], base.copy
-                for value in values:
-                    params = copy()
-                    params[name] = value
-                    all_parameters.append(params)
-            else:
-                for i in range(n):
-                    params = base.copy()
-                    for name, values in columns:
-                        params[name] = values[i]
-                    all_parameters.append(params)
-        else:
-            for i in range(n):
-                call_kwargs = {**static, **{k: v[i] for k, v in iterables.items()}}
-                all_parameters.append(sig.bind((), call_kwargs))
+        all_parameters = self._map_parameters(static, iterables)
         runs = self._new_runs(all_parameters, flow_ctx, session)
         runner = flow_ctx.task_runner if flow_ctx else _standalone_runner()
         shared = MapCall(self._callable(), list(wait_for or ()), flow_ctx)
@@ -298,6 +280,66 @@ class Task(Generic[P, R]):
             futures.wait()
             return [f.state for f in futures]  # type: ignore[return-value]
         return futures
+
+    def _given(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The arguments a ``.map`` call gives, without defaults (Prefect maps only
+        these), with ``**kwargs`` spread into their own names."""
+        sig = self._signature
+        try:
+            bound = sig.sig.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise SignatureMismatchError.from_bind_error(
+                self.fn.__name__, exc, str(sig.sig)
+            ) from exc
+        given = dict(bound.arguments)
+        if sig.var_keyword is not None and sig.var_keyword in given:
+            given.update(given.pop(sig.var_keyword))
+        return given
+
+    def _map_parameters(
+        self, static: dict[str, Any], iterables: dict[str, list[Any]]
+    ) -> list[dict[str, Any]]:
+        """One bound-parameters dict per element, in signature order, defaults
+        applied and ``**kwargs`` gathered back (what ``bind`` gives a call)."""
+        sig = self._signature
+        base: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for name in sig.names:
+            if name in static:
+                base[name] = static[name]
+            elif name in iterables:
+                base[name] = None  # set per element below
+            elif name == sig.var_keyword:
+                base[name] = extra
+            elif name in sig.defaults:
+                base[name] = sig.defaults[name]
+            else:  # an empty *args
+                base[name] = ()
+        spread = [k for k in (*static, *iterables) if k not in sig.name_set]
+        extra.update({k: static[k] for k in spread if k in static})
+        mapped_extra = [k for k in spread if k in iterables]
+        named = [(k, v) for k, v in iterables.items() if k in sig.name_set]
+        n = len(next(iter(iterables.values())))
+        out: list[dict[str, Any]] = []
+        if len(named) == 1 and not mapped_extra:
+            # The common case (one mapped argument): a dict copy and one store each.
+            (name, values), copy = named[0], base.copy
+            for value in values:
+                params = copy()
+                params[name] = value
+                out.append(params)
+            return out
+        for i in range(n):
+            params = base.copy()
+            for name, values in named:
+                params[name] = values[i]
+            if mapped_extra:
+                params[sig.var_keyword] = {  # type: ignore[index]
+                    **extra,
+                    **{k: iterables[k][i] for k in mapped_extra},
+                }
+            out.append(params)
+        return out
 
     def __repr__(self) -> str:
         return f"Task(name={self.name!r})"
