@@ -180,3 +180,34 @@ def test_futures_of_async_tasks_submitted_from_a_sync_flow_resolve():
         return results, [f.state.name for f in futures]
 
     assert pipeline() == ([2, 3, 4], ["Completed"] * 3)
+
+
+def test_several_threads_waiting_on_one_future_all_wake_when_it_finishes():
+    gate = threading.Event()
+
+    @task
+    def held():
+        gate.wait(5)
+        return "ok"
+
+    @flow
+    def pipeline():
+        future = held.submit()
+        woke: list[str] = []
+        waiters = [
+            threading.Thread(target=lambda: woke.append(future.result(timeout=5))),
+            threading.Thread(target=lambda: woke.append(len(wait([future]).done))),
+            threading.Thread(
+                target=lambda: woke.extend(f.result() for f in as_completed([future]))
+            ),
+        ]
+        for t in waiters:
+            t.start()
+        time.sleep(0.1)  # let all three block on the unfinished run
+        assert woke == []
+        gate.set()
+        for t in waiters:
+            t.join(5)
+        return sorted(map(str, woke))
+
+    assert pipeline() == ["1", "ok", "ok"]

@@ -77,7 +77,8 @@ class TaskFuture(Generic[R]):
         self._task_run = task_run
         # None while running; then a State, a BaseException or _CANCELLED.
         self._outcome: Any = None
-        self._waiters: list[_Waiter] | None = None
+        # One waiter (the common case: a map's result()) or a list of them.
+        self._waiters: _Waiter | list[_Waiter] | None = None
         self._callbacks: list[Callable[[TaskFuture[R]], Any]] | None = None
 
     # -- completion (the runner's side) ----------------------------------------------
@@ -90,9 +91,12 @@ class TaskFuture(Generic[R]):
             self._outcome = outcome
             waiters, self._waiters = self._waiters, None
             callbacks, self._callbacks = self._callbacks, None
-            if waiters:
-                for waiter in waiters:
-                    waiter.notify(self)
+            if waiters is not None:
+                if type(waiters) is _Waiter:
+                    waiters.notify(self)
+                else:
+                    for waiter in waiters:  # type: ignore[union-attr]
+                        waiter.notify(self)
         if callbacks:
             for fn in callbacks:
                 _run_callback(fn, self)
@@ -233,9 +237,7 @@ def _wait_for(
             if f._outcome is not None:
                 waiter._remaining -= 1
             else:
-                if f._waiters is None:
-                    f._waiters = []
-                f._waiters.append(waiter)
+                _install(f, waiter)
                 installed.append(f)
         if waiter._remaining <= 0 or not installed:
             _uninstall(waiter, installed)
@@ -248,11 +250,25 @@ def _wait_for(
     return waiter
 
 
+def _install(future: TaskFuture[Any], waiter: _Waiter) -> None:
+    # Called with _lock held.
+    current = future._waiters
+    if current is None:
+        future._waiters = waiter
+    elif type(current) is _Waiter:
+        future._waiters = [current, waiter]
+    else:
+        current.append(waiter)  # type: ignore[union-attr]
+
+
 def _uninstall(waiter: _Waiter, futures: list[TaskFuture[Any]]) -> None:
     # Called with _lock held.
     for f in futures:
-        if f._waiters is not None and waiter in f._waiters:
-            f._waiters.remove(waiter)
+        current = f._waiters
+        if current is waiter:
+            f._waiters = None
+        elif type(current) is list and waiter in current:
+            current.remove(waiter)
 
 
 class TaskFutureList(list[TaskFuture[R]]):
@@ -318,9 +334,7 @@ def as_completed(
             if f._outcome is not None:
                 waiter.finished.append(f)
             else:
-                if f._waiters is None:
-                    f._waiters = []
-                f._waiters.append(waiter)
+                _install(f, waiter)
     try:
         while pending:
             with _lock:
