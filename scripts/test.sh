@@ -17,5 +17,11 @@ echo "== lint-imports"
 .venv/bin/lint-imports
 echo "== pytest"
 # Exit code 5 means "no tests collected": that is a failure here too, so it is
-# not masked; pytest's own exit code is the script's.
-.venv/bin/python -m pytest -q "$@"
+# not masked; the script fails if either run fails.
+status=0
+.venv/bin/python -m pytest -q -m "not browser" "$@" || status=$?
+echo "== pytest: browser tests (real JupyterLab + Chromium)"
+# Separate process: Playwright's sync API keeps an asyncio loop running in the
+# main thread while the browser is open, which other tests must not inherit.
+.venv/bin/python -m pytest -q -m browser tests/browser "$@" || status=$?
+exit $status

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner, RunOptions
 from taskbook.core.cells import CellSpec, SourceCell, classify, classify_all
@@ -193,8 +194,12 @@ class KernelSide:
         home.display({"text/plain": "Running in the background…"}, summary_id)
 
         def work() -> None:
+            # The flow's own log lines (and anything else this thread prints) belong
+            # to the cell that started the run, not to whichever cell runs now.
+            capture = OutputCapture(lambda _capture, output: home.output(output))
             try:
-                self._run_flow(home, specs, options, source, summary_id)
+                with capturing(capture):
+                    self._run_flow(home, specs, options, source, summary_id)
             except BaseException as error:  # report in the cell; the thread ends here
                 home.display(
                     {"text/plain": f"Background run failed: {error!r}"},
