@@ -77,12 +77,28 @@ def configure_logging() -> None:
         root = logging.getLogger("taskbook")
         root.setLevel(os.environ.get("TASKBOOK_LOGGING_LEVEL", "INFO").upper())
         root.addHandler(_RunRecordHandler())
-        console = logging.StreamHandler(sys.stderr)
+        console = _StderrHandler()
         console.setFormatter(_ConsoleFormatter())
         root.addHandler(console)
         root.propagate = False
         builtins.print = _print
         _configured = True
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Write to whatever ``sys.stderr`` is at the time of the record.
+
+    Notebooks (ipykernel, taskbook's per-cell capture) swap ``sys.stderr`` after
+    this handler exists; a stream bound once would bypass them.
+    """
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass  # StreamHandler.__init__ assigns it; the property always wins
 
 
 def get_run_logger(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
