@@ -100,7 +100,7 @@ def test_a_run_finished_in_a_later_batch_keeps_its_first_start_and_retry_count(
     ]
 
 
-@pytest.mark.parametrize("runs", [1, 7, 513, 1300])
+@pytest.mark.parametrize("runs", [1, 7, 2049, 4100])
 def test_batches_of_any_size_write_every_row_once(store, runs):
     ids = [f"run-{i:05d}" for i in range(runs)]
     for i, run_id in enumerate(ids):
