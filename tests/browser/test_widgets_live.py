@@ -147,5 +147,7 @@ def test_a_background_run_updates_its_own_cell_while_another_cell_runs(
     nb.wait_idle()
     nb.wait_in_output(1, ".taskbook-run svg.tb-graph", 20_000)
     assert [node_states(nb.output(1))[n][0] for n in NODES] == ["COMPLETED"] * 5
-    assert nb.output(2).inner_text().strip() == "other cell done"
+    # The flow's own log lines come from a thread the user started, which has no
+    # cell of its own (ipykernel sends them to the latest cell); the view did not.
+    assert nb.output(2).inner_text().strip().endswith("other cell done")
     nb.screenshot("background-end")
