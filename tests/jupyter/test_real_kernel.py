@@ -153,7 +153,8 @@ def test_interrupt_cancels_the_run_and_the_kernel_answers_at_once(
             nbformat.v4.new_code_cell("%load_ext taskbook"),
             nbformat.v4.new_code_cell("%%task quick\nx = 1"),
             nbformat.v4.new_code_cell(
-                "%%task slow\nimport time\nfor _ in range(300):\n    time.sleep(0.1)\ny = x"
+                "%%task slow\nimport pathlib, time\npathlib.Path('slow.started').touch()\n"
+                "for _ in range(300):\n    time.sleep(0.1)\ny = x"
             ),
             nbformat.v4.new_code_cell(
                 "%%task slower\nimport time\ntime.sleep(30)\nz = x"
@@ -168,7 +169,12 @@ def test_interrupt_cancels_the_run_and_the_kernel_answers_at_once(
         target=lambda: replies.update(run=kernel.execute("%flow run", timeout=60))
     )
     runner.start()
-    time.sleep(2.0)
+    started = project / "notebooks" / "slow.started"
+    deadline = time.monotonic() + 60  # a busy machine may take a while to get there
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the slow task never started"
+    time.sleep(0.5)
     interrupted = time.perf_counter()
     kernel.manager.interrupt_kernel()
     runner.join(timeout=10)
@@ -178,9 +184,11 @@ def test_interrupt_cancels_the_run_and_the_kernel_answers_at_once(
     assert time.perf_counter() - interrupted < 2.0 + answered.seconds
     check = kernel.execute(
         "import taskbook\n"
-        "record = taskbook.get_run(taskbook.runs().iloc[0]['id'])\n"
+        "table = taskbook.runs()\n"
+        "print(len(table), 'runs')\n"
+        "record = taskbook.get_run(table.iloc[0]['id'])\n"
         "print(record.state_name, sorted((t.task_name, t.state_name) for t in record.task_runs))"
     )
-    assert check.text.startswith("Cancelled"), check.everything
+    assert check.text.startswith("1 runs\nCancelled"), check.everything
     assert "('slow', 'Cancelled')" in check.text
     assert "('quick', 'Completed')" in check.text
