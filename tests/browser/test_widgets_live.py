@@ -62,9 +62,13 @@ def test_graph_and_gantt_update_live_then_stay_as_static_html(
     nb.run_cell(1, wait=False)
     output = nb.output(1)
 
-    # Mid-run: the second task is done and the third is running, in the live widget.
+    # Mid-run: some tasks are done and the next one is running, in the live widget.
+    # Which one depends on the machine's speed; a busy CI box may catch t2 or t4.
     nb.wait_in_output(
-        1, 'g.tb-node[data-node-id="task:t3"][data-state="RUNNING"]', 20_000
+        1,
+        'g.tb-node[data-state="COMPLETED"] ~ g.tb-node[data-state="RUNNING"], '
+        'g.tb-node[data-state="RUNNING"]:not([data-node-id="task:t1"])',
+        30_000,
     )
     mid = node_states(output)
     running_cell = nb.cell(1).evaluate(
@@ -73,13 +77,11 @@ def test_graph_and_gantt_update_live_then_stay_as_static_html(
     mid_shot = nb.screenshot("mid-run")
     assert "[*]" in running_cell  # the cell is still executing
     assert output.locator(".taskbook-live").count() == 1
-    assert [mid[n][0] for n in NODES] == [
-        "COMPLETED",
-        "COMPLETED",
-        "RUNNING",
-        "PENDING",
-        "PENDING",
-    ]
+    mid_states = [mid[n][0] for n in NODES]
+    done = mid_states.count("COMPLETED")
+    assert 1 <= done <= 3, mid_states
+    assert mid_states == ["COMPLETED"] * done + ["RUNNING"] + ["PENDING"] * (4 - done)
+    running_node = NODES[done]
     gantt_rows = output.locator(
         ".js-plotly-plot .yaxislayer-above .ytick text"
     ).all_text_contents()
@@ -95,9 +97,9 @@ def test_graph_and_gantt_update_live_then_stay_as_static_html(
     assert output.locator(".taskbook-live").count() == 0
     assert [end[n][0] for n in NODES] == ["COMPLETED"] * 5
     changed = {n for n in NODES if mid[n] != end[n]}
-    assert changed == {"task:t3", "task:t4", "task:t5"}
-    assert mid["task:t3"][1] == "#2563eb"  # running blue
-    assert end["task:t3"][1] == "#16a34a"  # completed green
+    assert changed == set(NODES[done:])
+    assert mid[running_node][1] == "#2563eb"  # running blue
+    assert end[running_node][1] == "#16a34a"  # completed green
     assert output.locator("svg.tb-gantt g.tb-row").count() == 5
     assert mid_shot.read_bytes() != end_shot.read_bytes()
 
