@@ -37,6 +37,7 @@ TRACES: tuple[tuple[str, str], ...] = (
 
 _BY_STATE = {name for name, _ in _STATE_TRACES}
 _ROW = 20
+_MAX_LABELS = 200
 _MIN_HEIGHT = 140
 
 
@@ -130,5 +131,9 @@ class GanttWidget:
             if labels != self._labels:
                 self._labels = labels
                 figure.layout.yaxis.categoryarray = labels
+                # Drawing (and measuring, for the margin) a label per row costs
+                # plotly ~0.5 ms each: past 200 rows label every few rows (the
+                # hover text still names every bar).
+                figure.layout.yaxis.nticks = min(len(labels), _MAX_LABELS) or None
                 figure.layout.height = max(_MIN_HEIGHT, 70 + len(labels) * _ROW)
             figure.layout.xaxis.range = [0, max(model["end"], 1e-3) * 1.02]
