@@ -40,7 +40,7 @@ def preview_value(value: Any, rows: int = 5, limit: int = 2000) -> dict[str, str
     if callable(head) and callable(to_html):
         try:
             html = value.head(rows).to_html(max_cols=12, border=0)
-            shape = getattr(value, "shape", None)
+            shape: Any = getattr(value, "shape", None)
             label = f"{kind} {shape[0]}×{shape[1]}" if _is_pair(shape) else kind
             return {"mime": "text/html", "data": html, "type": label}
         except Exception:  # a user's object may misbehave; fall back to its repr

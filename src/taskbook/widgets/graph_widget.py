@@ -70,7 +70,7 @@ export default { render };
 """
 
 
-class GraphWidget(anywidget.AnyWidget):  # type: ignore[misc]
+class GraphWidget(anywidget.AnyWidget):
     """Show ``RunFold.graph_model()`` output; ``selected`` is the clicked node id."""
 
     _esm = _ESM

@@ -108,8 +108,8 @@ def record_events(record: Any) -> Iterator[Event]:
         timed.append((art.get("created") or 0.0, 1, _artifact(record.id, art)))
     # Stable sort: creation before states at the same instant, flow states last.
     timed.sort(key=lambda item: (item[0], item[1]))
-    for _, _, event in timed:
-        yield event
+    for _, _, item in timed:
+        yield item
 
 
 def _artifact(flow_run_id: str, row: Mapping[str, Any]) -> ArtifactCreated:

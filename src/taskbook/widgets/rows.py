@@ -117,10 +117,10 @@ def node_model(
         rank = _rank(type_, name)
         if rank < best[0]:
             best = (rank, type_, name)
-    _, type_, name = best
-    if type_ == "COMPLETED" and len(counts) > 1:
-        name = "Completed"  # a mix of cached and fresh runs
-    fill, text = _colors(type_, name)
+    _, best_type, best_name = best
+    if best_type == "COMPLETED" and len(counts) > 1:
+        best_name = "Completed"  # a mix of cached and fresh runs
+    fill, text = _colors(best_type, best_name)
     # Most telling first: running, retrying, failed, ..., completed, cached.
     order = sorted(counts, key=lambda n: (_rank(kinds[n], n), n == "Cached", n))
     badge = " ".join(f"{_symbol(kinds[n], n)}{counts[n]}" for n in order)
@@ -128,8 +128,8 @@ def node_model(
         "id": node_id,
         "label": label,
         "kind": kind,
-        "state": type_,
-        "state_name": name,
+        "state": best_type,
+        "state_name": best_name,
         "fill": fill,
         "text": text,
         "counts": counts,

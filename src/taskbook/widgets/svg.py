@@ -148,7 +148,7 @@ def graph_svg(
 
 def _tick_step(span: float, ticks: int = 8) -> float:
     raw = max(span, 1e-3) / ticks
-    power = 10 ** math.floor(math.log10(raw))
+    power = 10.0 ** math.floor(math.log10(raw))
     return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 
@@ -184,7 +184,7 @@ def timeline_svg(
     scale = plot / span
 
     def x(t: float) -> float:
-        return label_width + max(0.0, t) * scale
+        return float(label_width + max(0.0, t) * scale)
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="tb-gantt" width="{width}" '

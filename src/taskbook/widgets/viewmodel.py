@@ -225,11 +225,11 @@ class RunFold:
         last = self.flow_states[-1] if self.flow_states else None
         counts: dict[str, int] = {}
         for run in self.runs.values():
-            name = run.state_name
-            counts[name] = counts.get(name, 0) + 1
+            counts[run.state_name] = counts.get(run.state_name, 0) + 1
         end = last.ts if self.done and last is not None else now
         t0 = self.t0
-        type_, name = (last.type, last.name) if last else (None, None)
+        type_: str | None = last.type if last else None
+        name: str | None = last.name if last else None
         return {
             "flow_run_id": self.flow_run_id,
             "flow_name": self.flow_name,
