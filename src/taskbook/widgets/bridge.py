@@ -25,7 +25,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from taskbook.core.events import Event
+from taskbook.core.events import Event, StateChanged
+from taskbook.core.states import FINAL_TYPES
 from taskbook.widgets.viewmodel import RunFold
 
 __all__ = ("Bridge", "Host", "KernelHost", "NullHost", "kernel_host")
@@ -135,16 +136,24 @@ def default_host() -> Host:
 class Bridge:
     """Feed bus events into a ``RunFold`` and apply the latest frame, coalesced.
 
+    When a frame may be built: an event opens a window of ``interval`` seconds in
+    which later events pile up (at most 10 frames per second by default), and the
+    view's total work since the run's first event stays within ``duty`` of the time
+    elapsed, counting the estimated cost of the next frame (learned per task run
+    from earlier frames). A small run updates at once; a 1,000-task run waits until
+    a frame is affordable. The run's final state skips the budget (the run is
+    over); its frame follows ``interval`` later, once the caller has its result.
+
     Args:
         fold: The fold to feed.
         apply: Shows a frame (``RunFold.frame()``); called on the bridge thread
             inside ``host.deliver``.
         host: Delivers ``apply``'s messages to the right cell.
-        interval: Minimum seconds between two applies (0.1 = at most 10 per second).
+        interval: Minimum seconds between two frames (0.1 = at most 10 per second).
         tick: While the run is in flight and nothing happens, re-apply this often so
             running bars keep growing.
-        duty: Upper bound on the share of wall time spent building and applying
-            frames (a frame that took 30 ms delays the next by 30 ms / duty).
+        duty: Upper bound on the share of wall time the view spends building and
+            applying frames while the run is in flight.
         now: Wall clock (seconds since the epoch) for in-flight durations.
         stale: Returns the node ids to mark stale in each frame.
         on_done: Called once on the bridge thread after the final frame of a
@@ -152,6 +161,8 @@ class Bridge:
         lock: Held while folding and applying, so readers of the fold (a click on
             a node) see whole frames; a private lock if None.
     """
+
+    _FIRST_GUESS = 60e-6  # seconds per task run in a frame, until one was measured
 
     def __init__(
         self,
@@ -179,18 +190,39 @@ class Bridge:
         self._on_done = on_done
         self._queue: deque[Event] = deque()
         self._wake = threading.Event()
-        self._stopping = threading.Event()
+        self._urgent = threading.Event()  # stop() or a flow run ended
+        self._stopping = False
+        self._stop_requested = threading.Event()
         self._thread: threading.Thread | None = None
         self._applied_version = -1
+        self._per_run = self._FIRST_GUESS
         self.applies = 0
         self.busy_seconds = 0.0
         self.finished = threading.Event()
+        self.subscriber = self._make_subscriber()
+        """The bus subscriber: ``session.bus.subscribe(bridge.subscriber)``."""
 
     def __call__(self, event: Event) -> None:
         """Take one event from the bus (any thread); never blocks."""
-        self._queue.append(event)
-        if not self._wake.is_set():
-            self._wake.set()
+        self.subscriber(event)
+
+    def _make_subscriber(self) -> Callable[[Event], None]:
+        # Locals instead of attribute lookups: this runs for every engine event,
+        # in the engine's threads (about 0.1 µs).
+        append, wake, urgent = self._queue.append, self._wake, self._urgent
+        is_set, set_wake, set_urgent = wake.is_set, wake.set, urgent.set
+        final = FINAL_TYPES
+
+        def subscriber(event: Event) -> None:
+            append(event)
+            if not is_set():
+                set_wake()
+            # The end of a flow run is worth a frame soon (a cheap test per event).
+            if type(event) is StateChanged and event.kind == "flow":
+                if event.state.type in final:
+                    set_urgent()
+
+        return subscriber
 
     def start(self) -> Bridge:
         """Start the bridge thread; return self."""
@@ -205,7 +237,9 @@ class Bridge:
 
     def stop(self, timeout: float | None = 5.0) -> None:
         """Stop the thread after a last apply of what arrived."""
-        self._stopping.set()
+        self._stopping = True
+        self._stop_requested.set()
+        self._urgent.set()
         self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
@@ -233,36 +267,57 @@ class Bridge:
             self._applied_version = fold.version
             self.applies += 1
 
+    def _earliest(self, first: float, last_start: float) -> float:
+        """Return when the next frame may start (monotonic seconds)."""
+        size = len(self.fold.runs) + len(self._queue)
+        estimate = self._per_run * max(size, 1)
+        budget = first + (self.busy_seconds + estimate) / self.duty
+        return max(last_start + self.interval, budget)
+
     def _loop(self) -> None:
-        next_allowed = 0.0
+        first: float | None = None
+        last_start = -1e9
         while True:
             in_flight = self.fold.created is not None and not self.fold.done
-            self._wake.wait(self.tick if in_flight else None)
-            stopping = self._stopping.is_set()
-            delay = next_allowed - time.monotonic()
-            if delay > 0 and not stopping:
-                # Coalesce: let events pile up until the next frame is allowed.
-                self._stopping.wait(delay)
+            woken = self._wake.wait(self.tick if in_flight else None)
+            if first is None:
+                if not woken and not self._stopping:
+                    continue
+                first = time.monotonic()
+            # An event opens a coalescing window; then wait for the budget.
+            window = time.monotonic() + self.interval if woken else 0.0
+            while not self._urgent.is_set():
+                delay = (
+                    max(window, self._earliest(first, last_start)) - time.monotonic()
+                )
+                if delay <= 0:
+                    break
+                self._urgent.wait(delay)
+            if self._urgent.is_set() and not self._stopping:
+                # The run ended: its last events and the caller's return come
+                # first; the final frame follows one window later.
+                self._stop_requested.wait(self.interval)
             self._wake.clear()
             started = time.monotonic()
             try:
                 with self.lock:
                     self.drain()
-                due = self.fold.version != self._applied_version or (
-                    self.fold.created is not None and not self.fold.done
-                )
-                if due and (self.fold.created is not None or stopping):
+                due = self.fold.version != self._applied_version or in_flight
+                if due and (self.fold.created is not None or self._stopping):
                     self.apply_now()
+                    cost = time.monotonic() - started
+                    self._per_run = cost / max(len(self.fold.runs), 1)
             except Exception:  # a broken view must not kill the bridge silently
                 _log.exception("live view update failed")
-            cost = time.monotonic() - started
-            self.busy_seconds += cost
-            next_allowed = started + max(self.interval, cost / self.duty)
+            last_start = started
+            self.busy_seconds += time.monotonic() - started
             if self.fold.done and not self._queue:
                 self._finish()
                 return
-            if self._stopping.is_set():
+            if self._stopping:
                 return
+            if not (self.fold.done or self._stopping):
+                self._urgent.clear()  # a subflow ended: keep following the run
 
     def _finish(self) -> None:
         try:

@@ -103,7 +103,7 @@ class LiveView:
         if display:
             self.host.display(self.view.widget._repr_mimebundle_(), self.display_id)
         if self._unsubscribe is None:
-            self._unsubscribe = self.session.bus.subscribe(self.bridge)
+            self._unsubscribe = self.session.bus.subscribe(self.bridge.subscriber)
         self.bridge.start()
         return self
 
@@ -136,6 +136,9 @@ class LiveView:
             )
         self.final_bundle = bundle
         self.host.display(bundle, self.display_id, update=True)
+        # The static copy replaced the widgets on screen: free their comms and the
+        # kernel memory they hold (ipywidgets keeps every open widget alive).
+        self.host.deliver(self.view.close)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         if self.final_bundle is not None:

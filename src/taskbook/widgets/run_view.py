@@ -102,6 +102,20 @@ class RunView:
             )
             self.graph.repaint()
 
+    def close(self) -> None:
+        """Close every widget of the view (the front end drops them)."""
+        for widget in (
+            self.header,
+            self.graph,
+            self.details,
+            self.gantt.figure,
+            self.gantt_box,
+            self.logs,
+            *self.widget.children,
+            self.widget,
+        ):
+            widget.close()
+
     def static_bundle(self) -> dict[str, str]:
         """Return the static MIME bundle of the run as it is now."""
         with self.lock:
