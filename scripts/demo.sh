@@ -10,5 +10,6 @@ source scripts/_venv.sh "pandas,notebook"
 .venv/bin/python examples/etl_flow.py "$@"
 echo
 echo "== taskbook run notebooks/01_etl.ipynb (headless, outputs in notebooks/output/)"
+mkdir -p notebooks/output
 TASKBOOK_HOME="${TASKBOOK_HOME:-$PWD/.taskbook}" \
   .venv/bin/taskbook run notebooks/01_etl.ipynb notebooks/output/01_etl.out.ipynb --cwd notebooks
