@@ -137,11 +137,11 @@ class Bridge:
     """Feed bus events into a ``RunFold`` and apply the latest frame, coalesced.
 
     When a frame may be built: an event opens a window of ``interval`` seconds in
-    which later events pile up (at most 10 frames per second by default), and the
-    view's total work since the run's first event stays within ``duty`` of the time
-    elapsed, counting the estimated cost of the next frame (learned per task run
-    from earlier frames). A small run updates at once; a 1,000-task run waits until
-    a frame is affordable. The run's final state skips the budget (the run is
+    which later events pile up (at most 10 frames per second by default); a frame
+    that cost ``c`` seconds delays the next by ``c / duty``; and before the first
+    frame is measured, it is assumed to cost 60 µs per task run, so a 1,000-task
+    run is not drawn before it is 1.2 s old. The view's share of the run's wall time
+    thus stays near ``duty``. The run's final state skips these limits (the run is
     over); its frame follows ``interval`` later, once the caller has its result.
 
     Args:
@@ -162,7 +162,8 @@ class Bridge:
             a node) see whole frames; a private lock if None.
     """
 
-    _FIRST_GUESS = 60e-6  # seconds per task run in a frame, until one was measured
+    # Seconds per task run a first frame is assumed to cost, until one was measured.
+    _FIRST_GUESS = 60e-6
 
     def __init__(
         self,
@@ -195,7 +196,7 @@ class Bridge:
         self._stop_requested = threading.Event()
         self._thread: threading.Thread | None = None
         self._applied_version = -1
-        self._per_run = self._FIRST_GUESS
+        self._last_cost = 0.0
         self.applies = 0
         self.busy_seconds = 0.0
         self.finished = threading.Event()
@@ -269,10 +270,13 @@ class Bridge:
 
     def _earliest(self, first: float, last_start: float) -> float:
         """Return when the next frame may start (monotonic seconds)."""
+        paced = last_start + max(self.interval, self._last_cost / self.duty)
+        if self.applies:
+            return paced
+        # No frame measured yet: assume one costs _FIRST_GUESS per task run, and
+        # let the run grow old enough to afford it (a 1,000-task run: 1.2 s).
         size = len(self.fold.runs) + len(self._queue)
-        estimate = self._per_run * max(size, 1)
-        budget = first + (self.busy_seconds + estimate) / self.duty
-        return max(last_start + self.interval, budget)
+        return max(paced, first + self._FIRST_GUESS * size / self.duty)
 
     def _loop(self) -> None:
         first: float | None = None
@@ -305,8 +309,7 @@ class Bridge:
                 due = self.fold.version != self._applied_version or in_flight
                 if due and (self.fold.created is not None or self._stopping):
                     self.apply_now()
-                    cost = time.monotonic() - started
-                    self._per_run = cost / max(len(self.fold.runs), 1)
+                    self._last_cost = time.monotonic() - started
             except Exception:  # a broken view must not kill the bridge silently
                 _log.exception("live view update failed")
             last_start = started

@@ -102,7 +102,11 @@ class GanttWidget:
                 barmode="overlay",
                 height=_MIN_HEIGHT,
                 margin={"l": 10, "r": 10, "t": 28, "b": 36},
-                xaxis={"title": {"text": "seconds since the flow run started"}},
+                xaxis={
+                    "title": {"text": "seconds since the flow run started"},
+                    "gridcolor": "#e5e7eb",
+                    "zeroline": False,
+                },
                 yaxis={
                     "autorange": "reversed",
                     "automargin": True,
@@ -111,7 +115,12 @@ class GanttWidget:
                 },
                 legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
                 bargap=0.25,
-                template="plotly_white",
+                # "none" plus a few colours: plotly_white looks alike but its
+                # template costs ~700 objects and 13 ms per figure.
+                template="none",
+                plot_bgcolor="#ffffff",
+                paper_bgcolor="rgba(0,0,0,0)",
+                font={"size": 11},
             ),
         )
         self._labels: list[str] = []
