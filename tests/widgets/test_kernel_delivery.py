@@ -100,20 +100,49 @@ def parent(msg: dict[str, Any]) -> str | None:
 
 
 def view_messages(messages: list[dict[str, Any]], cell: str) -> dict[str, Any]:
-    """Find the view a cell displayed: its display id and its widgets' comm ids."""
+    """Find the view a cell displayed: its display id and its widgets' comm ids.
+
+    The cell shows a placeholder; the widgets replace it (``update_display_data``)
+    at the first frame that finds the run in flight, and the static copy replaces
+    the widgets at the end.
+    """
     shown = next(
         m
         for m in messages
         if m["msg_type"] == "display_data"
         and parent(m) == cell
-        and "application/vnd.jupyter.widget-view+json" in m["content"]["data"]
+        and m["content"]
+        .get("transient", {})
+        .get("display_id", "")
+        .startswith("taskbook-")
     )
+    display_id = shown["content"]["transient"]["display_id"]
+    widgets = [
+        m
+        for m in messages
+        if m["msg_type"] == "update_display_data"
+        and m["content"]["transient"]["display_id"] == display_id
+        and "application/vnd.jupyter.widget-view+json" in m["content"]["data"]
+    ]
+    assert len(widgets) == 1, "the widgets did not replace the placeholder once"
+    assert parent(widgets[0]) == cell
     comms = {
         m["content"]["comm_id"]
         for m in messages
         if m["msg_type"] == "comm_open" and parent(m) == cell
     }
-    return {"display_id": shown["content"]["transient"]["display_id"], "comms": comms}
+    return {"display_id": display_id, "comms": comms}
+
+
+def final_outputs(messages: list[dict[str, Any]], display_id: str) -> list[Any]:
+    """The static copies that replaced a view's widgets."""
+    return [
+        m
+        for m in messages
+        if m["msg_type"] == "update_display_data"
+        and m["content"]["transient"]["display_id"] == display_id
+        and "text/html" in m["content"]["data"]
+    ]
 
 
 def test_updates_and_static_output_reach_the_cell_that_attached_the_view(
@@ -132,12 +161,7 @@ def test_updates_and_static_output_reach_the_cell_that_attached_the_view(
     ]
     assert len(updates) >= 3, "the view was not updated while the cell ran"
     assert {parent(m) for m in updates} == {cell}
-    final = [
-        m
-        for m in messages
-        if m["msg_type"] == "update_display_data"
-        and m["content"]["transient"]["display_id"] == view["display_id"]
-    ]
+    final = final_outputs(messages, view["display_id"])
     assert len(final) == 1
     assert parent(final[0]) == cell
     assert 'class="taskbook-run"' in final[0]["content"]["data"]["text/html"]
@@ -145,8 +169,8 @@ def test_updates_and_static_output_reach_the_cell_that_attached_the_view(
 
     # 2. Background: the cell returns at once; another cell runs meanwhile.
     background = run(kernel, BACKGROUND, messages)
-    view2 = view_messages(messages, background)
     later = run(kernel, LATER, messages)
+    view2 = view_messages(messages, background)  # widgets came after the return
     updates2 = [
         m
         for m in messages
@@ -157,12 +181,7 @@ def test_updates_and_static_output_reach_the_cell_that_attached_the_view(
     ]
     assert after_return, "no update arrived after the background cell returned"
     assert {parent(m) for m in updates2} == {background}
-    final2 = [
-        m
-        for m in messages
-        if m["msg_type"] == "update_display_data"
-        and m["content"]["transient"]["display_id"] == view2["display_id"]
-    ]
+    final2 = final_outputs(messages, view2["display_id"])
     assert len(final2) == 1
     assert parent(final2[0]) == background != later
 

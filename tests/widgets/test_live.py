@@ -35,8 +35,8 @@ class RecordingHost(NullHost):
 
 
 @task
-def extract(n: int) -> list[int]:
-    time.sleep(0.05)
+def extract(n: int, pause: float = 0.05) -> list[int]:
+    time.sleep(pause)
     return list(range(n))
 
 
@@ -51,8 +51,8 @@ def explode(values: list[int]) -> int:
 
 
 @flow
-def etl(n: int = 4) -> int:
-    values = extract(n)
+def etl(n: int = 4, pause: float = 0.05) -> int:
+    values = extract(n, pause)
     squares = square.map(values)
     explode.submit(values).wait()
     return sum(s.result() for s in squares)
@@ -61,16 +61,17 @@ def etl(n: int = 4) -> int:
 def test_live_view_follows_a_run_and_leaves_static_output(isolated_home: Any) -> None:
     host = RecordingHost()
     view = LiveView(host=host).attach()
-    assert etl(4) == 14
+    assert etl(4, pause=0.5) == 14
     assert view.wait(10)
 
-    (shown_id, update, bundle), (final_id, final_update, final) = host.displays
-    assert shown_id == final_id == view.display_id
-    assert not update
-    assert final_update
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert set(final) == {"text/html", "image/svg+xml", "text/plain"}
-    assert view.bridge.applies >= 1
+    # A placeholder, the widgets once the run is seen in flight, the static copy.
+    placeholder, widgets, final = host.displays
+    assert {d[0] for d in host.displays} == {view.display_id}
+    assert [d[1] for d in host.displays] == [False, True, True]
+    assert "waiting for the flow run" in placeholder[2]["text/plain"]
+    assert "application/vnd.jupyter.widget-view+json" in widgets[2]
+    assert set(final[2]) == {"text/html", "image/svg+xml", "text/plain"}
+    assert view.bridge.applies >= 2
 
     states = json.loads(view.view.graph.states)
     assert {k: v["state_name"] for k, v in states.items()} == {
@@ -84,6 +85,22 @@ def test_live_view_follows_a_run_and_leaves_static_output(isolated_home: Any) ->
     assert bars["Completed"] == 5
     assert bars["Failed"] == 1
     assert "Completed" in view.view.header.value
+
+
+def test_a_run_over_before_its_first_frame_never_opens_widgets(
+    isolated_home: Any,
+) -> None:
+    host = RecordingHost()
+    view = LiveView(host=host).attach()
+    etl(2, pause=0.0)
+    assert view.finish()  # what the caller does when its run returns
+
+    placeholder, final = host.displays
+    assert "waiting" in placeholder[2]["text/plain"]
+    assert final[1] is True
+    assert "Flow run" in final[2]["text/plain"]
+    assert view._view is None  # no widget, no comm: only the static copy
+    assert view.final_bundle == final[2]
 
 
 def test_clicking_a_node_opens_its_details(isolated_home: Any) -> None:

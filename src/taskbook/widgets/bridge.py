@@ -197,6 +197,7 @@ class Bridge:
         self._thread: threading.Thread | None = None
         self._applied_version = -1
         self._last_cost = 0.0
+        self._setup = 0.0
         self.applies = 0
         self.busy_seconds = 0.0
         self.finished = threading.Event()
@@ -244,6 +245,11 @@ class Bridge:
         self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
+
+    def setup_took(self, seconds: float) -> None:
+        """Say that the frame being applied spent ``seconds`` on one-off setup
+        (making the widgets): the pace of later frames ignores it."""
+        self._setup += seconds
 
     def refresh(self) -> None:
         """Ask for a new frame soon (e.g. stale nodes changed)."""
@@ -302,25 +308,28 @@ class Bridge:
                 # first; the final frame follows one window later.
                 self._stop_requested.wait(self.interval)
             self._wake.clear()
+            if not self._stopping:
+                # Cleared before draining: a subflow's end is drained now, and the
+                # run's end, if it arrives while this frame is built, sets it again.
+                self._urgent.clear()
             started = time.monotonic()
             try:
                 with self.lock:
                     self.drain()
                 due = self.fold.version != self._applied_version or in_flight
                 if due and (self.fold.created is not None or self._stopping):
+                    self._setup = 0.0
                     self.apply_now()
-                    self._last_cost = time.monotonic() - started
+                    self._last_cost = max(0.0, time.monotonic() - started - self._setup)
             except Exception:  # a broken view must not kill the bridge silently
                 _log.exception("live view update failed")
             last_start = started
             self.busy_seconds += time.monotonic() - started
-            if self.fold.done and not self._queue:
+            if self.fold.done and (not self._queue or self._stopping):
                 self._finish()
                 return
             if self._stopping:
                 return
-            if not (self.fold.done or self._stopping):
-                self._urgent.clear()  # a subflow ended: keep following the run
 
     def _finish(self) -> None:
         try:

@@ -43,6 +43,11 @@ class StaticOutput:
 class LiveView:
     """Show a flow run live in the cell's output area, then keep a static copy.
 
+    The widgets are made at the first frame that finds the run still in flight
+    (about 0.1 s in): a run that ends sooner goes straight from a one-line
+    placeholder to its static copy, without opening a widget (each costs comm
+    messages, and a view of a 5 ms run is only ever seen static).
+
     Args:
         session: Whose bus to follow; the default session when None.
         graph: The notebook DAG when the flow is a notebook (cells as nodes).
@@ -72,44 +77,57 @@ class LiveView:
         self.session = session or get_session()
         self.host = host or default_host()
         self.static = static
+        self.preview = preview
         self.display_id = f"taskbook-{uuid.uuid4().hex}"
         self.stale: frozenset[str] = frozenset()
         self.final_bundle: dict[str, str] | None = None
-        lock = threading.Lock()
+        self.lock = threading.Lock()
         self.fold = RunFold(graph, flow_run_id=flow_run_id)
-        self.view = RunView(self.fold, preview=preview, lock=lock, now=now)
+        self._now = now
+        self._view: RunView | None = None
+        self._displayed = False
         self.bridge = Bridge(
             self.fold,
-            self.view.show,
+            self._show,
             host=self.host,
             interval=interval,
             now=now,
             stale=lambda: self.stale,
             on_done=self._finish,
-            lock=lock,
+            lock=self.lock,
         )
         self._unsubscribe: Callable[[], None] | None = None
+
+    @property
+    def view(self) -> RunView:
+        """The live widgets (made on first use, showing the run as it is)."""
+        if self._view is None:
+            self._view = self._make_view()
+            self._view.show_fold()
+        return self._view
+
+    def _make_view(self) -> RunView:
+        return RunView(self.fold, preview=self.preview, lock=self.lock, now=self._now)
 
     @property
     def widget(self) -> Any:
         """The live ipywidgets container."""
         return self.view.widget
 
-    def attach(self, *, display: bool = True) -> LiveView:
+    def attach(self, *, display: bool = True, replace: bool = False) -> LiveView:
         """Display the view (unless ``display`` is False) and start following.
 
         Call it before the flow starts (``%flow run``, a flow call in a cell): the
-        bus does not replay events that were published earlier.
+        bus does not replay events that were published earlier. With ``replace``,
+        the view takes the place of the output shown as ``display_id`` (a form's
+        previous run) instead of adding one.
         """
         if display:
-            self.host.display(self.view.widget._repr_mimebundle_(), self.display_id)
+            self.host.display(_PLACEHOLDER, self.display_id, update=replace)
+            self._displayed = True
         if self._unsubscribe is None:
             self._unsubscribe = self.session.bus.subscribe(self.bridge.subscriber)
         self.bridge.start()
-        # Building the widgets left a few thousand young objects; collect the young
-        # generations now (~2 ms) rather than in the middle of the run that follows
-        # (measured: +15 % on a 20 ms, 1,000-task chain otherwise).
-        gc.collect(1)
         return self
 
     def detach(self) -> None:
@@ -118,6 +136,21 @@ class LiveView:
             self._unsubscribe()
             self._unsubscribe = None
         self.bridge.stop()
+
+    def finish(self) -> bool:
+        """If the run ended, show its final frame and static copy now; return whether.
+
+        The caller that started the run calls this when the run returns, so the
+        static copy is in place before its cell ends (the bridge would otherwise
+        add it about ``interval`` later, after a headless executor moved on).
+        """
+        with self.lock:
+            self.bridge.drain()
+            done = self.fold.done
+        if done:
+            self.detach()  # the bridge applies the last frame, then _finish runs
+            self.bridge.finished.wait(10.0)
+        return done
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until the run ended and its final output was shown; return whether."""
@@ -128,6 +161,24 @@ class LiveView:
         self.stale = frozenset(node_ids)
         self.bridge.refresh()
 
+    def _show(self, frame: dict[str, Any]) -> None:
+        # On the bridge thread, inside host.deliver, with the lock held.
+        if self._view is None:
+            if self.static and frame["summary"]["done"]:
+                return  # over before its first frame: the static copy follows
+            started = time.perf_counter()
+            view = self._view = self._make_view()  # the lock is held: no show_fold
+            if self._displayed:
+                self.host.display(
+                    view.widget._repr_mimebundle_(), self.display_id, update=True
+                )
+            # Building the widgets left a few thousand young objects: collect them
+            # now (~2 ms) rather than in the middle of the run (measured: +15 % on
+            # a 20 ms, 1,000-task chain otherwise).
+            gc.collect(1)
+            self.bridge.setup_took(time.perf_counter() - started)
+        self._view.show(frame)
+
     def _finish(self) -> None:
         # On the bridge thread, after the final frame: the run is over.
         if self._unsubscribe is not None:
@@ -135,20 +186,33 @@ class LiveView:
             self._unsubscribe = None
         if not self.static:
             return
-        with self.view.lock:
+        view = self._view
+        with self.lock:
             bundle = static_bundle(
-                self.fold, uid=self.view.uid, preview=self.view.preview
+                self.fold,
+                uid=view.uid if view is not None else f"tb{uuid.uuid4().hex[:8]}",
+                preview=self.preview,
             )
         self.final_bundle = bundle
-        self.host.display(bundle, self.display_id, update=True)
-        # The static copy replaced the widgets on screen: free their comms and the
-        # kernel memory they hold (ipywidgets keeps every open widget alive).
-        self.host.deliver(self.view.close)
+        if self._displayed:
+            self.host.display(bundle, self.display_id, update=True)
+        if view is not None:
+            # The static copy replaced the widgets on screen: free their comms and
+            # the kernel memory they hold (ipywidgets keeps every open widget alive).
+            self.host.deliver(view.close)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         if self.final_bundle is not None:
             return dict(self.final_bundle)
         return self.view.widget._repr_mimebundle_(**kwargs)
+
+
+_PLACEHOLDER = {
+    "text/plain": "taskbook: waiting for the flow run…",
+    "text/html": "<div class='taskbook-pending' style='color:#6b7280;font-size:12px'>"
+    "Waiting for the flow run…</div>",
+}
+"""Shown until the first frame: a run that ends sooner never needs widgets."""
 
 
 def show_run(
