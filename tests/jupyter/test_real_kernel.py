@@ -28,7 +28,8 @@ def _states(text: str) -> dict[str, str]:
 
 def _summary(reply) -> str:
     for data in reversed(reply.displays):
-        if str(data.get("text/plain", "")).startswith("Flow run "):
+        # The summary's headline, not the live view's static copy ("Flow run 'x' ...").
+        if re.match(r"Flow run \w+ in ", str(data.get("text/plain", ""))):
             return str(data["text/plain"])
     raise AssertionError(f"no run summary in:\n{reply.everything}")
 

@@ -161,6 +161,10 @@ class NotebookGraph:
         """Hidden-state and star-import warnings found by the builder."""
         return self._warnings
 
+    def __contains__(self, node_id: object) -> bool:
+        """Whether a cell with this id is a node of the graph."""
+        return node_id in self._position
+
     def node(self, node_id: str) -> Node:
         """Return the node with id ``node_id``.
 

@@ -20,7 +20,7 @@ def load(shell: Any) -> None:
     """Register ``%%task``, ``%%params`` and ``%flow`` on ``shell``."""
     if getattr(shell, _ATTRIBUTE, None) is not None:
         return
-    side = KernelSide(shell)
+    side = KernelSide(shell, live_view=lambda: bool(magics.live_view))
     magics = TaskbookMagics(shell, side)
     shell.register_magics(magics)
 
@@ -32,8 +32,15 @@ def load(shell: Any) -> None:
         parent = side.kernel.get_parent() if side.kernel is not None else {}
         side.record_plain_cell(parent, source)
 
-    shell.events.register("pre_run_cell", remember)
-    setattr(shell, _ATTRIBUTE, (magics, remember))
+    hooks = {
+        "pre_run_cell": (remember, side.views.cell_started),
+        "post_run_cell": (side.views.cell_finished,),
+    }
+    for event, callbacks in hooks.items():
+        for callback in callbacks:
+            shell.events.register(event, callback)
+    side.views.warm_up()
+    setattr(shell, _ATTRIBUTE, (magics, hooks))
 
 
 def unload(shell: Any) -> None:
@@ -41,6 +48,8 @@ def unload(shell: Any) -> None:
     registered = getattr(shell, _ATTRIBUTE, None)
     if registered is None:
         return
-    _magics, remember = registered
-    shell.events.unregister("pre_run_cell", remember)
+    _magics, hooks = registered
+    for event, callbacks in hooks.items():
+        for callback in callbacks:
+            shell.events.unregister(event, callback)
     setattr(shell, _ATTRIBUTE, None)

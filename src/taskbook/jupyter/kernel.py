@@ -10,18 +10,20 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner, RunOptions
 from taskbook.core.cells import CellSpec, SourceCell, classify, classify_all
+from taskbook.core.params import parse_parameters
 from taskbook.errors import ConfigurationError
 from taskbook.jupyter import render
 from taskbook.jupyter.output import CellDisplays, KernelOutput, bundle
 from taskbook.jupyter.sources import ExecutedCells, NotebookSource, cell_id_for
+from taskbook.jupyter.views import Views
 
 __all__ = ("KernelSide", "RunInProgressError")
 
@@ -47,9 +49,14 @@ class _Route:
 
 
 class KernelSide:
-    """Everything taskbook keeps in one kernel."""
+    """Everything taskbook keeps in one kernel.
 
-    def __init__(self, shell: Any) -> None:
+    Args:
+        shell: The IPython shell.
+        live_view: Returns whether runs show the live view (the magics' setting).
+    """
+
+    def __init__(self, shell: Any, live_view: Callable[[], bool] = bool) -> None:
         self.shell = shell
         self.kernel = getattr(shell, "kernel", None)
         self.executed = ExecutedCells()
@@ -63,6 +70,15 @@ class KernelSide:
         self.background: threading.Thread | None = None
         self.last_result: NotebookRunResult | None = None
         self.last_source: NotebookSource | None = None
+        # Values set with the parameter form; applied after the parameters cell
+        # runs, until that cell is run again by itself.
+        self.parameters: dict[str, Any] = {}
+        self._own = threading.local()
+        self.views = Views(shell, live_view, self._running_here)
+
+    def _running_here(self) -> bool:
+        """Whether this thread is running a flow for the magics right now."""
+        return getattr(self._own, "active", False)
 
     def _notebook_name(self) -> str:
         from taskbook.jupyter.sources import notebook_path
@@ -145,21 +161,56 @@ class KernelSide:
         cells = self.executed.with_current(source, cell_id, text)
         specs = classify_all(cells)
         self._claim(f"cell {spec.name!r}")
+        if kind == "params":
+            self.parameters = {}  # the cell's own values count again
         try:
             home = KernelOutput(self.kernel, parent, self.shell)
             self._route = _Route(home, cell_id, set())
             self._show_cell_displays(home, cell_id, spec.name)
+            self._own.active = True
             result = self.runner.run(
                 specs, RunOptions(only=(cell_id,), check_inputs=True)
             )
         finally:
+            self._own.active = False
             self._route = None
             self._release()
         self.executed.record(cell_id, text)
         self.last_result = result
         for outcome in result.cells.values():
             self._update_status(home, outcome)
+        if kind == "params" and result.ok and self.views.on():
+            self._show_form(specs, cell_id, spec.body)
         return result
+
+    def _show_form(self, specs: Sequence[CellSpec], cell_id: str, body: str) -> None:
+        """Show the parameter form under a parameters cell that just ran."""
+        declared = parse_parameters(body)
+        namespace = self.shell.user_ns
+        values = {p.name: namespace[p.name] for p in declared if p.name in namespace}
+        try:
+            graph = self.runner.graph(specs, warn=False)
+        except Exception:  # a notebook with a bad DAG still gets its form
+            graph = None
+        params_id = cell_id if graph is not None and cell_id in graph else None
+        view_id = f"taskbook-form-run-{cell_id}-{time.time_ns()}"
+        runs = 0
+
+        def run(values: dict[str, Any], stale: tuple[str, ...]) -> Any:
+            # Only the stale cells (and the parameters cell, which applies the
+            # values); everything when nothing changed (cache hits are cheap).
+            nonlocal runs
+            self.parameters = dict(values)
+            only = (params_id, *stale) if stale and params_id is not None else ()
+            runs += 1
+            return self.run_flow(
+                RunOptions(only=only),
+                background=False,
+                view_id=view_id,
+                replace_view=runs > 1,  # one output under the form, not one per run
+            )
+
+        self.views.parameter_form(declared, graph, values, run)
 
     def record_plain_cell(self, parent: dict[str, Any], source: str) -> None:
         """Remember a plain cell the user ran (for notebooks with no saved file)."""
@@ -167,28 +218,62 @@ class KernelSide:
             self.executed.record(cell_id_for(parent, source), source)
 
     def run_flow(
-        self, options: RunOptions, background: bool
+        self,
+        options: RunOptions,
+        background: bool,
+        *,
+        view: bool = True,
+        view_id: str | None = None,
+        replace_view: bool = False,
     ) -> NotebookRunResult | None:
-        """Run the whole notebook (``%flow run``); in a thread with ``background``."""
+        """Run the whole notebook (``%flow run``); in a thread with ``background``.
+
+        Args:
+            options: Selection, cache use, runner. Values set with the parameter
+                form are added to ``options.parameters``.
+            background: Run in a thread; return None at once.
+            view: Show the live view (when views are on).
+            view_id: Display id of the live view (a fresh one if None).
+            replace_view: Show the view in place of the output ``view_id``, so
+                a form's reruns share one output.
+        """
         source = self.executed.current(self.shell.user_ns)
         specs = classify_all(source.cells)
-        self.runner.graph(specs)  # a bad DAG is reported before anything starts
+        graph = self.runner.graph(specs)  # a bad DAG is reported before anything starts
         parent = self._parent()
         home = KernelOutput(self.kernel, parent, self.shell)
         self._claim("%flow run")
         self.last_source = source
+        if self.parameters:
+            options = replace(
+                options, parameters={**self.parameters, **options.parameters}
+            )
+        given = ", ".join(f"{k}={v!r}" for k, v in options.parameters.items())
         home.output(
             {
                 "output_type": "stream",
                 "name": "stdout",
-                "text": f"Running the notebook's cells from {source.description}.\n",
+                "text": f"Running the notebook's cells from {source.description}"
+                + (f" with {given}" if given else "")
+                + ".\n",
             }
         )
+        try:
+            live = (
+                self.views.follow(graph, display_id=view_id, replace=replace_view)
+                if view and self.views.on()
+                else None
+            )
+        except BaseException:
+            self._release()
+            raise
         if not background:
             try:
-                return self._run_flow(home, specs, options, source)
+                return self._run_flow(home, specs, options, source, live=live)
             finally:
                 self._release()
+                if live is not None:
+                    self.views.finish(live)
 
         summary_id = f"taskbook-run-{time.time_ns()}"
         home.display({"text/plain": "Running in the background…"}, summary_id)
@@ -199,7 +284,7 @@ class KernelSide:
             capture = OutputCapture(lambda _capture, output: home.output(output))
             try:
                 with capturing(capture):
-                    self._run_flow(home, specs, options, source, summary_id)
+                    self._run_flow(home, specs, options, source, summary_id, live)
             except BaseException as error:  # report in the cell; the thread ends here
                 home.display(
                     {"text/plain": f"Background run failed: {error!r}"},
@@ -222,6 +307,7 @@ class KernelSide:
         options: RunOptions,
         source: NotebookSource,
         summary_id: str | None = None,
+        live: Any = None,
     ) -> NotebookRunResult:
         started = time.perf_counter()
         self._route = _Route(home, None, set())
@@ -232,14 +318,19 @@ class KernelSide:
                     bundle([]), CellDisplays.display_id(spec.cell.id), update=True
                 )
         try:
+            self._own.active = True
             result = self.runner.run(specs, options)
         finally:
+            self._own.active = False
             self._route = None
         self.last_result = result
         for outcome in result.cells.values():
             self._update_status(home, outcome)
         summary = render.run_summary(
-            result, source.description, time.perf_counter() - started
+            result,
+            source.description,
+            time.perf_counter() - started,
+            table=live is None,  # the live view shows every cell's state
         )
         if summary_id is None:
             home.display(summary, f"taskbook-summary-{result.flow_run_id}")

@@ -6,10 +6,12 @@ trigger are shown as one line with the fix, not a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from traitlets import Bool, default
 
 from taskbook.cellflow.runner import RunOptions, explanation
 from taskbook.core.cells import classify_all
@@ -28,6 +30,17 @@ class UsageError(Exception):
 @magics_class
 class TaskbookMagics(Magics):
     """The notebook surface of DESIGN §3."""
+
+    live_view = Bool(
+        help="Show the live state graph and Gantt for %flow run and flow calls, and "
+        "the parameter form for %%params. Default: on, unless $TASKBOOK_LIVE_VIEW "
+        "is 0/false/off. Set with %config TaskbookMagics.live_view = False."
+    ).tag(config=True)
+
+    @default("live_view")
+    def _live_view_default(self) -> bool:
+        setting = os.environ.get("TASKBOOK_LIVE_VIEW", "1").strip().lower()
+        return setting not in ("0", "false", "no", "off")
 
     def __init__(self, shell: Any, side: KernelSide) -> None:
         super().__init__(shell)
@@ -70,11 +83,7 @@ class TaskbookMagics(Magics):
     def _flow_show(self, command: Any) -> None:
         source = self.side.executed.current(self.shell.user_ns)
         graph = self.side.runner.graph(classify_all(source.cells))
-        states = {
-            k: v
-            for k, v in self.side.runner.last_states.items()
-            if k in graph._position
-        }
+        states = {k: v for k, v in self.side.runner.last_states.items() if k in graph}
         self._display(render.graph_table(graph, states, source.description))
 
     def _flow_run(self, command: Any) -> None:
@@ -91,7 +100,9 @@ class TaskbookMagics(Magics):
         )
         try:
             result = self.side.run_flow(
-                options, background=opts.get("background", False)
+                options,
+                background=opts.get("background", False),
+                view=not opts.get("no_view", False),
             )
         except KeyboardInterrupt:
             print("Interrupted: the flow run was cancelled.", file=sys.stderr)
@@ -108,10 +119,18 @@ class TaskbookMagics(Magics):
     def _flow_history(self, command: Any) -> Any:
         from taskbook.api.history import runs
 
-        frame = runs(
-            flow=self.side.runner.notebook_name, limit=command.options.get("limit", 20)
-        )
-        return frame
+        name, limit = self.side.runner.notebook_name, command.options.get("limit", 20)
+        if self.side.views.on():
+            return self.side.views.history(name, limit, self._graph_or_none())
+        return runs(flow=name, limit=limit)
+
+    def _graph_or_none(self) -> Any:
+        """The notebook DAG, for views of its past runs; None if it cannot be built."""
+        try:
+            source = self.side.executed.current(self.shell.user_ns)
+            return self.side.runner.graph(classify_all(source.cells), warn=False)
+        except TaskbookError:
+            return None
 
     def _flow_why(self, command: Any) -> None:
         name = command.args[0]
@@ -161,6 +180,12 @@ class TaskbookMagics(Magics):
                     UnknownTaskError("No run yet in this kernel: run %flow run first.")
                 )
             run_id = self.side.last_result.flow_run_id
+        if self.side.views.on():
+            graph = (
+                self._graph_or_none() if _is_notebook_run(run_id, self.side) else None
+            )
+            self._display_object(self.side.views.past_run(run_id, graph))
+            return
         record = get_run(run_id)
         start = min((t.start_time or 0 for t in record.task_runs), default=0)
         for t in record.task_runs:
@@ -208,6 +233,18 @@ class TaskbookMagics(Magics):
         from IPython.display import publish_display_data
 
         publish_display_data(data)
+
+    def _display_object(self, value: Any) -> None:
+        from IPython.display import display
+
+        display(value)
+
+
+def _is_notebook_run(run_id: str, side: KernelSide) -> bool:
+    """Whether ``run_id`` is a run of this notebook (its cells are the graph's nodes)."""
+    from taskbook.api.history import get_run
+
+    return get_run(run_id).flow_name == side.runner.notebook_name
 
 
 class CellFailed(Exception):

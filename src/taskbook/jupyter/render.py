@@ -75,9 +75,13 @@ def running_line(name: str) -> dict[str, str]:
 
 
 def run_summary(
-    result: NotebookRunResult, source: str, seconds: float
+    result: NotebookRunResult, source: str, seconds: float, table: bool = True
 ) -> dict[str, str]:
-    """Return the table shown after ``%flow run``."""
+    """Return what ``%flow run`` shows at the end: a headline and a line per cell.
+
+    Without ``table`` the HTML has only the headline: the live view above it shows
+    every cell's state. The text keeps the lines, since text frontends get no view.
+    """
     outcomes = list(result.cells.values())
     counts: dict[str, int] = {}
     for outcome in outcomes:
@@ -86,6 +90,11 @@ def run_summary(
     tally = ", ".join(f"{n} {label}" for label, n in counts.items())
     head = f"Flow run {result.state.name} in {seconds:.2f} s: {tally}. Cells from {source}."
     lines = [head, *(f"  {status_line(o)['text/plain']}" for o in outcomes)]
+    if not table:
+        return {
+            "text/plain": "\n".join(lines),
+            "text/html": f'<p class="taskbook-summary">{html.escape(head)}</p>',
+        }
     rows = "".join(
         f'<tr><td>{html.escape(o.name)}</td><td style="color:'
         f'{_COLOURS.get(o.state_type, "#333")}">{html.escape(_describe(o))}</td></tr>'
