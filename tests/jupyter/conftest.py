@@ -93,6 +93,29 @@ class Kernel:
 
 
 @pytest.fixture
+def ip(isolated_home: Path) -> Any:
+    """The process's in-process IPython shell with taskbook loaded, as a fresh notebook."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()  # other tests may have created it already
+    shell.run_line_magic("load_ext", "taskbook")
+    magics = shell._taskbook_magics[0]
+    magics.live_view = True
+    side = magics.side
+    # A fresh notebook for every test: no history, no namespace, no form values.
+    side.executed._cells.clear()
+    side.runner.last_states.clear()
+    side.parameters.clear()
+    for name in [
+        n
+        for n in shell.user_ns
+        if not n.startswith("_") and n not in shell.user_ns_hidden and n != "Param"
+    ]:
+        del shell.user_ns[name]
+    return shell
+
+
+@pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the example notebook and its data, as a user's project."""
     shutil.copytree(

@@ -4,27 +4,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-
-
-@pytest.fixture
-def ip(isolated_home):
-    # The process's one shell: other tests may have created it already.
-    shell = InteractiveShell.instance()
-    shell.run_line_magic("load_ext", "taskbook")
-    side = shell._taskbook_magics[0].side
-    # A fresh notebook for every test: no history, no namespace left over.
-    side.executed._cells.clear()
-    side.runner.last_states.clear()
-    for name in [
-        n
-        for n in shell.user_ns
-        if not n.startswith("_") and n not in shell.user_ns_hidden
-    ]:
-        del shell.user_ns[name]
-    return shell
 
 
 def run(ip, source):

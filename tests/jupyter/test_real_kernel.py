@@ -193,3 +193,52 @@ def test_interrupt_cancels_the_run_and_the_kernel_answers_at_once(
     assert check.text.startswith("1 runs\nCancelled"), check.everything
     assert "('slow', 'Cancelled')" in check.text
     assert "('quick', 'Completed')" in check.text
+
+
+VIEWS_NOTEBOOK = [
+    "%load_ext taskbook",
+    "%%task quick\nx = 1",
+    "%%task slow --no-cache\nimport time\ntime.sleep(0.8)\ny = x + 1",
+    "%flow run",
+    "from taskbook import flow, task\n\n@task\ndef inc(v):\n    return v + 1\n\n"
+    "@flow\ndef small():\n    return inc(1)\n\nsmall()",
+]
+
+
+def test_an_executed_notebook_keeps_the_static_copies_of_its_runs(tmp_path):
+    """nbclient (as papermill) saves each view's static copy, never stateless widgets."""
+    import os
+
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in VIEWS_NOTEBOOK]
+    )
+    client = NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    os.environ["TASKBOOK_HOME"] = str(tmp_path / "home")
+    try:
+        client.execute()
+    finally:
+        os.environ.pop("TASKBOOK_HOME")
+    nbformat.validate(nb)
+
+    def outputs(index):
+        return nb.cells[index].outputs
+
+    for index, names in ((3, (">quick<", ">slow<")), (4, (">inc<",))):
+        data = [o.get("data", {}) for o in outputs(index)]
+        statics = [
+            d["text/html"] for d in data if "taskbook-run" in d.get("text/html", "")
+        ]
+        assert len(statics) == 1, data
+        for name in names:
+            assert name in statics[0]
+        # The slow run had live widgets; the saved notebook holds only the copy.
+        assert not any("application/vnd.jupyter.widget-view+json" in d for d in data)
+        assert not any("waiting for the flow run" in str(d) for d in data)
+    # The flow call's own result is still the cell's result.
+    assert outputs(4)[-1]["output_type"] == "execute_result"
+    assert outputs(4)[-1]["data"]["text/plain"] == "2"

@@ -33,7 +33,7 @@ _SUBCOMMANDS: dict[str, dict[str, tuple[str, str]]] = {
     "show": {},
     "run": _RUN_FLAGS,
     "gantt": {},
-    "history": {"--limit": ("limit", "int")},
+    "history": {"--limit": ("limit", "int"), "--flow": ("flow", "str")},
     "logs": {},
     "why": {},
     "cache": {},

@@ -119,10 +119,13 @@ class TaskbookMagics(Magics):
     def _flow_history(self, command: Any) -> Any:
         from taskbook.api.history import runs
 
-        name, limit = self.side.runner.notebook_name, command.options.get("limit", 20)
+        flow_name = command.options.get("flow")
+        limit = command.options.get("limit", 20)
         if self.side.views.on():
-            return self.side.views.history(name, limit, self._graph_or_none())
-        return runs(flow=name, limit=limit)
+            return self.side.views.history(
+                flow_name, limit, self._graph_or_none(), self.side.runner.notebook_name
+            )
+        return runs(flow_name, limit)
 
     def _graph_or_none(self) -> Any:
         """The notebook DAG, for views of its past runs; None if it cannot be built."""

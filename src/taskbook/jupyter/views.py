@@ -41,6 +41,8 @@ _HINT = (
     "%config TaskbookMagics.live_view = False.)\n"
 )
 _MAX_VALUES = 4
+# A cell that calls a flow in a loop gets this many views, then a note.
+MAX_VIEWS_PER_CELL = 5
 
 
 def widgets_installed() -> bool:
@@ -109,6 +111,9 @@ class Views:
         self._unsubscribe: Callable[[], None] | None = None
         self._cell_thread: int | None = None
         self._cell_views: list[LiveView] = []
+        self._unshown = 0
+        self.last_form: Any = None
+        """The parameter form shown last (``%%params``)."""
 
     def on(self) -> bool:
         """Return whether to show views now (hint once when the extra is missing)."""
@@ -188,6 +193,13 @@ class Views:
         views, self._cell_views = self._cell_views, []
         for view in views:
             view.finish()  # a run still going (an async flow not awaited) ends alone
+        if self._unshown:
+            print(
+                f"taskbook: {self._unshown} more flow run(s) of this cell have no live "
+                f"view (at most {MAX_VIEWS_PER_CELL} per cell); %flow history lists "
+                "them."
+            )
+            self._unshown = 0
 
     def _on_event(self, event: Event) -> None:
         # Runs for every engine event while a cell executes: the first test is cheap.
@@ -196,6 +208,9 @@ class Views:
         if threading.get_ident() != self._cell_thread or self._own_run():
             return
         if not self.on():
+            return
+        if len(self._cell_views) >= MAX_VIEWS_PER_CELL:
+            self._unshown += 1
             return
         from taskbook.widgets import LiveView, kernel_host
 
@@ -222,14 +237,29 @@ class Views:
         host = kernel_host(self.shell)
         form = ParameterForm(specs, graph, on_run, values=values, host=host)
         host.display(form.widget._repr_mimebundle_(), f"taskbook-form-{id(form)}")
+        self.last_form = form
         return form
 
     @staticmethod
-    def history(flow_name: str, limit: int, graph: NotebookGraph | None) -> Any:
-        """Return the history widget of a flow."""
+    def history(
+        flow_name: str | None,
+        limit: int,
+        graph: NotebookGraph | None,
+        notebook_name: str,
+    ) -> Any:
+        """Return the history widget: runs of ``flow_name`` (every flow if None).
+
+        Runs of the notebook itself open with ``graph`` (cells as nodes).
+        """
         from taskbook.widgets import history_view
 
-        return history_view(flow_name, limit, graph=graph, preview=cell_preview)
+        return history_view(
+            flow_name,
+            limit,
+            graph=graph,
+            graph_flow=notebook_name,
+            preview=cell_preview,
+        )
 
     @staticmethod
     def past_run(run_id: str, graph: NotebookGraph | None) -> Any:

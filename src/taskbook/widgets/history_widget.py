@@ -34,6 +34,8 @@ class HistoryView:
         flow_name: Only runs of this flow; all flows when None.
         limit: Newest runs listed.
         graph: The notebook DAG, for notebook flows.
+        graph_flow: The flow whose runs ``graph`` belongs to (the notebook's
+            name); runs of other flows open without it. Every run uses it if None.
         preview: Result previews for the selected run's details.
         load: Returns run rows newest first (default: ``taskbook.runs()``).
     """
@@ -44,11 +46,13 @@ class HistoryView:
         limit: int = 50,
         *,
         graph: NotebookGraph | None = None,
+        graph_flow: str | None = None,
         preview: ResultPreview | None = None,
         load: Callable[[str | None, int], list[dict[str, Any]]] = _rows,
     ) -> None:
         self.flow_name, self.limit = flow_name, limit
-        self.graph, self.preview, self._load = graph, preview, load
+        self.graph, self.graph_flow = graph, graph_flow
+        self.preview, self._load = preview, load
         self.table = widgets.HTML()
         self.picker = widgets.Select(
             options=[],
@@ -83,7 +87,9 @@ class HistoryView:
 
     def open(self, run_id: str) -> None:
         """Show the graph and Gantt of ``run_id`` below the list."""
-        view = show_run(run_id, self.graph, preview=self.preview)
+        flows = {r["id"]: r["flow_name"] for r in self.model["runs"]}
+        own = self.graph_flow is None or flows.get(run_id) == self.graph_flow
+        view = show_run(run_id, self.graph if own else None, preview=self.preview)
         self.opened.children = [view.widget]  # type: ignore[union-attr]
 
     def _open(self, change: dict[str, Any]) -> None:
@@ -99,7 +105,10 @@ def history_view(
     limit: int = 50,
     *,
     graph: NotebookGraph | None = None,
+    graph_flow: str | None = None,
     preview: ResultPreview | None = None,
 ) -> HistoryView:
     """Return the history widget (display it, or leave it as a cell's last value)."""
-    return HistoryView(flow_name, limit, graph=graph, preview=preview)
+    return HistoryView(
+        flow_name, limit, graph=graph, graph_flow=graph_flow, preview=preview
+    )

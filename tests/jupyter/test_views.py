@@ -1,0 +1,221 @@
+"""Live views shown by the magics, in an in-process IPython shell.
+
+``%flow run`` and flow calls show a placeholder that becomes the widgets while the
+run is in flight and the static copy when it ends; ``%%params`` shows the form;
+``%flow history`` and ``%flow gantt`` show past runs. The browser tests show the
+same views in a real JupyterLab; tests/jupyter/test_real_kernel.py saves them
+through nbclient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from IPython.utils.capture import capture_output
+
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+@dataclass
+class Shown:
+    """What one cell printed and displayed."""
+
+    success: bool
+    text: str
+    outputs: list[Any] = field(default_factory=list)
+
+    def html(self) -> list[str]:
+        return [str(o.data.get("text/html", "")) for o in self.outputs]
+
+    def statics(self) -> list[str]:
+        """The static copies of runs (the final output of a live view)."""
+        return [h for h in self.html() if 'class="taskbook-run"' in h]
+
+    def widgets(self) -> list[Any]:
+        return [o for o in self.outputs if WIDGET in o.data]
+
+
+def run(ip: Any, source: str) -> Shown:
+    with capture_output() as captured:
+        result = ip.run_cell(source)
+    return Shown(
+        result.success, captured.stdout + captured.stderr, list(captured.outputs)
+    )
+
+
+def side_of(ip: Any) -> Any:
+    return ip._taskbook_magics[0].side
+
+
+def test_flow_run_shows_the_run_then_leaves_its_static_copy(ip: Any) -> None:
+    run(ip, "a = 2")
+    run(ip, "%%task double\nb = a * 2")
+    shown = run(ip, "%flow run")
+    assert shown.success
+    (static,) = shown.statics()
+    assert ">double<" in static  # the cell is a node of the graph
+    assert "tb-static-gantt" in static
+    # The summary's HTML is one line (the graph shows the cells); its text keeps them.
+    (summary,) = [o for o in shown.outputs if "Flow run Completed" in str(o.data)]
+    assert summary.data["text/html"].startswith('<p class="taskbook-summary">')
+    assert "double: Cached" in summary.data["text/plain"]
+    # The static copy replaced the placeholder: same display id, as an update.
+    placeholder = next(
+        o for o in shown.outputs if "waiting for the flow run" in str(o.data)
+    )
+    final = next(o for o in shown.outputs if 'class="taskbook-run"' in str(o.data))
+    assert final.transient["display_id"] == placeholder.transient["display_id"]
+    assert final.update
+
+
+def test_a_run_still_going_after_a_frame_gets_live_widgets(ip: Any) -> None:
+    run(ip, "%%task slow --no-cache\nimport time\ntime.sleep(0.6)\nx = 1")
+    shown = run(ip, "%flow run")
+    (widgets,) = shown.widgets()
+    assert widgets.update  # replaced the placeholder while the run was in flight
+    assert len(shown.statics()) == 1
+
+
+def test_no_view_flag_and_the_setting_turn_the_view_off(ip: Any) -> None:
+    run(ip, "%%task one\nx = 1")
+    shown = run(ip, "%flow run --no-view")
+    assert shown.statics() == []
+    assert any("taskbook-summary" in h and "<table>" in h for h in shown.html())
+
+    run(ip, "%config TaskbookMagics.live_view = False")
+    assert run(ip, "%flow run").statics() == []
+    shown = run(ip, "%%params\nn = 3")
+    assert shown.widgets() == []  # no form either
+    run(ip, "%config TaskbookMagics.live_view = True")
+    assert len(run(ip, "%flow run").statics()) == 1
+
+
+FLOW = """\
+from taskbook import flow, task
+
+@task
+def inc(x):
+    return x + 1
+
+@flow
+def pipeline(n=3):
+    return sum(f.result() for f in inc.map(range(n)))
+"""
+
+
+def test_a_flow_called_by_a_cell_shows_its_run(ip: Any) -> None:
+    run(ip, FLOW)
+    shown = run(ip, "total = pipeline()")
+    assert shown.success
+    assert ip.user_ns["total"] == 6
+    (static,) = shown.statics()
+    assert ">inc<" in static
+    assert "3 task runs" in static
+
+
+def test_a_cell_calling_flows_in_a_loop_gets_a_few_views_and_a_note(ip: Any) -> None:
+    from taskbook.jupyter.views import MAX_VIEWS_PER_CELL
+
+    run(ip, FLOW)
+    shown = run(ip, "totals = [pipeline(i) for i in range(8)]")
+    assert len(shown.statics()) == MAX_VIEWS_PER_CELL
+    assert f"{8 - MAX_VIEWS_PER_CELL} more flow run(s)" in shown.text
+    # The next cell starts counting again.
+    assert len(run(ip, "pipeline(1)").statics()) == 1
+
+
+def test_a_flow_inside_a_task_cell_gets_no_view_of_its_own(ip: Any) -> None:
+    run(ip, FLOW)
+    shown = run(ip, "%%task inner\ny = pipeline(2)")
+    assert shown.success
+    assert ip.user_ns["y"] == 3
+    assert shown.statics() == []  # a subflow of the cell's run: the status line says it
+
+
+PARAMS = "%%params\nn: int = Param(3, min=1, max=10)\nlabel = 'run'"
+
+
+def notebook_with_params(ip: Any) -> None:
+    run(ip, PARAMS)
+    run(ip, "%%task load\nrows = list(range(n))")
+    run(ip, "%%task total\ns = sum(rows)")
+    run(ip, "%%task other\nk = 42")
+    run(ip, "%flow run")
+
+
+def test_params_cell_shows_a_form_whose_run_reruns_only_the_stale_cells(
+    ip: Any,
+) -> None:
+    notebook_with_params(ip)
+    shown = run(ip, PARAMS)
+    assert len(shown.widgets()) == 1
+    form = side_of(ip).views.last_form
+    assert set(form.controls) == {"n", "label"}
+    assert form.controls["n"].max == 10
+
+    form.set_value("n", 5)
+    stale = {form.graph.node(i).name for i in form.stale}
+    assert stale == {"load", "total"}
+    with capture_output():
+        result = form.run()
+    states = {c.name: c.state_name for c in result.cells.values()}
+    assert states == {
+        "params": "Completed",
+        "load": "Completed",
+        "total": "Completed",
+    }  # only the stale cells, and the parameters cell that applies the value
+    assert ip.user_ns["s"] == 10
+    assert ip.user_ns["k"] == 42
+    assert form.stale == frozenset()
+
+    # The form's value stays in force for the next %flow run...
+    shown = run(ip, "%flow run")
+    assert "with n=5" in shown.text
+    assert ip.user_ns["s"] == 10
+    # ...until the parameters cell is run again by itself.
+    run(ip, PARAMS)
+    run(ip, "%flow run")
+    assert ip.user_ns["s"] == 3
+
+
+def test_flow_history_lists_runs_and_gantt_shows_a_past_run(ip: Any) -> None:
+    run(ip, "%%task one\nx = 1")
+    run(ip, "%flow run")
+    run(ip, FLOW)
+    run(ip, "pipeline()")
+    from taskbook.engine.session import get_session
+
+    get_session().store.flush()
+    assert run(ip, "%flow history").success
+    view = ip.user_ns["_"]  # the magic's value: shown as the cell's result
+    assert WIDGET in view._repr_mimebundle_()
+    flows = [option[0] for option in view.picker.options]
+    assert any("pipeline" in f for f in flows)
+    assert any("notebook" in f for f in flows)
+
+    run_id = side_of(ip).last_result.flow_run_id
+    shown = run(ip, f"%flow gantt {run_id}")
+    (static,) = shown.statics()
+    assert ">one<" in static
+    assert "tb-static-gantt" in static
+
+
+def test_cell_preview_shows_what_a_cell_defined() -> None:
+    import pandas as pd
+
+    from taskbook.cellflow.runner import CellResult
+    from taskbook.core.states import State, StateType
+    from taskbook.jupyter.views import cell_preview
+
+    frame = pd.DataFrame({"region": ["north", "south"], "total": [3.5, 1.0]})
+    result = CellResult({"by_region": frame, "count": 2, "helper": len}, [])
+    preview = cell_preview(
+        "run-1", State(StateType.COMPLETED, "Completed", data=result)
+    )
+    assert preview is not None
+    assert preview["type"] == "by_region, count"  # functions are left out
+    assert "<b>by_region</b>" in preview["data"]
+    assert "north" in preview["data"]
+    assert "DataFrame 2×2" in preview["data"]
+    assert "<b>count</b>" in preview["data"]
