@@ -2,7 +2,8 @@
 and the static copy is what a saved notebook shows without a kernel.
 
 A notebook cell defines a chain of five 1-second ``@task``s in a plain ``@flow``;
-another attaches a ``LiveView`` and calls the flow. Screenshots go to
+another calls the flow: with ``%load_ext taskbook`` the call shows the live view by
+default. ``%flow run`` shows it for the notebook's own cells. Screenshots go to
 ``test-artifacts/browser/`` (mid-run, end, reloaded without a kernel).
 """
 
@@ -36,11 +37,8 @@ def five():
     return future.result()
 """
 
-RUN = """\
-view = LiveView(host=kernel_host(get_ipython())).attach()
-five()
-assert view.wait(15)
-"""
+LOAD = "%load_ext taskbook"
+RUN = "five()"  # the extension shows the live view of a flow a cell calls
 
 NODES = [f"task:t{i}" for i in range(1, 6)]
 
@@ -57,21 +55,22 @@ def node_states(output: Any) -> dict[str, list[str]]:
 def test_graph_and_gantt_update_live_then_stay_as_static_html(
     notebook_page: Any,
 ) -> None:
-    nb = notebook_page([DEFINE, RUN], "live_view")
+    nb = notebook_page([LOAD, DEFINE, RUN], "live_view")
     nb.run_cell(0)
-    nb.run_cell(1, wait=False)
-    output = nb.output(1)
+    nb.run_cell(1)
+    nb.run_cell(2, wait=False)
+    output = nb.output(2)
 
     # Mid-run: some tasks are done and the next one is running, in the live widget.
     # Which one depends on the machine's speed; a busy CI box may catch t2 or t4.
     nb.wait_in_output(
-        1,
+        2,
         'g.tb-node[data-state="COMPLETED"] ~ g.tb-node[data-state="RUNNING"], '
         'g.tb-node[data-state="RUNNING"]:not([data-node-id="task:t1"])',
         30_000,
     )
     mid = node_states(output)
-    running_cell = nb.cell(1).evaluate(
+    running_cell = nb.cell(2).evaluate(
         "(c) => c.querySelector('.jp-InputPrompt').textContent"
     )
     mid_shot = nb.screenshot("mid-run")
@@ -91,7 +90,7 @@ def test_graph_and_gantt_update_live_then_stay_as_static_html(
 
     # The end: the live widget was replaced by the static copy.
     nb.wait_idle()
-    nb.wait_in_output(1, ".taskbook-run svg.tb-graph")
+    nb.wait_in_output(2, ".taskbook-run svg.tb-graph")
     end = node_states(output)
     end_shot = nb.screenshot("end")
     assert output.locator(".taskbook-live").count() == 0
@@ -102,11 +101,12 @@ def test_graph_and_gantt_update_live_then_stay_as_static_html(
     assert end[running_node][1] == "#16a34a"  # completed green
     assert output.locator("svg.tb-gantt g.tb-row").count() == 5
     assert mid_shot.read_bytes() != end_shot.read_bytes()
+    assert "'t5'" in output.inner_text()  # the flow's value is still the cell's result
 
     # Saved and reopened with no kernel: the static HTML is still there.
     nb.save()
     nb.reopen_without_kernel()
-    reloaded = nb.output(1)
+    reloaded = nb.output(2)
     reloaded.locator(".taskbook-run svg.tb-graph g.tb-node").first.wait_for()
     assert node_states(reloaded) == end
     assert reloaded.locator("svg.tb-gantt g.tb-row").count() == 5
@@ -153,3 +153,41 @@ def test_a_background_run_updates_its_own_cell_while_another_cell_runs(
     # cell of its own (ipykernel sends them to the latest cell); the view did not.
     assert nb.output(2).inner_text().strip().endswith("other cell done")
     nb.screenshot("background-end")
+
+
+NOTEBOOK_FLOW = [
+    LOAD,
+    "%%task first\nimport time\ntime.sleep(1)\na = 1",
+    "%%task second\ntime.sleep(1)\nb = a + 1",
+    "%%task third\ntime.sleep(1)\nc = b + 1",
+    "%flow run",
+]
+
+
+def test_flow_run_shows_the_notebook_graph_live_by_default(notebook_page: Any) -> None:
+    nb = notebook_page(NOTEBOOK_FLOW, "flow_run_view")
+    nb.run_cell(0)
+    nb.run_cell(
+        4, wait=False
+    )  # the cells were never run here: %flow run reads the file
+    output = nb.output(4)
+    nb.wait_in_output(4, '.taskbook-live g.tb-node[data-state="RUNNING"]', 30_000)
+    labels = output.evaluate(
+        """(root) => Object.fromEntries(Array.from(root.querySelectorAll('g.tb-node'))
+            .map((g) => [g.querySelector('text.tb-label').textContent, g.dataset.state]))"""
+    )
+    assert {"first", "second", "third"} <= set(labels)
+    assert list(labels.values()).count("RUNNING") == 1
+    nb.screenshot("mid-run")
+
+    nb.wait_idle()
+    nb.wait_in_output(4, ".taskbook-run svg.tb-graph")
+    assert output.locator(".taskbook-live").count() == 0
+    done = output.evaluate(
+        """(root) => Array.from(root.querySelectorAll('.taskbook-run g.tb-node'))
+            .map((g) => g.dataset.state)"""
+    )
+    assert done.count("COMPLETED") == 3
+    assert output.locator("svg.tb-gantt g.tb-row").count() == 3
+    assert "Flow run Completed" in output.inner_text()
+    nb.screenshot("end")
