@@ -96,3 +96,25 @@ def test_flow_why_explains_a_rerun(ip):
     run(ip, "%%task twice\nv = k * 3")  # edited and rerun: same task, new source
     _, out = run(ip, "%flow why twice")
     assert "its source changed" in out
+
+
+def test_task_cells_keep_the_flow_lifecycle_lines_off_the_output(ip):
+    _result, out = run(ip, "%%task quiet\nx = 1")
+    assert "quiet: Completed" in out
+    assert "Beginning flow run" not in out
+    assert "Finished in state" not in out
+    _result, out = run(ip, "%flow run")
+    assert "Beginning flow run" not in out
+
+
+def test_flow_logs_prints_the_lines_a_task_logged(ip):
+    run(
+        ip,
+        "%%task talk\nfrom taskbook import get_run_logger\n"
+        "get_run_logger().warning('rows dropped: 3')",
+    )
+    from taskbook.engine.session import get_session
+
+    get_session().store.flush()
+    _result, out = run(ip, "%flow logs talk")
+    assert "rows dropped: 3" in out

@@ -19,6 +19,7 @@ from taskbook.core.options import FlowOptions
 from taskbook.core.states import State, StateType
 from taskbook.engine.attempt import format_exception
 from taskbook.engine.context import FlowRunContext
+from taskbook.engine.logs import LIFECYCLE
 from taskbook.engine.retry import delay_for
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep
 from taskbook.errors import CancelRun, FlowRunTimeoutError
@@ -59,7 +60,12 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
     while True:
         state = set_state(State(StateType.RUNNING))
         if attempts == 0:
-            _log.info("Beginning flow run %r for flow %r", run.name, flow.name)
+            _log.info(
+                "Beginning flow run %r for flow %r",
+                run.name,
+                flow.name,
+                extra=LIFECYCLE,
+            )
         _call_hooks(flow, run, state)
         try:
             result = yield Call(
@@ -108,7 +114,7 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
             final = return_value_to_state(result)
             if not final.is_failed():
                 final = set_state(final)
-                _log.info("Finished in state %r", final)
+                _log.info("Finished in state %r", final, extra=LIFECYCLE)
                 _call_hooks(flow, run, final)
                 return final
             failed = final

@@ -12,6 +12,9 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from taskbook.core.events import LogEmitted
@@ -85,12 +88,40 @@ def configure_logging() -> None:
         _configured = True
 
 
+LIFECYCLE = {"taskbook_lifecycle": True}
+"""``extra`` of a flow run's own "Beginning…"/"Finished in state…" INFO lines."""
+
+_quiet_lifecycle: ContextVar[bool] = ContextVar(
+    "taskbook_quiet_lifecycle", default=False
+)
+
+
+@contextmanager
+def quiet_lifecycle_lines() -> Iterator[None]:
+    """Keep flow runs' start and finish INFO lines off the console in this context.
+
+    For callers that show the run themselves (the notebook's status lines and live
+    views). The lines are still recorded with the run; warnings and errors, and
+    every line user code logs, still reach the console.
+    """
+    token = _quiet_lifecycle.set(True)
+    try:
+        yield
+    finally:
+        _quiet_lifecycle.reset(token)
+
+
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Write to whatever ``sys.stderr`` is at the time of the record.
 
     Notebooks (ipykernel, taskbook's per-cell capture) swap ``sys.stderr`` after
     this handler exists; a stream bound once would bypass them.
     """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _quiet_lifecycle.get() and getattr(record, "taskbook_lifecycle", False):
+            return
+        super().emit(record)
 
     @property  # type: ignore[override]
     def stream(self) -> Any:

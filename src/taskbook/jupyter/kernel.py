@@ -19,6 +19,7 @@ from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner, RunOptions
 from taskbook.core.cells import CellSpec, SourceCell, classify, classify_all
 from taskbook.core.params import parse_parameters
+from taskbook.engine.logs import quiet_lifecycle_lines
 from taskbook.errors import ConfigurationError
 from taskbook.jupyter import render
 from taskbook.jupyter.output import CellDisplays, KernelOutput, bundle
@@ -168,9 +169,10 @@ class KernelSide:
             self._route = _Route(home, cell_id, set())
             self._show_cell_displays(home, cell_id, spec.name)
             self._own.active = True
-            result = self.runner.run(
-                specs, RunOptions(only=(cell_id,), check_inputs=True)
-            )
+            with quiet_lifecycle_lines():  # the status line says it
+                result = self.runner.run(
+                    specs, RunOptions(only=(cell_id,), check_inputs=True)
+                )
         finally:
             self._own.active = False
             self._route = None
@@ -319,7 +321,8 @@ class KernelSide:
                 )
         try:
             self._own.active = True
-            result = self.runner.run(specs, options)
+            with quiet_lifecycle_lines():  # the view and the summary say it
+                result = self.runner.run(specs, options)
         finally:
             self._own.active = False
             self._route = None

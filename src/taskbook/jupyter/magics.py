@@ -169,9 +169,10 @@ class TaskbookMagics(Magics):
         if not runs:
             known = sorted({t.task_name for t in record.task_runs})
             raise _usage(UnknownTaskError.from_name(name, known))
+        ids = {t.id for t in runs}
         for line in record.logs:
-            if line.task_run_id in {t.id for t in runs}:
-                print(line.message)
+            if line["task_run_id"] in ids:
+                print(line["message"])
 
     def _flow_gantt(self, command: Any) -> None:
         from taskbook.api.history import get_run
