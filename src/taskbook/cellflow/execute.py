@@ -18,6 +18,7 @@ import traceback
 from typing import Any
 
 from taskbook.cellflow.capture import OutputCapture
+from taskbook.core import pyast
 
 __all__ = (
     "CellCode",
@@ -71,7 +72,8 @@ class CellCode:
             filename,
         )
         flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-        tree = ast.parse(source, filename)
+        tree = pyast.parse(source, filename)
+        assert isinstance(tree, ast.Module)
         last: ast.expr | None = None
         # `x;` hides the value in IPython; keep that convention (the statement then
         # stays in the body as it was parsed, with its line numbers).

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from taskbook.cellflow.execute import ends_with_semicolon
+from taskbook.core import pyast
 
 __all__ = ("KeyParts", "NotebookFunctions", "explain_miss", "normalize_source")
 
@@ -23,7 +24,7 @@ def normalize_source(source: str) -> str:
     A trailing ``;`` is kept: it changes what the cell shows, and ``unparse`` drops it.
     """
     try:
-        text = ast.unparse(ast.parse(source))
+        text = ast.unparse(pyast.parse(source))
     except (SyntaxError, ValueError):
         return source.strip()
     return text + ";" if ends_with_semicolon(source) else text
@@ -99,7 +100,8 @@ class NotebookFunctions:
         self._calls: dict[str, frozenset[str]] = {}
         for source in sources:
             try:
-                tree = ast.parse(source)
+                tree = pyast.parse(source)
+                assert isinstance(tree, ast.Module)
             except (SyntaxError, ValueError):
                 continue
             for node in tree.body:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from taskbook.core import pyast
+
 __all__ = ("BUILTIN_NAMES", "CellAnalysis", "analyze_cell")
 
 BUILTIN_NAMES: frozenset[str] = frozenset(dir(builtins))
@@ -105,8 +107,7 @@ def _parse(source: str) -> ast.Module:
 
 def _compile(source: str) -> ast.Module:
     """Parse like IPython does: a cell may ``await`` at top level."""
-    flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-    tree = compile(source, "<cell>", "exec", flags=flags, dont_inherit=True)
+    tree = pyast.parse(source, "<cell>", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
     assert isinstance(tree, ast.Module)
     return tree
 

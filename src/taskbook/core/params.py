@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+from taskbook.core import pyast
 from taskbook.errors import ParameterValueError, UnknownParameterError
 
 __all__ = (
@@ -192,7 +193,9 @@ def _parse_leniently(lines: list[str]) -> ast.Module:
     lines = list(lines)
     for _ in range(len(lines) + 1):
         try:
-            return ast.parse("\n".join(lines))
+            tree = pyast.parse("\n".join(lines))
+            assert isinstance(tree, ast.Module)
+            return tree
         except SyntaxError as error:
             number = (error.lineno or 1) - 1
             if not 0 <= number < len(lines) or not lines[number].strip():
@@ -308,7 +311,9 @@ def _trailing_comment(statement: ast.stmt, lines: list[str]) -> tuple[str, str]:
 def _annotation_type(node: ast.expr) -> TypeName:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         try:
-            return _annotation_type(ast.parse(node.value, mode="eval").body)
+            tree = pyast.parse(node.value, mode="eval")
+            assert isinstance(tree, ast.Expression)
+            return _annotation_type(tree.body)
         except SyntaxError:
             return "any"
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
