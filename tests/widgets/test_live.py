@@ -216,3 +216,37 @@ def test_a_failing_run_callback_is_shown_and_keeps_the_stale_marks(
     assert "Run failed: RuntimeError: kernel busy" in form.error.value
     assert form.stale == {"load"}
     assert "RuntimeError: kernel busy" in capsys.readouterr().err
+
+
+NO_PANDAS = """
+import sys
+sys.modules["pandas"] = None  # as if pandas were not installed
+from taskbook import flow
+from taskbook.engine.session import get_session
+from taskbook.widgets import history_view
+
+@flow
+def tiny(x: int = 1) -> int:
+    return x
+
+tiny(); tiny(2)
+get_session().store.flush()
+view = history_view("tiny")
+print(len(view.picker.options), "success rate <b>100%</b>" in view.table.value)
+"""
+
+
+def test_history_needs_no_pandas(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", NO_PANDAS],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TASKBOOK_HOME": str(tmp_path / "home")},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2", "True"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from taskbook.api.tasks import _session
@@ -66,16 +67,32 @@ class RunRecord:
         return self.end_time - self.start_time
 
 
-def runs(flow_name: str | None = None, limit: int | None = None) -> Any:
-    """Return the flow runs in the store, newest first, as a pandas DataFrame.
+_RUN_COLUMNS = (
+    "id",
+    "flow_name",
+    "name",
+    "state_type",
+    "state_name",
+    "message",
+    "parameters",
+    "tags",
+    "created",
+    "start_time",
+    "end_time",
+    "run_count",
+    "task_runs",
+)
 
-    Raises:
-        MissingDependencyError: If pandas is not installed.
+
+def run_rows(
+    flow_name: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Return the flow runs in the store, newest first, as plain dicts (no pandas).
+
+    Each row has the columns of ``runs()``: times as timezone-aware datetimes
+    (UTC), ``duration`` in seconds (None while running), ``parameters`` a dict
+    and ``tags`` a list.
     """
-    try:
-        import pandas as pd
-    except ImportError as exc:
-        raise MissingDependencyError.from_extra("pandas", "pandas") from exc
     sql = (
         "SELECT id, flow_name, name, state_type, state_name, message, parameters, "
         "tags, created, start_time, end_time, run_count, "
@@ -89,30 +106,37 @@ def runs(flow_name: str | None = None, limit: int | None = None) -> Any:
     sql += " ORDER BY created DESC"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    rows = _session().store.query(sql, args)
+    rows = []
+    for record in _session().store.query(sql, args):
+        row = {column: record[column] for column in _RUN_COLUMNS}
+        start, end = row["start_time"], row["end_time"]
+        row["duration"] = end - start if start is not None and end is not None else None
+        for column in ("created", "start_time", "end_time"):
+            if row[column] is not None:
+                row[column] = datetime.fromtimestamp(row[column], tz=timezone.utc)
+        row["parameters"] = json.loads(row["parameters"]) if row["parameters"] else {}
+        row["tags"] = json.loads(row["tags"]) if row["tags"] else []
+        rows.append(row)
+    return rows
+
+
+def runs(flow_name: str | None = None, limit: int | None = None) -> Any:
+    """Return the flow runs in the store, newest first, as a pandas DataFrame.
+
+    The columns are those of ``run_rows()``, which needs no pandas.
+
+    Raises:
+        MissingDependencyError: If pandas is not installed.
+    """
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise MissingDependencyError.from_extra("pandas", "pandas") from exc
     frame = pd.DataFrame(
-        [dict(r) for r in rows],
-        columns=[
-            "id",
-            "flow_name",
-            "name",
-            "state_type",
-            "state_name",
-            "message",
-            "parameters",
-            "tags",
-            "created",
-            "start_time",
-            "end_time",
-            "run_count",
-            "task_runs",
-        ],
+        run_rows(flow_name, limit), columns=[*_RUN_COLUMNS, "duration"]
     )
     for col in ("created", "start_time", "end_time"):
-        frame[col] = pd.to_datetime(frame[col], unit="s", utc=True)
-    frame["duration"] = (frame["end_time"] - frame["start_time"]).dt.total_seconds()
-    frame["parameters"] = [json.loads(p) if p else {} for p in frame["parameters"]]
-    frame["tags"] = [json.loads(t) if t else [] for t in frame["tags"]]
+        frame[col] = pd.to_datetime(frame[col], utc=True)
     return frame
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from taskbook.api.history import runs
+from taskbook.api.history import run_rows
 from taskbook.core.graph import NotebookGraph
 from taskbook.widgets.colors import state_symbol
 from taskbook.widgets.details import ResultPreview
@@ -23,8 +23,7 @@ __all__ = ("HistoryView", "history_view")
 
 
 def _rows(flow_name: str | None, limit: int) -> list[dict[str, Any]]:
-    frame = runs(flow_name, limit)
-    return list(frame.to_dict("records"))
+    return run_rows(flow_name, limit)
 
 
 class HistoryView:
@@ -37,7 +36,7 @@ class HistoryView:
         graph_flow: The flow whose runs ``graph`` belongs to (the notebook's
             name); runs of other flows open without it. Every run uses it if None.
         preview: Result previews for the selected run's details.
-        load: Returns run rows newest first (default: ``taskbook.runs()``).
+        load: Returns run rows newest first (default: ``run_rows()``).
     """
 
     def __init__(
