@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what the browser tests (tests/browser, marker `browser`) need:
 # Debian's chromium at /usr/bin/chromium (apt-get, as root, only when missing)
-# and JupyterLab, ipywidgets, plotly, anywidget and Playwright into a venv.
+# and JupyterLab, Notebook 7, ipywidgets, plotly, anywidget and Playwright into a venv.
 # Usage: bash scripts/browser_deps.sh [VENV]   (default: the repo's .venv).
 # Idempotent: a second run only confirms what is installed (a few seconds).
 # No `playwright install`: Playwright drives the system chromium, and browser
@@ -35,4 +35,5 @@ echo "== pip install browser-test packages into $VENV"
 # Playwright's wheel ships its node driver; the browser is the system chromium.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 "$VENV/bin/python" -m pip install --quiet \
-  "jupyterlab>=4.6,<5" "ipywidgets>=8,<9" plotly anywidget playwright nbformat
+  "jupyterlab>=4.6,<5" "notebook>=7,<8" "ipywidgets>=8,<9" plotly anywidget \
+  playwright nbformat

@@ -9,6 +9,8 @@ Fixtures (stable names; every test here is marked ``browser`` automatically):
   JUPYTER_* dirs, IPYTHONDIR and ``TASKBOOK_HOME`` under tmp (nothing written to
   ``~`` or the repo); kernels are this venv's ``python3`` and import the taskbook
   under test. All sessions (kernels) are deleted after each test.
+- ``notebook7_server`` (session) -> ``LabServer`` with ``app == "notebook"``: the
+  same for ``jupyter notebook`` (Notebook 7), isolated the same way.
 - ``browser`` (session): Playwright ``Browser`` on ``/usr/bin/chromium``, headless.
 - ``page``: a fresh context and ``Page`` (1400x1000, 60 s default timeout); if
   the test fails, ``<test>-failure.png`` lands in the artifacts directory.
@@ -20,8 +22,11 @@ Fixtures (stable names; every test here is marked ``browser`` automatically):
   ``output(i)``, ``wait_in_output(i, selector)``, ``wait_text(i, selector,
   pattern)``, ``screenshot(label)``, ``save()``, ``reopen_without_kernel()``,
   ``errors()``.
+- ``notebook7_page``: the same factory in Notebook 7 (``/notebooks/NAME.ipynb``);
+  the ``NotebookPage`` methods work there too.
 - ``artifacts_dir``: ``test-artifacts/browser/`` at the repo root (git-ignored);
-  also receives ``jupyter-server.log`` at the end of the session.
+  also receives ``jupyter-server.log`` (``jupyter-notebook7-server.log``) at the
+  end of the session.
 
 Test modules should not import playwright at module level (annotations under
 ``TYPE_CHECKING``): then a machine without it fails with this harness's message.
@@ -31,6 +36,7 @@ when one is missing the tests fail (never skip) with a message naming it.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -104,7 +110,7 @@ def _safe(name: str) -> str:
 
 @dataclass(frozen=True)
 class LabServer:
-    """A running ``jupyter lab``: where it listens and where it keeps files."""
+    """A running ``jupyter lab`` or ``jupyter notebook``: its address and files."""
 
     base: str
     token: str
@@ -112,10 +118,19 @@ class LabServer:
     log: Path
     taskbook_home: Path
     pid: int
+    app: str = "lab"  # "lab" or "notebook" (Notebook 7)
 
     def url(self, path: str) -> str:
         """Return the URL of ``path`` (e.g. ``lab/tree/x.ipynb``) with the token."""
         return f"{self.base}/{path}{'&' if '?' in path else '?'}token={self.token}"
+
+    def notebook_url(self, name: str) -> str:
+        """Return the URL that opens notebook ``name`` in this server's app."""
+        if self.app == "notebook":
+            return self.url(f"notebooks/{name}")
+        # ?reset: the workspace is shared by all contexts; without it earlier
+        # notebooks reopen as hidden tabs.
+        return self.url(f"lab/tree/{name}?reset")
 
     def api(self, method: str, path: str) -> Any:
         """Call the REST API (``path`` like ``/api/sessions``); return JSON or None."""
@@ -147,7 +162,9 @@ def _write_lab_settings(settings: Path) -> None:
         path.write_text(json.dumps(value))
 
 
-def _start_lab(home: Path, root: Path) -> tuple[subprocess.Popen[bytes], LabServer]:
+def _start_lab(
+    home: Path, root: Path, app: str = "lab"
+) -> tuple[subprocess.Popen[bytes], LabServer]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
@@ -172,14 +189,16 @@ def _start_lab(home: Path, root: Path) -> tuple[subprocess.Popen[bytes], LabServ
         "ServerApp.allow_root": True,
         "ServerApp.root_dir": root,
         "IdentityProvider.token": token,
-        # window.jupyterapp lets tests run commands as the menus do.
-        "LabApp.expose_app_in_browser": True,
-        "LabApp.user_settings_dir": home / "settings",
-        "LabApp.workspaces_dir": home / "workspaces",
-        "LabApp.news_url": None,
-        "LabApp.check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
     }
-    cmd = [sys.executable, "-m", "jupyter", "lab", "--no-browser"]
+    app_class = {"lab": "LabApp", "notebook": "JupyterNotebookApp"}[app]
+    # window.jupyterapp lets tests run commands as the menus do.
+    options[f"{app_class}.expose_app_in_browser"] = True
+    options[f"{app_class}.user_settings_dir"] = home / "settings"
+    options[f"{app_class}.workspaces_dir"] = home / "workspaces"
+    if app == "lab":
+        options["LabApp.news_url"] = None
+        options["LabApp.check_for_updates_class"] = "jupyterlab.NeverCheckForUpdate"
+    cmd = [sys.executable, "-m", "jupyter", app, "--no-browser"]
     cmd += [f"--{name}={value}" for name, value in options.items()]
     log = home / "server.log"
     with log.open("wb") as out:
@@ -188,7 +207,7 @@ def _start_lab(home: Path, root: Path) -> tuple[subprocess.Popen[bytes], LabServ
             cmd, env=env, cwd=root, stdout=out, stderr=out, start_new_session=True
         )
     server = LabServer(
-        f"http://127.0.0.1:{port}", token, root, log, home / "taskbook", proc.pid
+        f"http://127.0.0.1:{port}", token, root, log, home / "taskbook", proc.pid, app
     )
     return proc, server
 
@@ -198,14 +217,17 @@ def _wait_until_up(proc: subprocess.Popen[bytes], server: LabServer) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(
-                f"jupyter lab exited ({proc.returncode}):\n{server.log.read_text()}"
+                f"jupyter {server.app} exited ({proc.returncode}):\n"
+                + server.log.read_text()
             )
         try:
             with urllib.request.urlopen(server.url("api/status"), timeout=1):
                 return
         except OSError:
             time.sleep(0.1)
-    pytest.fail(f"jupyter lab did not answer in 60 s:\n{server.log.read_text()}")
+    pytest.fail(
+        f"jupyter {server.app} did not answer in 60 s:\n{server.log.read_text()}"
+    )
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -226,28 +248,50 @@ def artifacts_dir() -> Path:
     return ARTIFACTS
 
 
+def _serve(
+    app: str, tmp_path_factory: pytest.TempPathFactory, log_copy: Path
+) -> Iterator[LabServer]:
+    root = tmp_path_factory.mktemp(f"{app}-root")
+    proc, server = _start_lab(tmp_path_factory.mktemp(f"{app}-home"), root, app)
+    try:
+        _wait_until_up(proc, server)
+        yield server
+    finally:
+        _stop(proc)
+        shutil.copyfile(server.log, log_copy)
+
+
 @pytest.fixture(scope="session")
 def lab_server(
     tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path
 ) -> Iterator[LabServer]:
     """Start ``jupyter lab`` for the session; stop it and its kernels at the end."""
     _require("JupyterLab", importlib.util.find_spec("jupyterlab") is not None)
-    root = tmp_path_factory.mktemp("lab-root")
-    proc, server = _start_lab(tmp_path_factory.mktemp("lab-home"), root)
+    yield from _serve("lab", tmp_path_factory, artifacts_dir / "jupyter-server.log")
+
+
+@pytest.fixture(scope="session")
+def notebook7_server(
+    tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path
+) -> Iterator[LabServer]:
+    """Start ``jupyter notebook`` (Notebook 7) for the session, as ``lab_server``."""
+    # Not find_spec("notebook"): tests/ is on sys.path, and tests/notebook shadows it.
     try:
-        _wait_until_up(proc, server)
-        yield server
-    finally:
-        _stop(proc)
-        shutil.copyfile(server.log, artifacts_dir / "jupyter-server.log")
+        major = int(importlib.metadata.version("notebook").split(".")[0])
+    except importlib.metadata.PackageNotFoundError:
+        major = 0
+    _require("Notebook 7 (notebook>=7,<8)", major == 7)
+    log_copy = artifacts_dir / "jupyter-notebook7-server.log"
+    yield from _serve("notebook", tmp_path_factory, log_copy)
 
 
 @pytest.fixture(autouse=True)
 def _shutdown_kernels(request: pytest.FixtureRequest) -> Iterator[None]:
     """Stop every kernel a test left, so kernels do not pile up on 2 cores."""
     yield
-    if "lab_server" in request.fixturenames:
-        request.getfixturevalue("lab_server").shutdown_kernels()
+    for name in ("lab_server", "notebook7_server"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).shutdown_kernels()
 
 
 @pytest.fixture(scope="session")
@@ -351,9 +395,7 @@ class NotebookPage:
         self.page.wait_for_function(script, arg=[self.name, arg], timeout=timeout)
 
     def _goto(self) -> None:
-        # ?reset: the workspace is shared by all contexts; without it earlier
-        # notebooks reopen as hidden tabs.
-        self.page.goto(self.lab.url(f"lab/tree/{self.name}?reset"))
+        self.page.goto(self.lab.notebook_url(self.name))
         self._wait_js("return !!panel;")
 
     def open(self) -> NotebookPage:
@@ -488,6 +530,23 @@ def _no_kernelspecs(route: Route) -> None:
     route.fulfill(json={"default": "python3", "kernelspecs": {}})
 
 
+def _factory(
+    server: LabServer,
+    page: Page,
+    console_messages: list[str],
+    artifacts_dir: Path,
+    request: pytest.FixtureRequest,
+) -> NotebookFactory:
+    def make(cells: Sequence[str | nbformat.NotebookNode], name: str) -> NotebookPage:
+        path = write_notebook(server.root, cells, name)
+        notebook = NotebookPage(
+            page, server, path, artifacts_dir, request.node.name, console_messages
+        )
+        return notebook.open()
+
+    return make
+
+
 @pytest.fixture
 def notebook_page(
     lab_server: LabServer,
@@ -497,12 +556,16 @@ def notebook_page(
     request: pytest.FixtureRequest,
 ) -> NotebookFactory:
     """Factory ``notebook_page(cells, name)``: write a notebook, open it, kernel idle."""
+    return _factory(lab_server, page, console_messages, artifacts_dir, request)
 
-    def make(cells: Sequence[str | nbformat.NotebookNode], name: str) -> NotebookPage:
-        path = write_notebook(lab_server.root, cells, name)
-        notebook = NotebookPage(
-            page, lab_server, path, artifacts_dir, request.node.name, console_messages
-        )
-        return notebook.open()
 
-    return make
+@pytest.fixture
+def notebook7_page(
+    notebook7_server: LabServer,
+    page: Page,
+    console_messages: list[str],
+    artifacts_dir: Path,
+    request: pytest.FixtureRequest,
+) -> NotebookFactory:
+    """``notebook_page`` in Notebook 7: opens ``/notebooks/NAME.ipynb``."""
+    return _factory(notebook7_server, page, console_messages, artifacts_dir, request)
