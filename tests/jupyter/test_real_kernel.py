@@ -202,6 +202,9 @@ VIEWS_NOTEBOOK = [
     "%flow run",
     "from taskbook import flow, task\n\n@task\ndef inc(v):\n    return v + 1\n\n"
     "@flow\ndef small():\n    return inc(1)\n\nsmall()",
+    # Attached by hand (no finish() call): the view finishes when the cell ends.
+    "%config TaskbookMagics.live_view = False\n"
+    "from taskbook.widgets import LiveView\nLiveView().attach()\nsmall()",
 ]
 
 
@@ -228,7 +231,7 @@ def test_an_executed_notebook_keeps_the_static_copies_of_its_runs(tmp_path):
     def outputs(index):
         return nb.cells[index].outputs
 
-    for index, names in ((3, (">quick<", ">slow<")), (4, (">inc<",))):
+    for index, names in ((3, (">quick<", ">slow<")), (4, (">inc<",)), (5, (">inc<",))):
         data = [o.get("data", {}) for o in outputs(index)]
         statics = [
             d["text/html"] for d in data if "taskbook-run" in d.get("text/html", "")

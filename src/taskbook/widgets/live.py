@@ -9,6 +9,7 @@ named), and when that run ends replaces the live widgets with the static output
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 import uuid
@@ -26,6 +27,8 @@ from taskbook.widgets.static import static_bundle
 from taskbook.widgets.viewmodel import RunFold
 
 __all__ = ("LiveView", "StaticOutput", "show_run")
+
+_log = logging.getLogger("taskbook.widgets")
 
 
 class StaticOutput:
@@ -128,7 +131,27 @@ class LiveView:
         if self._unsubscribe is None:
             self._unsubscribe = self.session.bus.subscribe(self.bridge.subscriber)
         self.bridge.start()
+        self._finish_with_the_cell()
         return self
+
+    def _finish_with_the_cell(self) -> None:
+        """In IPython, finish when the attaching cell ends (``post_run_cell``).
+
+        A run the cell waited for then has its static copy in place before the
+        kernel goes idle, which is when nbclient and papermill stop listening.
+        """
+        events = getattr(getattr(self.host, "shell", None), "events", None)
+        if events is None or not hasattr(events, "register"):
+            return
+
+        def cell_ended(*_args: Any) -> None:
+            events.unregister("post_run_cell", cell_ended)
+            self.finish()  # a run still going (a thread, --background) goes on
+
+        try:
+            events.register("post_run_cell", cell_ended)
+        except Exception:  # an unusual shell: the bridge still finishes the view
+            _log.debug("cannot register post_run_cell", exc_info=True)
 
     def detach(self) -> None:
         """Stop following; the widgets keep what they show."""
