@@ -13,7 +13,13 @@ from taskbook.core.events import TaskRunCreated
 from taskbook.core.options import TaskOptions
 from taskbook.core.states import State, StateType
 from taskbook.engine.annotations import AllowFailure, Unmapped
-from taskbook.engine.attempt import MapCall, TaskCall, task_protocol
+from taskbook.engine.attempt import (
+    MapCall,
+    TaskCall,
+    all_plain,
+    collect_futures,
+    task_protocol,
+)
 from taskbook.engine.context import FlowRunContext, TaskRun, flow_run_ctx, tags_ctx
 from taskbook.engine.futures import TaskFuture, TaskFutureList
 from taskbook.engine.ids import new_id
@@ -110,16 +116,28 @@ class Task(Generic[P, R]):
         parameters: dict[str, Any],
         flow_ctx: FlowRunContext | None,
         session: Session,
+        wait_for: list[Any],
     ) -> TaskRun:
-        return self._new_runs([parameters], flow_ctx, session)[0]
+        return self._new_runs([parameters], flow_ctx, session, wait_for)[0]
 
     def _new_runs(
         self,
         parameters: list[dict[str, Any]],
         flow_ctx: FlowRunContext | None,
         session: Session,
+        wait_for: list[Any],
+        shared: tuple[str, ...] = (),
     ) -> list[TaskRun]:
-        """Create (and record as Pending) one run per parameter set, in order."""
+        """Create (and record as Pending) one run per parameter set, in order.
+
+        Each run's ``upstream`` lists the task runs it was given, deduplicated in
+        the order met: ``shared`` (what a ``.map`` resolved before splitting),
+        the futures in its parameters, the results of direct calls among its
+        parameter values, then the futures in ``wait_for``. The futures found are
+        kept on the run (``inputs``) so its protocol does not look again.
+        """
+        waits = collect_futures(wait_for) if wait_for else []
+        results = flow_ctx.results if flow_ctx is not None else None
         template = self.options.task_run_name
         task_name, task_key = self.name, self.task_key
         first = (
@@ -148,10 +166,26 @@ class Task(Generic[P, R]):
             run = TaskRun(
                 run_id, name, task_name, task_key, flow_run_id, params, run_tags
             )
+            upstream = shared
+            if not all_plain(params):
+                found = collect_futures(params)
+                run.inputs = found + waits if waits else found
+                upstream = _upstream(shared, found, params, results, waits)
+            elif waits or results:
+                run.inputs = waits or None
+                upstream = _upstream(shared, (), params, results, waits)
+            run.upstream = upstream
             ts = now()
             publish(
                 TaskRunCreated(
-                    run_id, flow_run_id, task_name, task_key, name, run_tags, ts
+                    run_id,
+                    flow_run_id,
+                    task_name,
+                    task_key,
+                    name,
+                    run_tags,
+                    ts,
+                    upstream,
                 )
             )
             # Recorded as created: TaskRunCreated is the Pending state in the store.
@@ -167,8 +201,9 @@ class Task(Generic[P, R]):
         flow_ctx = flow_run_ctx.get()
         session = flow_ctx.session if flow_ctx else _session()
         parameters = self._signature.bind(args, kwargs)
-        run = self._new_run(parameters, flow_ctx, session)
-        call = TaskCall(self, parameters, list(wait_for or ()), run, flow_ctx)
+        waits = list(wait_for or ())
+        run = self._new_run(parameters, flow_ctx, session, waits)
+        call = TaskCall(self, parameters, waits, run, flow_ctx)
         return call, session
 
     def __call__(
@@ -188,11 +223,13 @@ class Task(Generic[P, R]):
                 state = session.portal.call(
                     drive_async, task_protocol(call, session), session
                 )
+                _track_result(call, state)
                 return state if return_state else state.result()
             return _finish_async(
-                drive_async(task_protocol(call, session), session), return_state
+                drive_async(task_protocol(call, session), session), call, return_state
             )
         state = drive_sync(task_protocol(call, session), session)
+        _track_result(call, state)
         return state if return_state else state.result()
 
     def _bind_fn(self, call: TaskCall) -> None:
@@ -246,18 +283,28 @@ class Task(Generic[P, R]):
             MappingLengthMismatch: If the iterables differ in length.
         """
         given = self._given(args, kwargs)
+        flow_ctx = flow_run_ctx.get()
+        results = flow_ctx.results if flow_ctx is not None else None
         iterables: dict[str, list[Any]] = {}
         static: dict[str, Any] = {}
+        # Upstream runs of every element: the futures and direct-call results
+        # mapped over, which the elements no longer show.
+        resolved: list[str] = []
         for name, value in given.items():
             if _is_future(value) and _is_iterable(value.result()):
                 # As Prefect: a top-level future is resolved to map over its data.
+                resolved.append(value.task_run_id)
                 value = value.result()
             if isinstance(value, Unmapped):
                 static[name] = value.value
             elif isinstance(value, AllowFailure) and _is_iterable(value.value):
                 iterables[name] = [AllowFailure(v) for v in value.value]
+                if results:
+                    resolved += _called_upstream((value.value,), results)
             elif _is_iterable(value):
-                iterables[name] = list(value.result() if _is_future(value) else value)
+                iterables[name] = list(value)
+                if results:
+                    resolved += _called_upstream((value,), results)
             else:
                 static[name] = value
         if not iterables:
@@ -265,12 +312,14 @@ class Task(Generic[P, R]):
         lengths = {k: len(v) for k, v in iterables.items()}
         if len(set(lengths.values())) > 1:
             raise MappingLengthMismatch.from_lengths(lengths)
-        flow_ctx = flow_run_ctx.get()
         session = flow_ctx.session if flow_ctx else _session()
         all_parameters = self._map_parameters(static, iterables)
-        runs = self._new_runs(all_parameters, flow_ctx, session)
+        waits = list(wait_for or ())
+        runs = self._new_runs(
+            all_parameters, flow_ctx, session, waits, tuple(dict.fromkeys(resolved))
+        )
         runner = flow_ctx.task_runner if flow_ctx else _standalone_runner()
-        shared = MapCall(self._callable(), list(wait_for or ()), flow_ctx)
+        shared = MapCall(self._callable(), waits, flow_ctx)
         futures: TaskFutureList[R] = TaskFutureList(
             runner.submit_map(shared, runs, session)
         )
@@ -356,8 +405,9 @@ class _BoundTask:
         return getattr(self._task, name)
 
 
-async def _finish_async(coro: Any, return_state: bool) -> Any:
+async def _finish_async(coro: Any, call: TaskCall, return_state: bool) -> Any:
     state = await coro
+    _track_result(call, state)
     return state if return_state else state.result()
 
 
@@ -377,6 +427,55 @@ def _is_iterable(value: Any) -> bool:
 
 def _is_future(value: Any) -> bool:
     return getattr(value, "_is_taskbook_future", False) is True
+
+
+def _upstream(
+    shared: tuple[str, ...],
+    found: list[tuple[Any, bool]] | tuple[()],
+    parameters: dict[str, Any],
+    results: dict[int, tuple[str, Any]] | None,
+    waits: list[tuple[Any, bool]],
+) -> tuple[str, ...]:
+    """The ids of a run's upstream runs, deduplicated in the order met."""
+    ids = [*shared, *(future.task_run_id for future, _ in found)]
+    if results:
+        ids += _called_upstream(parameters.values(), results)
+    ids += [future.task_run_id for future, _ in waits]
+    return tuple(dict.fromkeys(ids))
+
+
+def _called_upstream(
+    values: Iterable[Any], results: dict[int, tuple[str, Any]]
+) -> list[str]:
+    """The runs whose direct-call results are among ``values`` (by identity)."""
+    ids = []
+    for value in values:
+        hit = results.get(id(value))
+        if hit is not None and hit[1] is value:
+            ids.append(hit[0])
+    return ids
+
+
+# Objects that are shared singletons or interned: their identity says nothing
+# about where a value came from, so direct-call results of these are not tracked.
+_UNTRACKABLE = frozenset({bool, type(None), type(Ellipsis), type(NotImplemented)})
+
+
+def _track_result(call: TaskCall, state: State) -> None:
+    """Remember a direct call's result so a later call given it links to the run
+    (Prefect tracks results by identity the same way)."""
+    flow_ctx = call.flow_ctx
+    if flow_ctx is None or not state.is_completed():
+        return
+    value = state.data
+    kind = type(value)
+    if kind in _UNTRACKABLE:
+        return
+    if kind is int and -5 <= value <= 256:  # CPython's cached small ints
+        return
+    if kind in (str, bytes, tuple) and len(value) <= (0 if kind is tuple else 1):
+        return  # the empty and one-character strings are singletons too
+    flow_ctx.results[id(value)] = (call.task_run.id, value)
 
 
 _runner: ThreadPoolTaskRunner | None = None

@@ -158,12 +158,16 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
         )
 
     # --- inputs: wait for upstream futures, then check they completed --------------
-    if not call.wait_for and _all_plain(call.parameters):
-        # Nothing to wait for or resolve (the common case of a .map over values).
-        return (
-            yield from _run_attempts(call, session, dict(call.parameters), set_state)
-        )
-    upstream = _collect_futures(call.parameters) + _collect_futures(call.wait_for)
+    upstream = run.inputs  # found when the run was created, if it has any
+    if upstream is None:
+        if not call.wait_for and all_plain(call.parameters):
+            # Nothing to wait for or resolve (the common case of a .map over values).
+            return (
+                yield from _run_attempts(
+                    call, session, dict(call.parameters), set_state
+                )
+            )
+        upstream = collect_futures(call.parameters) + collect_futures(call.wait_for)
     pending = [f for f, _ in upstream if not f.done()]
     if pending:
         try:
@@ -470,24 +474,29 @@ async def _await(awaitable: Any) -> Any:
 # --- futures in inputs ---------------------------------------------------------------
 
 
-def _collect_futures(
+def collect_futures(
     value: Any, allowed: bool = False, depth: int = 0
 ) -> list[tuple[Any, bool]]:
-    """Find futures (and allow_failure-wrapped ones) in inputs, one collection deep."""
+    """Find futures (and allow_failure-wrapped ones) in inputs, one collection deep.
+
+    Returns ``(future, allowed)`` pairs in the order met, allowed when the future
+    was wrapped in ``allow_failure``. A task's parameters dict is the outermost
+    collection (depth 0); ``wait_for`` lists are walked the same way.
+    """
     if depth > 3:
         return []
     if isinstance(value, AllowFailure):
-        return _collect_futures(value.value, True, depth + 1)
+        return collect_futures(value.value, True, depth + 1)
     if isinstance(value, Unmapped):
-        return _collect_futures(value.value, allowed, depth + 1)
+        return collect_futures(value.value, allowed, depth + 1)
     if _is_future(value):
         return [(value, allowed)]
     if isinstance(value, dict):
         return [
-            p for v in value.values() for p in _collect_futures(v, allowed, depth + 1)
+            p for v in value.values() for p in collect_futures(v, allowed, depth + 1)
         ]
     if isinstance(value, (list, tuple, set)):
-        return [p for v in value for p in _collect_futures(v, allowed, depth + 1)]
+        return [p for v in value for p in collect_futures(v, allowed, depth + 1)]
     return []
 
 
@@ -524,8 +533,7 @@ def _needs_resolving(value: Any) -> bool:
         _is_future(value)
         or isinstance(value, (State, AllowFailure, Unmapped))
         or (
-            isinstance(value, (list, tuple, set, dict))
-            and bool(_collect_futures(value))
+            isinstance(value, (list, tuple, set, dict)) and bool(collect_futures(value))
         )
     )
 
@@ -538,7 +546,8 @@ def _is_future(value: Any) -> bool:
 _PLAIN_TYPES = frozenset({int, float, str, bytes, bool, complex, type(None)})
 
 
-def _all_plain(parameters: dict[str, Any]) -> bool:
+def all_plain(parameters: dict[str, Any]) -> bool:
+    """Whether no parameter can hold a future, state or annotation (cheap)."""
     plain = _PLAIN_TYPES
     for value in parameters.values():
         if type(value) not in plain:

@@ -56,6 +56,12 @@ class TaskRun:
     cache_key: str | None = None
     start_time: float | None = None
     end_time: float | None = None
+    # The ids of the task runs whose futures (or direct-call results) this run
+    # was given, in order: the edges of the run graph.
+    upstream: tuple[str, ...] = ()
+    # The futures it waits for, as (future, allow_failure) pairs, when they were
+    # found at creation; None: the run's protocol looks for them itself.
+    inputs: list[tuple[Any, bool]] | None = field(default=None, repr=False)
 
     @property
     def state_type(self) -> StateType | None:
@@ -83,6 +89,9 @@ class FlowRunContext:
     _counter_lock: threading.Lock = field(default_factory=threading.Lock)
     active: dict[str, TaskRun] = field(default_factory=dict)
     futures: list[Any] = field(default_factory=list)
+    # Results of direct task calls: id(value) -> (task run id, value). The value
+    # is kept so its id cannot be reused while the flow runs.
+    results: dict[int, tuple[str, Any]] = field(default_factory=dict)
 
     def next_index(self, task_key: str, count: int = 1) -> int:
         """Reserve ``count`` indices per task within this run; return the first.
