@@ -25,7 +25,11 @@ class StateRecord:
 
 @dataclass(frozen=True, slots=True)
 class TaskRunRecord:
-    """A recorded task run with its states."""
+    """A recorded task run with its states.
+
+    ``upstream`` holds the ids of the task runs it was given (futures in its
+    parameters or ``wait_for``, results of direct calls), in order.
+    """
 
     id: str
     name: str
@@ -38,6 +42,7 @@ class TaskRunRecord:
     tags: list[str]
     cache_key: str | None
     states: list[StateRecord] = field(default_factory=list)
+    upstream: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +178,7 @@ def get_run(run_id: str) -> RunRecord:
             tags=json.loads(t["tags"] or "[]"),
             cache_key=t["cache_key"],
             states=states.get(t["id"], []),
+            upstream=tuple(json.loads(t["upstream"] or "[]")),
         )
         for t in store.query(
             "SELECT * FROM task_runs WHERE flow_run_id = ? ORDER BY created", (f["id"],)
