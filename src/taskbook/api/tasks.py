@@ -437,11 +437,18 @@ def _upstream(
     waits: list[tuple[Any, bool]],
 ) -> tuple[str, ...]:
     """The ids of a run's upstream runs, deduplicated in the order met."""
-    ids = [*shared, *(future.task_run_id for future, _ in found)]
+    ids = list(shared)
+    for future, _ in found:
+        ids.append(future.task_run_id)
     if results:
-        ids += _called_upstream(parameters.values(), results)
-    ids += [future.task_run_id for future, _ in waits]
-    return tuple(dict.fromkeys(ids))
+        get = results.get
+        for value in parameters.values():
+            hit = get(id(value))
+            if hit is not None and hit[1] is value:
+                ids.append(hit[0])
+    for future, _ in waits:
+        ids.append(future.task_run_id)
+    return tuple(ids) if len(ids) < 2 else tuple(dict.fromkeys(ids))
 
 
 def _called_upstream(
@@ -465,7 +472,7 @@ def _track_result(call: TaskCall, state: State) -> None:
     """Remember a direct call's result so a later call given it links to the run
     (Prefect tracks results by identity the same way)."""
     flow_ctx = call.flow_ctx
-    if flow_ctx is None or not state.is_completed():
+    if flow_ctx is None or state.type is not StateType.COMPLETED:
         return
     value = state.data
     kind = type(value)
