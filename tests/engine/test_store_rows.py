@@ -5,6 +5,7 @@ Real SQLite in a temp dir; events are recorded the way the engine's bus does.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,16 @@ def test_an_event_that_cannot_be_written_is_logged_and_the_rest_are_kept(store, 
     assert _task_row(store, "a")[:2] == ("COMPLETED", "Completed")
     assert [s[0] for s in _states(store, "a")] == ["PENDING", "COMPLETED"]
     assert "The run store could not record StateChanged(run_id='a'" in caplog.text
+
+
+def test_upstream_ids_are_stored_as_json_lists_whatever_their_characters(store):
+    upstream = {
+        "r1": (),
+        "r2": ("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b",),
+        "r3": ("a", "b"),
+        "r4": ('quote"d', "back\\slash", "new\nline", "é"),
+    }
+    for rid, ids in upstream.items():
+        store.record(TaskRunCreated(rid, "flow-1", "add", "add-abc", rid, (), 1.0, ids))
+    rows = store.query("SELECT id, upstream FROM task_runs")
+    assert {r["id"]: tuple(json.loads(r["upstream"])) for r in rows} == upstream

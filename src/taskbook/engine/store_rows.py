@@ -65,6 +65,17 @@ def _tags_json(tags: tuple[str, ...]) -> str:
     return to_json(tags)
 
 
+@functools.lru_cache(maxsize=256)
+def _ids_json(ids: tuple[str, ...]) -> str:
+    # Upstream run ids: the runs of a map that share them hit the cache; the
+    # others (one list each) are joined directly when no character needs
+    # escaping (engine ids never do), some 20x cheaper than json.dumps.
+    text = "".join(ids)
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return '["' + '", "'.join(ids) + '"]' if ids else "[]"
+    return to_json(ids)
+
+
 def _of_type(events: list[Any], cls: type) -> list[Any]:
     return list(compress(events, map(cls.__instancecheck__, events)))
 
@@ -147,7 +158,7 @@ def _task_rows(
     (so it needs no UPDATE), the others are Pending."""
     try:
         tags = list(map(_tags_json, map(attrgetter("tags"), created)))
-        upstream = list(map(_tags_json, map(attrgetter("upstream"), created)))
+        upstream = list(map(_ids_json, map(attrgetter("upstream"), created)))
     except TypeError:  # a list, not a tuple: not hashable, encode each
         tags = [to_json(list(e.tags)) for e in created]
         upstream = [to_json(list(e.upstream)) for e in created]
