@@ -168,6 +168,8 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
                 )
             )
         upstream = collect_futures(call.parameters) + collect_futures(call.wait_for)
+    else:
+        run.inputs = None  # used once: the flow's runs do not keep these lists
     pending = [f for f, _ in upstream if not f.done()]
     if pending:
         try:

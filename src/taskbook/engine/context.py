@@ -60,7 +60,8 @@ class TaskRun:
     # was given, in order: the edges of the run graph.
     upstream: tuple[str, ...] = ()
     # The futures it waits for, as (future, allow_failure) pairs, when they were
-    # found at creation; None: the run's protocol looks for them itself.
+    # found at creation (its protocol takes and clears them); None: the
+    # protocol looks for them itself.
     inputs: list[tuple[Any, bool]] | None = field(default=None, repr=False)
 
     @property
