@@ -12,46 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from five_tasks import DEFINE, NODES, node_states
 
 pytestmark = pytest.mark.browser
-
-DEFINE = """\
-import time
-from taskbook import flow, task
-
-def make(name):
-    @task(name=name)
-    def step(previous=None):
-        time.sleep(1)
-        return name
-    return step
-
-steps = [make(f"t{i}") for i in range(1, 6)]
-
-@flow(name="five")
-def five():
-    future = None
-    for step in steps:
-        future = step.submit(future)
-    return future.result()
-"""
 
 RUN = """\
 from taskbook.widgets import LiveView, kernel_host
 LiveView(host=kernel_host(get_ipython())).attach()
 five()
 """
-
-NODES = [f"task:t{i}" for i in range(1, 6)]
-
-# JS: node id -> [data-state, rect fill] for every graph node in an element.
-NODE_STATES = """(root) => Object.fromEntries(
-    Array.from(root.querySelectorAll('g.tb-node')).map(
-        (g) => [g.dataset.nodeId, [g.dataset.state, g.querySelector('rect').getAttribute('fill')]]))"""
-
-
-def node_states(output: Any) -> dict[str, list[str]]:
-    return dict(output.evaluate(NODE_STATES))
 
 
 def test_live_graph_and_gantt_then_static_copy_in_notebook7(
