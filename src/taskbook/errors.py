@@ -30,7 +30,9 @@ in a ``from_...`` classmethod.
         │   │   └── NoParametersCellError                -p on a notebook without parameters cell
         │   ├── UnreadableNotebookError                  a notebook file that cannot be read
         │   ├── MissingInputError (NameError)            a cell's input is not in the namespace
-        │   ├── UnpicklableOutputError (TypeError)       an isolated cell's output can't come back
+        │   ├── UnpicklableOutputError (TypeError)       a cell's output can't be pickled
+        │   ├── IsolatedCellCrashError (RuntimeError)    an isolated cell's process died
+        │   ├── CellExitError                            a cell raised SystemExit(code != 0)
         │   ├── ParameterTypeError (TypeError)           flow parameters failed validation
         │   ├── SignatureMismatchError (TypeError)       call does not bind to the function
         │   ├── MappingLengthMismatch (ValueError)
@@ -297,7 +299,7 @@ class MissingInputError(TaskbookError, NameError):
 
 
 class UnpicklableOutputError(TaskbookError, TypeError):
-    """An output of a process-isolated cell cannot be sent back to the kernel."""
+    """A cell's output cannot be pickled: not back from its process, not cached."""
 
     @classmethod
     def from_name(
@@ -307,6 +309,48 @@ class UnpicklableOutputError(TaskbookError, TypeError):
             f"Output {name!r} of {cell} cannot be pickled ({error}), so it cannot "
             f"come back from the isolated process. Drop --isolate process, or "
             f"delete {name!r} at the end of the cell (del {name})."
+        )
+
+    @classmethod
+    def for_cache(
+        cls, name: str, value: object, error: BaseException
+    ) -> UnpicklableOutputError:
+        """A cell's output cannot be pickled, so its result cannot be cached."""
+        return cls(
+            f"Output {name!r} ({type(value).__name__}) cannot be pickled ({error}), "
+            f"so the cell's result cannot be cached. Delete it at the end of the "
+            f"cell (del {name}) or mark the cell `%%task --no-cache`."
+        )
+
+
+class IsolatedCellCrashError(TaskbookError, RuntimeError):
+    """The process of an isolated cell died without answering (killed, segfault)."""
+
+    @classmethod
+    def from_exit(cls, cell: str, code: int, stderr: str) -> IsolatedCellCrashError:
+        return cls(
+            f"{cell} crashed in its isolated process (exit code {code}): "
+            f"{stderr.strip()[-2000:]} Fix what the error says, or run the cell "
+            f"without --isolate process to debug it in the kernel."
+        )
+
+
+class CellExitError(TaskbookError):
+    """A cell raised ``SystemExit`` with a failure code: the notebook run stops there.
+
+    papermill's convention: ``SystemExit(0)`` or ``SystemExit()`` is a success.
+    """
+
+    def __init__(self, message: str, code: int | str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+    @classmethod
+    def from_code(cls, cell: str, code: int | str | None) -> CellExitError:
+        return cls(
+            f"{cell} raised SystemExit({code!r}), which stops the run as a failure. "
+            f"Raise SystemExit(0) to stop it as a success.",
+            code,
         )
 
 

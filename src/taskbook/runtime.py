@@ -1,7 +1,8 @@
 """The current run, as Prefect's ``prefect.runtime``: ``runtime.flow_run.id`` etc.
 
-Attributes read the run context of the calling thread or task; outside a run they
-are None (``parameters`` and ``tags`` are empty, ``run_count`` is 0), as in Prefect.
+Attributes read the run context of the calling thread or task (or the copy sent
+with code that runs in another process); outside a run they are None
+(``parameters`` and ``tags`` are empty, ``run_count`` is 0), as in Prefect.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from taskbook.engine.context import flow_run_ctx, task_run_ctx
+from taskbook.engine.remote_context import remote_run_ctx
 
 __all__ = ("flow_run", "task_run")
 
@@ -46,12 +48,18 @@ class _RunView:
 
 def _flow_run() -> Any:
     ctx = flow_run_ctx.get()
-    return ctx.flow_run if ctx is not None else None
+    if ctx is not None:
+        return ctx.flow_run
+    remote = remote_run_ctx.get()  # code of a run that was sent to another process
+    return remote.flow_run if remote is not None else None
 
 
 def _task_run() -> Any:
     ctx = task_run_ctx.get()
-    return ctx.task_run if ctx is not None else None
+    if ctx is not None:
+        return ctx.task_run
+    remote = remote_run_ctx.get()
+    return remote.task_run if remote is not None else None
 
 
 _COMMON = ("id", "name", "parameters", "tags", "run_count")

@@ -11,7 +11,8 @@ import pytest
 
 from taskbook.cellflow.keys import explain_miss
 from taskbook.cellflow.result import NotebookRunResult
-from taskbook.cellflow.runner import NotebookRunner, RunOptions
+from taskbook.cellflow.runner import NotebookRunner
+from taskbook.core.run_options import RunOptions
 from taskbook.errors import UnpersistableResultWarning
 
 from .helpers import by_name, notebook, states, stdout
@@ -216,7 +217,7 @@ def test_an_unpicklable_output_warns_and_the_task_still_completes(
     assert states(result) == {"locky": "Completed"}
     assert isinstance(shell.user_ns["guard"], type(threading.Lock()))
     message = str(caught[0].message)
-    assert "output 'guard' (lock) cannot be pickled" in message
+    assert "Output 'guard' (lock) cannot be pickled" in message
     assert "del guard" in message
     assert "%%task --no-cache" in message
     with pytest.warns(UnpersistableResultWarning):

@@ -13,6 +13,7 @@ import pytest
 from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.execute import format_error
 from taskbook.cellflow.isolate import run_isolated
+from taskbook.cellflow.remote import CellJob
 from taskbook.cellflow.result import NotebookRunResult
 from taskbook.errors import UnpicklableInputError, UnpicklableOutputError
 
@@ -117,11 +118,13 @@ def test_unpicklable_output_of_an_isolated_cell_names_the_variable(run: Run) -> 
 def test_run_isolated_raises_unpicklable_output_error_with_the_fix() -> None:
     with pytest.raises(UnpicklableOutputError) as caught:
         run_isolated(
-            "import threading\nlock = threading.Lock()",
-            "<taskbook-cell-0>",
-            {},
-            ["lock"],
-            "Task 'iso' (cell 1)",
+            CellJob(
+                "import threading\nlock = threading.Lock()",
+                "<taskbook-cell-0>",
+                {},
+                ["lock"],
+                "Task 'iso' (cell 1)",
+            )
         )
 
     message = str(caught.value)
@@ -137,18 +140,22 @@ def test_run_isolated_refuses_an_unpicklable_input() -> None:
 
     with pytest.raises(UnpicklableInputError, match="input 'guard' \\(lock"):
         run_isolated(
-            "x = 1",
-            "<taskbook-cell-0>",
-            {"guard": threading.Lock()},
-            ["x"],
-            "Task 'iso' (cell 1)",
+            CellJob(
+                "x = 1",
+                "<taskbook-cell-0>",
+                {"guard": threading.Lock()},
+                ["x"],
+                "Task 'iso' (cell 1)",
+            )
         )
 
 
 def test_run_isolated_passes_system_exit_through() -> None:
     with pytest.raises(SystemExit) as caught:
         run_isolated(
-            "raise SystemExit(4)", "<taskbook-cell-0>", {}, [], "Cell 'c' (cell 1)"
+            CellJob(
+                "raise SystemExit(4)", "<taskbook-cell-0>", {}, [], "Cell 'c' (cell 1)"
+            )
         )
 
     assert caught.value.code == 4
@@ -160,7 +167,13 @@ def test_a_crashing_child_is_an_error_naming_the_cell() -> None:
         match=r"Task 'iso' \(cell 1\) crashed in its isolated process \(exit code 7\)",
     ):
         run_isolated(
-            "import os\nos._exit(7)", "<taskbook-cell-0>", {}, [], "Task 'iso' (cell 1)"
+            CellJob(
+                "import os\nos._exit(7)",
+                "<taskbook-cell-0>",
+                {},
+                [],
+                "Task 'iso' (cell 1)",
+            )
         )
 
 
@@ -195,11 +208,13 @@ def test_failing_isolated_cell_shows_its_output_and_the_childs_traceback() -> No
 
     with capturing(capture), pytest.raises(KeyError) as caught:
         run_isolated(
-            "print('before')\nx = 1\nraise KeyError('missing')",
-            "<taskbook-cell-4>",
-            {},
-            ["x"],
-            "Task 'iso' (cell 5)",
+            CellJob(
+                "print('before')\nx = 1\nraise KeyError('missing')",
+                "<taskbook-cell-4>",
+                {},
+                ["x"],
+                "Task 'iso' (cell 5)",
+            )
         )
 
     assert capture.outputs == [

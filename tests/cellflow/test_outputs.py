@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from taskbook.cellflow.result import NotebookRunResult
-from taskbook.cellflow.runner import NotebookRunner, RunOptions
+from taskbook.cellflow.runner import NotebookRunner
+from taskbook.core.run_options import RunOptions
 
 from .helpers import by_name, notebook, stdout
 

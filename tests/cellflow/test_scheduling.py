@@ -13,6 +13,7 @@ import pytest
 import taskbook
 from taskbook.cellflow.headless import run_notebook
 from taskbook.cellflow.result import NotebookRunResult
+from taskbook.core.run_options import RunOptions
 from taskbook.errors import (
     AbandonedThreadWarning,
     DependencyCycleError,
@@ -336,21 +337,33 @@ def test_failed_reruns_what_failed_last_time(
 def test_run_notebook_is_strict_and_applies_parameters(shell: Any) -> None:
     specs = notebook("%%params\nn = 1", "%%task double\nd = n * 2")
 
-    result = run_notebook(specs, notebook_name="hl", parameters={"n": 21})
+    result = run_notebook(
+        specs, notebook_name="hl", options=RunOptions(parameters={"n": 21})
+    )
 
     assert result.ok
     assert shell.user_ns["d"] == 42
     assert result.parameters == {"n": 21}
     with pytest.raises(HiddenStateError):
-        run_notebook(notebook("y = nowhere"), notebook_name="hl", parameters={})
+        run_notebook(
+            notebook("y = nowhere"),
+            notebook_name="hl",
+            options=RunOptions(parameters={}),
+        )
 
 
 def test_parameters_are_part_of_the_cache_key(shell: Any) -> None:
     specs = notebook("%%params\nn = 1", "%%task double\nd = n * 2")
 
-    first = run_notebook(specs, notebook_name="hl", parameters={"n": 2})
-    other = run_notebook(specs, notebook_name="hl", parameters={"n": 3})
-    again = run_notebook(specs, notebook_name="hl", parameters={"n": 2})
+    first = run_notebook(
+        specs, notebook_name="hl", options=RunOptions(parameters={"n": 2})
+    )
+    other = run_notebook(
+        specs, notebook_name="hl", options=RunOptions(parameters={"n": 3})
+    )
+    again = run_notebook(
+        specs, notebook_name="hl", options=RunOptions(parameters={"n": 2})
+    )
 
     assert states(first) == {"params": "Completed", "double": "Completed"}
     assert states(other) == {"params": "Completed", "double": "Completed"}

@@ -204,12 +204,18 @@ def test_two_different_output_paths(typed: Path, invoke: Callable[..., Result]) 
     [
         (
             ["--max-workers", "0"],
-            "Invalid value for '--max-workers': 0 is not in the range x>=1.",
+            "Invalid value for '--max-workers': expected a positive integer, got '0'.",
         ),
-        (["--timeout", "0"], "Invalid value for '--timeout'"),
+        (["--timeout", "0"], "Invalid value for '--timeout': expected a positive"),
         (
             ["--runner", "cluster"],
-            "Invalid value for '--runner': 'cluster' is not one of",
+            "Invalid value for '--runner': expected 'threads' or 'processes' or "
+            "'dask', got 'cluster'.",
+        ),
+        (
+            ["--address", "tcp://127.0.0.1:8786"],
+            "run option --address='tcp://127.0.0.1:8786' is invalid: expected a "
+            "scheduler address together with --runner dask",
         ),
         (
             ["--cwd", "/nonexistent-dir"],

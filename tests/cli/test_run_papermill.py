@@ -594,15 +594,6 @@ def test_cells_in_their_own_processes(taskbook: Run, tmp_path: Path) -> None:
     assert result.stdout == "5\n"
 
 
-def test_dask_cannot_run_notebook_cells(taskbook: Run, tmp_path: Path) -> None:
-    result = taskbook(
-        "run", str(PAPERMILL / "simple_execute.ipynb"), "out.ipynb", "--runner", "dask"
-    )
-    assert result.returncode == 2
-    assert "--runner='dask' is invalid" in result.stderr
-    assert not (tmp_path / "out.ipynb").exists()
-
-
 def test_param_needs_no_import_in_a_params_cell(
     taskbook: Run, make_notebook: Callable[..., Path]
 ) -> None:

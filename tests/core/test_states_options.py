@@ -15,8 +15,8 @@ from taskbook.core.options import (
     FlowOptions,
     TaskOptions,
     option_default,
-    option_flags,
     option_names,
+    task_flags,
 )
 from taskbook.core.states import FINAL_TYPES, State, StateType, is_allowed
 from taskbook.engine.retry import (
@@ -344,7 +344,7 @@ def test_an_unknown_option_default_is_an_invalid_option_error():
 
 
 def test_magic_flags_map_to_task_options():
-    assert option_flags() == {
+    assert {f.flag: f.dest for f in task_flags()} == {
         "--tags": "tags",
         "--cache": "cache_expiration",
         "--retries": "retries",

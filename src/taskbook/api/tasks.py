@@ -43,7 +43,14 @@ __all__ = ["Task", "exponential_backoff", "task", "task_input_hash"]
 class Task(Generic[P, R]):
     """A function whose calls are task runs: cached, retried, timed out, recorded."""
 
-    def __init__(self, fn: Callable[P, R], options: TaskOptions) -> None:
+    def __init__(
+        self,
+        fn: Callable[P, R],
+        options: TaskOptions,
+        *,
+        source: str | None = None,
+        task_key: str | None = None,
+    ) -> None:
         if not callable(fn):
             raise TypeError(f"@task needs a function, got {fn!r}. Decorate a function.")
         self.fn = fn
@@ -53,6 +60,10 @@ class Task(Generic[P, R]):
         self.isasync = inspect.iscoroutinefunction(fn)
         self._signature = Signature(fn)
         update_wrapper(self, fn)  # type: ignore[arg-type]
+        if source is not None:
+            self.__dict__["source"] = source
+        if task_key is not None:
+            self.__dict__["task_key"] = task_key
 
     # -- identity ---------------------------------------------------------------
 

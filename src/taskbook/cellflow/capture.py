@@ -61,37 +61,36 @@ class OutputCapture:
 
     def display(self, data: dict[str, Any], metadata: dict[str, Any] | None) -> None:
         """Record a rich display (``display(...)``)."""
-        output = {
-            "output_type": "display_data",
-            "data": data,
-            "metadata": metadata or {},
-        }
-        with self._lock:
-            self.outputs.append(output)
-        self._emit(output)
+        self.replay(
+            {"output_type": "display_data", "data": data, "metadata": metadata or {}}
+        )
 
     def result(
         self, data: dict[str, Any], metadata: dict[str, Any], count: int | None
     ) -> None:
         """Record the value of the cell's last expression."""
-        output = {
-            "output_type": "execute_result",
-            "data": data,
-            "metadata": metadata,
-            "execution_count": count,
-        }
-        with self._lock:
-            self.outputs.append(output)
-        self._emit(output)
+        self.replay(
+            {
+                "output_type": "execute_result",
+                "data": data,
+                "metadata": metadata,
+                "execution_count": count,
+            }
+        )
 
     def error(self, ename: str, evalue: str, traceback: list[str]) -> None:
         """Record the exception that ended the cell."""
-        output = {
-            "output_type": "error",
-            "ename": ename,
-            "evalue": evalue,
-            "traceback": traceback,
-        }
+        self.replay(
+            {
+                "output_type": "error",
+                "ename": ename,
+                "evalue": evalue,
+                "traceback": traceback,
+            }
+        )
+
+    def replay(self, output: Output) -> None:
+        """Record an output as given (one that came back from another process)."""
         with self._lock:
             self.outputs.append(output)
         self._emit(output)

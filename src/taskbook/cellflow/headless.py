@@ -6,12 +6,13 @@ anything runs), every cell through the same runner as ``%flow run``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from taskbook.cellflow.result import NotebookRunResult
-from taskbook.cellflow.runner import NotebookRunner, RunOptions
+from taskbook.cellflow.runner import NotebookRunner
 from taskbook.core.cells import CellSpec
+from taskbook.core.run_options import RunOptions
 
 __all__ = ("headless_shell", "run_notebook")
 
@@ -29,27 +30,15 @@ def headless_shell() -> Any:
 
 
 def run_notebook(
-    specs: Sequence[CellSpec],
-    *,
-    notebook_name: str,
-    parameters: Mapping[str, Any],
-    force: bool = False,
-    runner: str = "threads",
-    max_workers: int | None = None,
-    timeout: float | None = None,
-    strict: bool = True,
+    specs: Sequence[CellSpec], *, notebook_name: str, options: RunOptions
 ) -> NotebookRunResult:
-    """Run every DAG cell of a notebook in the current directory.
+    """Run the DAG cells of a notebook in the current directory.
 
     Args:
         specs: The notebook's classified code cells (``core.cells.classify_all``).
         notebook_name: The flow name recorded in the run store.
-        parameters: Values that override the parameters cell (already validated).
-        force: Ignore cached results (they are refreshed).
-        runner: ``threads`` or ``processes`` (each cell in its own process).
-        max_workers: Cells running at once (default: the thread pool's).
-        timeout: Seconds for the whole flow run.
-        strict: Hidden state is an error (headless) rather than a warning.
+        options: The run's options (parameters already validated); a headless
+            run is ``strict`` whatever ``options`` says: hidden state is an error.
 
     Returns:
         The run; a failing cell is in the result, not raised.
@@ -58,16 +47,5 @@ def run_notebook(
         HiddenStateError, DependencyCycleError, DuplicateTaskNameError: Before
             anything runs.
     """
-    shell = headless_shell()
-    notebook_runner = NotebookRunner(shell, notebook_name)
-    return notebook_runner.run(
-        specs,
-        RunOptions(
-            parameters=dict(parameters),
-            force=force,
-            runner=runner,
-            max_workers=max_workers,
-            timeout=timeout,
-            strict=strict,
-        ),
-    )
+    runner = NotebookRunner(headless_shell(), notebook_name)
+    return runner.run(specs, options.merge(strict=True))

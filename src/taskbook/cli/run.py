@@ -25,8 +25,10 @@ from taskbook.cli.errors import (
     debug_option,
 )
 from taskbook.cli.report import echo_outputs, echo_summary
+from taskbook.cli.run_flags import run_options_flags, run_options_from
 from taskbook.core.cells import CellSpec, classify_all
 from taskbook.core.params import ParameterSpec, parse_parameters, validate
+from taskbook.core.run_options import RunOptions
 from taskbook.errors import NoParametersCellError, UnreadableNotebookError
 from taskbook.notebook.parameters import (
     INJECTED_TAG,
@@ -43,8 +45,6 @@ if TYPE_CHECKING:
     from taskbook.cellflow.result import NotebookRunResult
 
 __all__ = ("run",)
-
-RUNNERS = ("threads", "processes", "dask")
 
 
 @click.command("run")
@@ -105,25 +105,6 @@ RUNNERS = ("threads", "processes", "dask")
     help="Working directory to run the notebook in.",
 )
 @click.option(
-    "--runner",
-    type=click.Choice(RUNNERS),
-    default="threads",
-    show_default=True,
-    help="Where cells run: threads of this process, or each in its own process.",
-)
-@click.option(
-    "--max-workers",
-    type=click.IntRange(min=1),
-    help="Cells running at once.",
-)
-@click.option("--force", is_flag=True, help="Ignore cached results and run every cell.")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    metavar="S",
-    help="Seconds the whole run may take before it fails.",
-)
-@click.option(
     "--help-notebook",
     is_flag=True,
     help="Show the notebook's parameters and exit.",
@@ -139,6 +120,7 @@ RUNNERS = ("threads", "processes", "dask")
     is_flag=True,
     help="Do not echo what the cells print.",
 )
+@run_options_flags
 @papermill_flags
 @debug_option
 @click.pass_context
@@ -153,14 +135,10 @@ def run(
     base64_texts: Sequence[str],
     output_option: str | None,
     cwd: str | None,
-    runner: str,
-    max_workers: int | None,
-    force: bool,
-    timeout: float | None,
     help_notebook: bool,
     prepare_only: bool,
     quiet: bool,
-    **papermill: Any,
+    **flags: Any,
 ) -> None:
     """Run NOTEBOOK as a flow and write the executed notebook to OUTPUT.
 
@@ -170,7 +148,8 @@ def run(
     130 when interrupted.
     """
     ctx.meta[NOTEBOOK_KEY] = notebook
-    flags = PapermillFlags.from_options(papermill, notebook)
+    options = run_options_from(flags)
+    papermill = PapermillFlags.from_options(flags, notebook)
     target = _output_path(output, output_option)
     nb, cells = read_notebook(notebook)
     language = notebook_language(nb)
@@ -207,7 +186,7 @@ def run(
 
     started = time.monotonic()
     with _working_directory(cwd), _session_for(notebook):
-        result = _run(specs, notebook, parameters, force, runner, max_workers, timeout)
+        result = _run(specs, notebook, options.merge(parameters=parameters))
     duration = time.monotonic() - started
 
     if target is not None:
@@ -215,7 +194,7 @@ def run(
             _output_notebook(nb, result, declared, notebook, target, duration), target
         )
     if not quiet and target != "-":
-        echo_outputs(specs, result, flags.stdout_file, flags.stderr_file)
+        echo_outputs(specs, result, papermill.stdout_file, papermill.stderr_file)
     echo_summary(result, duration, target)
     ctx.exit(_exit_code(result))
 
@@ -238,26 +217,11 @@ def _prepare(
 
 
 def _run(
-    specs: Sequence[CellSpec],
-    notebook: str,
-    parameters: Mapping[str, Any],
-    force: bool,
-    runner: str,
-    max_workers: int | None,
-    timeout: float | None,
+    specs: Sequence[CellSpec], notebook: str, options: RunOptions
 ) -> NotebookRunResult:
     from taskbook.cellflow.headless import run_notebook
 
-    return run_notebook(
-        specs,
-        notebook_name=Path(notebook).stem,
-        parameters=parameters,
-        force=force,
-        runner=runner,
-        max_workers=max_workers,
-        timeout=timeout,
-        strict=True,
-    )
+    return run_notebook(specs, notebook_name=Path(notebook).stem, options=options)
 
 
 def _output_path(output: str | None, option: str | None) -> str | None:

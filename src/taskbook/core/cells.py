@@ -8,14 +8,14 @@ Pure: no IPython. One option table (``core.options``) serves decorator, magic an
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from taskbook.core.flags import Flag, parse_line
 from taskbook.core.graph import CellInput
-from taskbook.core.options import TaskOptions, option_flags, parse_flag
-from taskbook.errors import InvalidOptionError, UnknownMagicOptionError
+from taskbook.core.options import TaskOptions, task_flags
+from taskbook.errors import InvalidOptionError
 
 __all__ = (
     "CONTROL_MAGICS",
@@ -32,15 +32,6 @@ SpecKind = Literal["task", "cell", "params", "control"]
 
 CONTROL_MAGICS = ("%flow", "%load_ext", "%reload_ext", "%taskbook")
 """Line magics that steer taskbook: a cell made only of these is not part of the DAG."""
-
-_STRUCTURAL_FLAGS = {
-    "--no-cache": "turn caching off for this cell",
-    "--after": "T[,T...]",
-    "--needs": "x[,y...]",
-    "--makes": "z[,w...]",
-    "--isolate": "process",
-}
-_ISOLATION = ("thread", "process")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +103,24 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def _isolation(text: str) -> str:
+    if text not in _ISOLATION:
+        raise ValueError(text)
+    return text
+
+
+_ISOLATION = ("thread", "process")
+
+_HEADER_FLAGS = (
+    Flag("--no-cache", "no_cache", lambda _: True, value="none"),
+    Flag("--after", "after", _names, "T[,T...]"),
+    Flag("--needs", "needs", _names, "x[,y...]"),
+    Flag("--makes", "makes", _names, "z[,w...]"),
+    Flag("--isolate", "isolate", _isolation, " or ".join(map(repr, _ISOLATION))),
+)
+"""``%%task`` flags that shape the DAG and the cell run, not the task options."""
+
+
 def parse_task_line(line: str) -> TaskHeader:
     """Parse the arguments of a ``%%task`` line (without the ``%%task`` itself).
 
@@ -122,79 +131,24 @@ def parse_task_line(line: str) -> TaskHeader:
         UnknownMagicOptionError: A flag is not a task option; the message lists them.
         InvalidOptionError: A flag's value is invalid; the message names it.
     """
-    try:
-        tokens = shlex.split(line)
-    except ValueError as error:
+    parsed = parse_line(line, (*task_flags(), *_HEADER_FLAGS), "%%task")
+    if len(parsed.words) > 1:
         raise InvalidOptionError.from_value(
-            "%%task", line, f"a well-quoted argument list ({error})", "%%task"
-        ) from None
-    flags = option_flags()
-    known = [*flags, *_STRUCTURAL_FLAGS]
-    header: dict[str, Any] = {"options": {}}
-    name: str | None = None
-    position = 0
-    while position < len(tokens):
-        token = tokens[position]
-        position += 1
-        if not token.startswith("-"):
-            if name is not None:
-                raise InvalidOptionError.from_value(
-                    "NAME", token, "one task name (quote names with spaces)", "%%task"
-                )
-            name = token
-            continue
-        flag, has_value, value = token.partition("=")
-        if flag not in known:
-            raise UnknownMagicOptionError.from_flag(flag, known)
-        if flag == "--no-cache" and has_value:
-            # `--no-cache=false` would otherwise silently turn caching off.
-            raise InvalidOptionError.from_value(
-                flag, value, "no value (write --no-cache, or --cache)", "%%task"
-            )
-        if not has_value and flag not in ("--cache", "--refresh", "--no-cache"):
-            if position >= len(tokens) or tokens[position].startswith("--"):
-                raise InvalidOptionError.from_value(
-                    flag, "", f"a value after {flag}", "%%task"
-                )
-            value = tokens[position]
-            position += 1
-        _apply_flag(header, flag, value, flags)
-    return TaskHeader(name=name, **header)
-
-
-def _apply_flag(
-    header: dict[str, Any], flag: str, value: str, flags: dict[str, str]
-) -> None:
-    if flag == "--no-cache":
-        header["cache"] = False
-    elif flag == "--after":
-        header["after"] = _names(value)
-    elif flag == "--needs":
-        header["needs"] = _names(value)
-    elif flag == "--makes":
-        header["makes"] = _names(value)
-    elif flag == "--isolate":
-        if value not in _ISOLATION:
-            raise InvalidOptionError.from_value(
-                flag, value, " or ".join(repr(i) for i in _ISOLATION), "%%task"
-            )
-        header["isolate"] = value
-    else:
-        option, parsed = parse_flag(flag, value)
-        _check(option, flag, value, parsed)
-        header["options"][option] = parsed
-    if flag == "--cache":
-        header["cache"] = True
-
-
-def _check(option: str, flag: str, text: str, value: Any) -> None:
-    # parse_flag only converts the text; the option's own rule (retries >= 0,
-    # timeout > 0) must reject it here, naming the flag, not later at run time.
-    for f in fields(TaskOptions):
-        if f.name == option and not f.metadata["check"](value):
-            raise InvalidOptionError.from_value(
-                flag, text, f.metadata["expected"], "%%task"
-            )
+            "NAME", parsed.words[1], "one task name (quote names with spaces)", "%%task"
+        )
+    values = dict(parsed.values)
+    header = {
+        name: values.pop(name)
+        for name in ("after", "needs", "makes", "isolate")
+        if name in values
+    }
+    cache = not values.pop("no_cache", False) or "cache_expiration" in values
+    return TaskHeader(
+        name=parsed.words[0] if parsed.words else None,
+        options=values,
+        cache=cache,
+        **header,
+    )
 
 
 def _split_first_line(source: str) -> tuple[str, str]:

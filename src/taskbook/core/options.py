@@ -14,11 +14,8 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from datetime import timedelta
 from typing import Any, Literal
 
-from taskbook.errors import (
-    InvalidNameError,
-    InvalidOptionError,
-    UnknownMagicOptionError,
-)
+from taskbook.core.flags import Flag
+from taskbook.errors import InvalidNameError, InvalidOptionError
 
 
 class _NotSet:
@@ -316,32 +313,27 @@ def option_names(kind: Literal["task", "flow"]) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
 
 
-def option_flags() -> dict[str, str]:
-    """Return ``{flag: option name}`` for the task options that have a magic flag."""
-    return {
-        f.metadata["flag"]: f.name
+def task_flags() -> tuple[Flag, ...]:
+    """Return the ``%%task`` flags that set task options, derived from TaskOptions.
+
+    ``--cache`` and ``--refresh`` may stand alone or take ``=VALUE``; the others
+    take a value. A value is parsed, then checked by the option's own rule.
+    """
+    return tuple(
+        Flag(
+            flag=f.metadata["flag"],
+            dest=f.name,
+            parse=f.metadata["parse"],
+            expected=f.metadata["expected"],
+            value="optional" if f.name in _OPTIONAL_VALUE else "required",
+            check=f.metadata["check"],
+        )
         for f in fields(TaskOptions)
         if f.metadata.get("flag")
-    }
+    )
 
 
-def parse_flag(flag: str, text: str) -> tuple[str, Any]:
-    """Turn a magic/CLI flag and its text into ``(option name, value)``.
-
-    Raises:
-        UnknownMagicOptionError: No task option has this flag.
-        InvalidOptionError: The text is not a valid value; the message names it.
-    """
-    for f in fields(TaskOptions):
-        if f.metadata.get("flag") == flag:
-            try:
-                value = f.metadata["parse"](text)
-            except (ValueError, TypeError):
-                raise InvalidOptionError.from_value(
-                    flag, text, f.metadata["expected"], "%%task"
-                ) from None
-            return f.name, value
-    raise UnknownMagicOptionError.from_flag(flag, option_flags())
+_OPTIONAL_VALUE = ("cache_expiration", "refresh_cache")
 
 
 def option_default(kind: Literal["task", "flow"], name: str) -> Any:

@@ -11,14 +11,15 @@ import os
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
-from taskbook.cellflow.runner import NotebookRunner, RunOptions
+from taskbook.cellflow.runner import NotebookRunner
 from taskbook.core.cells import CellSpec, SourceCell, classify, classify_all
 from taskbook.core.params import parse_parameters
+from taskbook.core.run_options import RunOptions
 from taskbook.engine.logs import quiet_lifecycle_lines
 from taskbook.errors import ConfigurationError
 from taskbook.jupyter import render
@@ -207,7 +208,6 @@ class KernelSide:
             runs += 1
             return self.run_flow(
                 RunOptions(only=only),
-                background=False,
                 view_id=view_id,
                 replace_view=runs > 1,  # one output under the form, not one per run
             )
@@ -222,19 +222,17 @@ class KernelSide:
     def run_flow(
         self,
         options: RunOptions,
-        background: bool,
         *,
-        view: bool = True,
         view_id: str | None = None,
         replace_view: bool = False,
     ) -> NotebookRunResult | None:
         """Run the whole notebook (``%flow run``); in a thread with ``background``.
 
         Args:
-            options: Selection, cache use, runner. Values set with the parameter
-                form are added to ``options.parameters``.
-            background: Run in a thread; return None at once.
-            view: Show the live view (when views are on).
+            options: Selection, cache use, runner, ``background`` (run in a
+                thread, return None at once) and ``view`` (show the live view
+                when views are on). Values set with the parameter form are added
+                to ``options.parameters``.
             view_id: Display id of the live view (a fresh one if None).
             replace_view: Show the view in place of the output ``view_id``, so
                 a form's reruns share one output.
@@ -247,8 +245,8 @@ class KernelSide:
         self._claim("%flow run")
         self.last_source = source
         if self.parameters:
-            options = replace(
-                options, parameters={**self.parameters, **options.parameters}
+            options = options.merge(
+                parameters={**self.parameters, **options.parameters}
             )
         given = ", ".join(f"{k}={v!r}" for k, v in options.parameters.items())
         home.output(
@@ -263,13 +261,13 @@ class KernelSide:
         try:
             live = (
                 self.views.follow(graph, display_id=view_id, replace=replace_view)
-                if view and self.views.on()
+                if options.view and self.views.on()
                 else None
             )
         except BaseException:
             self._release()
             raise
-        if not background:
+        if not options.background:
             try:
                 return self._run_flow(home, specs, options, source, live=live)
             finally:

@@ -1,7 +1,8 @@
-"""Parse ``%flow`` lines into subcommand + options (pure; tested without IPython).
+"""Parse ``%flow`` lines into a subcommand and its options (pure; no IPython).
 
-Each subcommand declares its flags once here; an unknown flag is an error that
-lists the valid ones, a bad value names the flag and what it expects.
+One parser (``core.flags``) serves ``%%task`` and ``%flow``; ``%flow run``'s flags are
+derived from ``RunOptions``, so the magic offers exactly the run options declared
+for it. An unknown flag lists the valid ones; a bad value names the flag.
 """
 
 from __future__ import annotations
@@ -10,86 +11,49 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from taskbook.core.flags import Flag, parse_line
+from taskbook.core.run_options import RunOptions, run_flags
 from taskbook.errors import InvalidOptionError, UnknownMagicOptionError
 
 __all__ = ("FlowCommand", "parse_flow_line")
 
-# flag -> (option name, kind): "names" takes T[,T], "int" a positive int,
-# "bool" stands alone, "str" one word.
-_RUN_FLAGS: dict[str, tuple[str, str]] = {
-    "--only": ("only", "names"),
-    "--from": ("from_", "names"),
-    "--to": ("to", "names"),
-    "--stale": ("stale", "bool"),
-    "--failed": ("failed", "bool"),
-    "--force": ("force", "bool"),
-    "--runner": ("runner", "str"),
-    "--max-workers": ("max_workers", "int"),
-    "--background": ("background", "bool"),
-    "--timeout": ("timeout", "float"),
-    "--no-view": ("no_view", "bool"),
-}
-_SUBCOMMANDS: dict[str, dict[str, tuple[str, str]]] = {
-    "show": {},
-    "run": _RUN_FLAGS,
-    "gantt": {},
-    "history": {"--limit": ("limit", "int"), "--flow": ("flow", "str")},
-    "logs": {},
-    "why": {},
-    "cache": {},
-    "status": {},
-}
-_POSITIONAL: dict[str, tuple[int, int]] = {
-    # subcommand -> (min, max) positional arguments
-    "show": (0, 0),
-    "run": (0, 0),
-    "gantt": (0, 1),
-    "history": (0, 0),
-    "logs": (1, 1),
-    "why": (1, 1),
-    "cache": (1, 2),
-    "status": (0, 0),
+
+def _limit(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise ValueError(text)
+    return number
+
+
+_HISTORY_FLAGS = (
+    Flag("--limit", "limit", _limit, "a positive integer", help="Runs to list."),
+    Flag("--flow", "flow", str, "a flow name", help="Only runs of this flow."),
+)
+
+# subcommand -> (flags, least and most positional arguments)
+_SUBCOMMANDS: dict[str, tuple[tuple[Flag, ...], int, int]] = {
+    "show": ((), 0, 0),
+    "run": (run_flags("magic"), 0, 0),
+    "gantt": ((), 0, 1),
+    "history": (_HISTORY_FLAGS, 0, 0),
+    "logs": ((), 1, 1),
+    "why": ((), 1, 1),
+    "cache": ((), 1, 2),
+    "status": ((), 0, 0),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class FlowCommand:
-    """A parsed ``%flow`` line."""
+    """A parsed ``%flow`` line: the subcommand, its words and its flag values."""
 
     name: str
     args: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
 
-
-def _value(flag: str, kind: str, text: str) -> Any:
-    if kind == "names":
-        names = tuple(p.strip() for p in text.split(",") if p.strip())
-        if not names:
-            raise InvalidOptionError.from_value(
-                flag, text, "one or more task names (T[,T])", "%flow"
-            )
-        return names
-    if kind == "int":
-        try:
-            number = int(text)
-        except ValueError:
-            number = 0
-        if number < 1:
-            raise InvalidOptionError.from_value(
-                flag, text, "a positive integer", "%flow"
-            )
-        return number
-    if kind == "float":
-        try:
-            seconds = float(text)
-        except ValueError:
-            seconds = 0.0
-        if seconds <= 0:
-            raise InvalidOptionError.from_value(
-                flag, text, "a positive number", "%flow"
-            )
-        return seconds
-    return text
+    def run_options(self) -> RunOptions:
+        """Return the ``RunOptions`` of a ``%flow run`` line."""
+        return RunOptions(**self.options)
 
 
 def parse_flow_line(line: str) -> FlowCommand:
@@ -99,36 +63,20 @@ def parse_flow_line(line: str) -> FlowCommand:
         UnknownMagicOptionError: Unknown subcommand or flag; lists the valid ones.
         InvalidOptionError: A flag's value or the number of arguments is wrong.
     """
-    tokens = shlex.split(line)
+    try:
+        tokens = shlex.split(line)
+    except ValueError as error:
+        raise InvalidOptionError.from_value(
+            "%flow", line, f"a well-quoted argument list ({error})", "%flow"
+        ) from None
     name = tokens.pop(0) if tokens and not tokens[0].startswith("-") else "show"
     if name not in _SUBCOMMANDS:
         raise UnknownMagicOptionError.from_flag(name, _SUBCOMMANDS, "%flow")
-    flags = _SUBCOMMANDS[name]
-    options: dict[str, Any] = {}
-    args: list[str] = []
-    while tokens:
-        token = tokens.pop(0)
-        if not token.startswith("-"):
-            args.append(token)
-            continue
-        flag, has_value, text = token.partition("=")
-        if flag not in flags:
-            raise UnknownMagicOptionError.from_flag(flag, flags, f"%flow {name}")
-        option, kind = flags[flag]
-        if kind == "bool":
-            options[option] = True
-            continue
-        if not has_value:
-            if not tokens or tokens[0].startswith("--"):
-                raise InvalidOptionError.from_value(
-                    flag, "", f"a value after {flag}", f"%flow {name}"
-                )
-            text = tokens.pop(0)
-        options[option] = _value(flag, kind, text)
-    low, high = _POSITIONAL[name]
-    if not low <= len(args) <= high:
+    flags, low, high = _SUBCOMMANDS[name]
+    parsed = parse_line(tokens, flags, f"%flow {name}")
+    if not low <= len(parsed.words) <= high:
         expected = f"{low}" if low == high else f"{low} to {high}"
         raise InvalidOptionError.from_value(
-            name, " ".join(args), f"{expected} argument(s)", "%flow"
+            name, " ".join(parsed.words), f"{expected} argument(s)", "%flow"
         )
-    return FlowCommand(name, tuple(args), options)
+    return FlowCommand(name, parsed.words, parsed.values)

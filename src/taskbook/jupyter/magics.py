@@ -13,7 +13,7 @@ from typing import Any
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from traitlets import Bool, default
 
-from taskbook.cellflow.runner import RunOptions, explanation
+from taskbook.cellflow.why import explanation
 from taskbook.core.cells import classify_all
 from taskbook.errors import TaskbookError, UnknownTaskError
 from taskbook.jupyter import render
@@ -87,23 +87,8 @@ class TaskbookMagics(Magics):
         self._display(render.graph_table(graph, states, source.description))
 
     def _flow_run(self, command: Any) -> None:
-        opts = command.options
-        options = RunOptions(
-            only=opts.get("only", ()),
-            from_=opts.get("from_", ()),
-            to=opts.get("to", ()),
-            failed=opts.get("failed", False),
-            force=opts.get("force", False),
-            runner=opts.get("runner", "threads"),
-            max_workers=opts.get("max_workers"),
-            timeout=opts.get("timeout"),
-        )
         try:
-            result = self.side.run_flow(
-                options,
-                background=opts.get("background", False),
-                view=not opts.get("no_view", False),
-            )
+            result = self.side.run_flow(command.run_options())
         except KeyboardInterrupt:
             print("Interrupted: the flow run was cancelled.", file=sys.stderr)
             return

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from taskbook.cellflow.runner import CellResult
+from taskbook.cellflow.cell_result import CellResult
 from taskbook.core.events import Event, FlowRunCreated
 from taskbook.core.states import State
 
