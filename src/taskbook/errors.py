@@ -33,6 +33,7 @@ in a ``from_...`` classmethod.
         │   ├── UnpicklableOutputError (TypeError)       a cell's output can't be pickled
         │   ├── IsolatedCellCrashError (RuntimeError)    an isolated cell's process died
         │   ├── CellExitError                            a cell raised SystemExit(code != 0)
+        │   ├── SchedulerUnreachableError (ConnectionError)  no Dask scheduler at --address
         │   ├── ParameterTypeError (TypeError)           flow parameters failed validation
         │   ├── SignatureMismatchError (TypeError)       call does not bind to the function
         │   ├── MappingLengthMismatch (ValueError)
@@ -351,6 +352,20 @@ class CellExitError(TaskbookError):
             f"{cell} raised SystemExit({code!r}), which stops the run as a failure. "
             f"Raise SystemExit(0) to stop it as a success.",
             code,
+        )
+
+
+class SchedulerUnreachableError(TaskbookError, ConnectionError):
+    """No Dask scheduler answers at the address a run was given."""
+
+    @classmethod
+    def from_address(
+        cls, address: str, error: BaseException
+    ) -> SchedulerUnreachableError:
+        return cls(
+            f"Cannot reach a Dask scheduler at {address!r} ({error}). Start the "
+            f"cluster or fix the address; leave --address out to run on a "
+            f"LocalCluster started for the run."
         )
 
 

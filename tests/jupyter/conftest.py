@@ -105,6 +105,7 @@ def ip(isolated_home: Path) -> Any:
     # A fresh notebook for every test: no history, no namespace, no form values.
     side.executed._cells.clear()
     side.runner.last_states.clear()
+    side.runner.last_success.clear()
     side.parameters.clear()
     for name in [
         n

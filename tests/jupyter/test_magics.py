@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from IPython.utils.capture import capture_output
 
 
@@ -118,3 +119,16 @@ def test_flow_logs_prints_the_lines_a_task_logged(ip):
     get_session().store.flush()
     _result, out = run(ip, "%flow logs talk")
     assert "rows dropped: 3" in out
+
+
+@pytest.mark.slow
+def test_flow_run_on_a_dask_local_cluster_brings_values_back(ip):
+    import os
+
+    run(ip, "base = 4")
+    run(ip, "%%task far\nimport os\nwhere = os.getpid()\nsquare = base * base")
+    result, out = run(ip, "%flow run --runner dask --max-workers 1 --force --no-view")
+    assert result.success, out
+    assert "far: Completed" in out
+    assert ip.user_ns["square"] == 16
+    assert ip.user_ns["where"] != os.getpid()

@@ -145,6 +145,28 @@ def test_editing_a_helper_reruns_exactly_the_tasks_that_call_it(
     assert "helper function 'to_eur' changed" in why.text
 
 
+def test_stale_reruns_exactly_the_cells_whose_key_changed(project, kernel_factory):
+    notebook = project / "notebooks" / "01_etl.ipynb"
+    kernel = kernel_factory(project / "notebooks", notebook)
+    kernel.execute("%load_ext taskbook")
+    assert kernel.execute("%flow run --no-view", timeout=120).status == "ok"
+
+    nb = nbformat.read(notebook, as_version=4)
+    by_product = next(c for c in nb.cells if c.source.startswith("%%task by_product"))
+    by_product.source = by_product.source.replace("ascending=False", "ascending=True")
+    nbformat.write(nb, notebook)
+    reply = kernel.execute("%flow run --stale --no-view", timeout=120)
+
+    assert reply.status == "ok", reply.everything
+    # by_product changed; load reads its result; nothing else is part of the run.
+    assert _states(_summary(reply)) == {
+        "by_product": "Completed",
+        "load": "Completed",
+    }
+    again = kernel.execute("%flow run --stale --no-view", timeout=120)
+    assert _states(_summary(again)) == {}, again.everything
+
+
 def test_interrupt_cancels_the_run_and_the_kernel_answers_at_once(
     project, kernel_factory
 ):

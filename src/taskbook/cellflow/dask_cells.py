@@ -14,8 +14,12 @@ from typing import Any
 
 from taskbook.cellflow.remote import CellJob, finish_job, run_job
 from taskbook.engine.runners import DaskTaskRunner
+from taskbook.errors import SchedulerUnreachableError
 
 __all__ = ("DaskCells",)
+
+_CONNECT = "10s"
+"""How long to try a scheduler before saying it cannot be reached."""
 
 
 class DaskCells:
@@ -28,12 +32,20 @@ class DaskCells:
 
     def __init__(self, address: str | None, max_workers: int | None = None) -> None:
         cluster = {"n_workers": max_workers} if max_workers else None
+        self.address = address
         # The engine's Dask runner owns connecting and the LocalCluster's life;
         # here it only lends its client.
-        self._runner = DaskTaskRunner(address, cluster_kwargs=cluster)
+        self._runner = DaskTaskRunner(
+            address, cluster_kwargs=cluster, client_kwargs={"timeout": _CONNECT}
+        )
 
     def __enter__(self) -> DaskCells:
-        _ = self._runner.client  # connect now: a bad address fails before any cell
+        try:
+            _ = self._runner.client  # connect now: a bad address fails before any cell
+        except OSError as error:  # distributed's connect timeout and refusals
+            raise SchedulerUnreachableError.from_address(
+                self.address or "a new LocalCluster", error
+            ) from None
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:

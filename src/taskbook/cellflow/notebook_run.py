@@ -194,4 +194,7 @@ class NotebookRun:
             system_exit=self.exit_code,
             stopped_by_exit=self.exited,
             parameters=dict(self.options.parameters),
+            up_to_date=tuple(
+                o.name for k, o in self.outcomes.items() if k in self.up_to_date
+            ),
         )

@@ -71,6 +71,8 @@ class NotebookRunResult:
         system_exit: The code of a ``SystemExit`` raised by a cell, if any
             (``0``/``None`` code counts as success, as in papermill).
         parameters: The parameter values the run used.
+        up_to_date: Names of the cells ``--stale`` left out: their key was the
+            one of their last success.
     """
 
     flow_run_id: str
@@ -79,6 +81,7 @@ class NotebookRunResult:
     system_exit: int | str | None = None
     stopped_by_exit: bool = False
     parameters: dict[str, Any] = field(default_factory=dict)
+    up_to_date: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

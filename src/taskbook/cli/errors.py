@@ -18,6 +18,7 @@ from taskbook.errors import (
     HiddenStateError,
     NoParametersCellError,
     ParameterValueError,
+    SchedulerUnreachableError,
     TaskbookError,
     UnknownParameterError,
     UnknownTaskError,
@@ -66,7 +67,10 @@ def exit_code_for(error: BaseException) -> int:
     """Return the exit code for an error raised by a command."""
     if isinstance(error, KeyboardInterrupt):
         return EXIT_INTERRUPTED
-    if isinstance(error, (ConfigurationError, UnreadableNotebookError)):
+    if isinstance(
+        error,
+        (ConfigurationError, UnreadableNotebookError, SchedulerUnreachableError),
+    ):
         return EXIT_USAGE
     return EXIT_FAILED
 
@@ -89,6 +93,8 @@ def hint_for(error: TaskbookError, notebook: str = "NOTEBOOK") -> str:
         return f"`taskbook graph {notebook}` shows what each cell reads and defines."
     if isinstance(error, UnreadableNotebookError):
         return "Open the file in JupyterLab to check it is a notebook."
+    if isinstance(error, SchedulerUnreachableError):
+        return "`dask scheduler` prints the address to give: tcp://HOST:PORT."
     return "Run again with --debug to see the full traceback."
 
 

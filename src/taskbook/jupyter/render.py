@@ -87,7 +87,9 @@ def run_summary(
     for outcome in outcomes:
         label = "not run" if outcome.state_type == "PENDING" else outcome.state_name
         counts[label] = counts.get(label, 0) + 1
-    tally = ", ".join(f"{n} {label}" for label, n in counts.items())
+    if result.up_to_date:
+        counts["up to date"] = len(result.up_to_date)
+    tally = ", ".join(f"{n} {label}" for label, n in counts.items()) or "no cells"
     head = f"Flow run {result.state.name} in {seconds:.2f} s: {tally}. Cells from {source}."
     lines = [head, *(f"  {status_line(o)['text/plain']}" for o in outcomes)]
     if not table:
