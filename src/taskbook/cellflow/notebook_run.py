@@ -35,19 +35,15 @@ class NotebookRun:
 
     def __init__(
         self,
-        runner: NotebookRunner,
         graph: NotebookGraph,
         specs: Mapping[str, CellSpec],
         selected: Sequence[str],
         tasks: CellTasks,
-        options: RunOptions,
     ) -> None:
-        self.runner = runner
-        self.graph = graph
-        self.specs = specs
-        self.selected = selected
+        self.graph, self.specs, self.selected = graph, specs, selected
         self.tasks = tasks
-        self.options = options
+        self.runner: NotebookRunner = tasks.runner
+        self.options: RunOptions = tasks.options
         self.outcomes = {
             n.id: CellOutcome(n.id, n.name, n.kind)
             for n in graph.nodes

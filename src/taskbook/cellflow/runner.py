@@ -131,7 +131,7 @@ class NotebookRunner:
         )
         with _cluster(options) as dask:
             tasks = CellTasks(self, functions, options, dask)
-            run = NotebookRun(self, graph, by_id, selected, tasks, options)
+            run = NotebookRun(graph, by_id, selected, tasks)
             flow = Flow(
                 run.body,
                 FlowOptions(

@@ -92,6 +92,25 @@ def _option(
     )
 
 
+def _optional_bool(
+    flag: str | None = None, parse: Callable[[str], Any] | None = None
+) -> Any:
+    """Declare an option that is True, False or None (None: the default applies)."""
+    return _option(
+        None, _opt(lambda v: isinstance(v, bool)), "True, False or None", flag, parse
+    )
+
+
+def _optional_str() -> Any:
+    """Declare an option that is a string or None."""
+    return _option(None, _opt(lambda v: isinstance(v, str)), "a string")
+
+
+def _hooks_option(owner: str) -> Any:
+    """Declare a list of state hooks, called as ``hook(owner, run, state)``."""
+    return _option((), _hooks, f"a list of functions ({owner}, {owner}_run, state)")
+
+
 _DURATION_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
@@ -148,14 +167,12 @@ def _validate(obj: Any, owner: str) -> None:
 class TaskOptions:
     """Every option of ``@task``, with Prefect 3's names and defaults."""
 
-    name: str | None = _option(None, _opt(lambda v: isinstance(v, str)), "a string")
-    description: str | None = _option(
-        None, _opt(lambda v: isinstance(v, str)), "a string"
-    )
+    name: str | None = _optional_str()
+    description: str | None = _optional_str()
     tags: tuple[str, ...] = _option(
         (), _tags, "a list of strings", "--tags", _parse_tags
     )
-    version: str | None = _option(None, _opt(lambda v: isinstance(v, str)), "a string")
+    version: str | None = _optional_str()
     cache_policy: Any = _option(NOT_SET, lambda v: True, "a cache policy")
     cache_key_fn: Callable[..., str | None] | None = _option(
         None, _opt(callable), "a function (context, parameters) -> str"
@@ -181,9 +198,7 @@ class TaskOptions:
     retry_jitter_factor: float | None = _option(
         None, _opt(lambda v: _is_number(v) and v >= 0), "a non-negative number"
     )
-    persist_result: bool | None = _option(
-        None, _opt(lambda v: isinstance(v, bool)), "True, False or None"
-    )
+    persist_result: bool | None = _optional_bool()
     timeout_seconds: float | None = _option(
         None,
         _opt(lambda v: _is_number(v) and v > 0),
@@ -191,25 +206,11 @@ class TaskOptions:
         "--timeout",
         parse_seconds,
     )
-    log_prints: bool | None = _option(
-        None, _opt(lambda v: isinstance(v, bool)), "True, False or None"
-    )
-    refresh_cache: bool | None = _option(
-        None,
-        _opt(lambda v: isinstance(v, bool)),
-        "True, False or None",
-        "--refresh",
-        _parse_flag_on,
-    )
-    on_completion: tuple[Callable[..., Any], ...] = _option(
-        (), _hooks, "a list of functions (task, task_run, state)"
-    )
-    on_failure: tuple[Callable[..., Any], ...] = _option(
-        (), _hooks, "a list of functions (task, task_run, state)"
-    )
-    on_running: tuple[Callable[..., Any], ...] = _option(
-        (), _hooks, "a list of functions (task, task_run, state)"
-    )
+    log_prints: bool | None = _optional_bool()
+    refresh_cache: bool | None = _optional_bool("--refresh", _parse_flag_on)
+    on_completion: tuple[Callable[..., Any], ...] = _hooks_option("task")
+    on_failure: tuple[Callable[..., Any], ...] = _hooks_option("task")
+    on_running: tuple[Callable[..., Any], ...] = _hooks_option("task")
     retry_condition_fn: Callable[..., bool] | None = _option(
         None, _opt(callable), "a function (task, task_run, state) -> bool"
     )
@@ -234,8 +235,8 @@ class TaskOptions:
 class FlowOptions:
     """Every option of ``@flow``, with Prefect 3's names and defaults."""
 
-    name: str | None = _option(None, _opt(lambda v: isinstance(v, str)), "a string")
-    version: str | None = _option(None, _opt(lambda v: isinstance(v, str)), "a string")
+    name: str | None = _optional_str()
+    version: str | None = _optional_str()
     flow_run_name: str | Callable[[], str] | None = _option(
         None, _name_template, "a string template or a function returning a string"
     )
@@ -244,36 +245,20 @@ class FlowOptions:
         0, _opt(lambda v: _is_number(v) and v >= 0), "a non-negative number"
     )
     task_runner: Any = _option(None, lambda v: True, "a task runner")
-    description: str | None = _option(
-        None, _opt(lambda v: isinstance(v, str)), "a string"
-    )
+    description: str | None = _optional_str()
     timeout_seconds: float | None = _option(
         None, _opt(lambda v: _is_number(v) and v > 0), "a positive number"
     )
     validate_parameters: bool = _option(
         True, lambda v: isinstance(v, bool), "True or False"
     )
-    persist_result: bool | None = _option(
-        None, _opt(lambda v: isinstance(v, bool)), "True, False or None"
-    )
-    log_prints: bool | None = _option(
-        None, _opt(lambda v: isinstance(v, bool)), "True, False or None"
-    )
-    on_completion: tuple[Callable[..., Any], ...] = _option(
-        (), _hooks, "a list of functions (flow, flow_run, state)"
-    )
-    on_failure: tuple[Callable[..., Any], ...] = _option(
-        (), _hooks, "a list of functions (flow, flow_run, state)"
-    )
-    on_cancellation: tuple[Callable[..., Any], ...] = _option(
-        (), _hooks, "a list of functions (flow, flow_run, state)"
-    )
-    on_crashed: tuple[Callable[..., Any], ...] = _option(
-        (), _hooks, "a list of functions (flow, flow_run, state)"
-    )
-    on_running: tuple[Callable[..., Any], ...] = _option(
-        (), _hooks, "a list of functions (flow, flow_run, state)"
-    )
+    persist_result: bool | None = _optional_bool()
+    log_prints: bool | None = _optional_bool()
+    on_completion: tuple[Callable[..., Any], ...] = _hooks_option("flow")
+    on_failure: tuple[Callable[..., Any], ...] = _hooks_option("flow")
+    on_cancellation: tuple[Callable[..., Any], ...] = _hooks_option("flow")
+    on_crashed: tuple[Callable[..., Any], ...] = _hooks_option("flow")
+    on_running: tuple[Callable[..., Any], ...] = _hooks_option("flow")
 
     def __post_init__(self) -> None:
         for name in (

@@ -8,11 +8,11 @@ the magic's and the CLI's flags are derived from here (``run_flags``). Pure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
 
-from taskbook.core.flags import Flag, ValueKind
+from taskbook.core.flags import Flag
 from taskbook.core.options import parse_seconds
 from taskbook.errors import InvalidOptionError
 
@@ -25,38 +25,50 @@ RUNNERS = ("threads", "processes", "dask")
 """Where cells run: threads of the notebook's process, a process each, a Dask cluster."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Reader:
+    """How a flag's text becomes a value: the parser, its words, its placeholder."""
+
+    parse: Callable[[str], Any]
+    expected: str
+    metavar: str
+
+
+def _checked(convert: Callable[[str], Any], accept: Callable[[Any], bool]) -> Any:
+    def parse(text: str) -> Any:
+        value = convert(text)
+        if not accept(value):
+            raise ValueError(text)
+        return value
+
+    return parse
+
+
 def _names(text: str) -> tuple[str, ...]:
-    names = tuple(part.strip() for part in text.split(",") if part.strip())
-    if not names:
-        raise ValueError(text)
-    return names
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def _positive_int(text: str) -> int:
-    number = int(text)
-    if number < 1:
-        raise ValueError(text)
-    return number
-
-
-def _positive_seconds(text: str) -> float:
-    seconds = parse_seconds(text)
-    if seconds <= 0:
-        raise ValueError(text)
-    return seconds
-
-
-def _runner(text: str) -> str:
-    if text not in RUNNERS:
-        raise ValueError(text)
-    return text
-
-
-def _address(text: str) -> str:
-    # distributed accepts "tcp://host:port", "tls://...", and a bare "host:port".
-    if not text or " " in text:
-        raise ValueError(text)
-    return text
+_CELLS = _Reader(
+    _checked(_names, bool), "one or more cell or task names (T[,T...])", "T[,T]"
+)
+_RUNNER = _Reader(
+    _checked(str, RUNNERS.__contains__),
+    " or ".join(repr(r) for r in RUNNERS),
+    "|".join(RUNNERS),
+)
+# distributed accepts "tcp://host:port", "tls://...", and a bare "host:port".
+_ADDRESS = _Reader(
+    _checked(str, lambda text: bool(text) and " " not in text),
+    "a scheduler address such as tcp://127.0.0.1:8786",
+    "tcp://HOST:PORT",
+)
+_COUNT = _Reader(_checked(int, lambda n: n >= 1), "a positive integer", "N")
+_SECONDS = _Reader(
+    _checked(parse_seconds, lambda s: s > 0),
+    "a positive number of seconds (30, 1.5, 10m, 2h)",
+    "S",
+)
+_IN_THIS_KERNEL: tuple[Surface, ...] = ("magic",)
 
 
 def _run_option(
@@ -64,10 +76,8 @@ def _run_option(
     *,
     flag: str | None = None,
     help: str = "",
-    parse: Any = None,
-    expected: str = "",
-    value: ValueKind = "required",
-    metavar: str = "",
+    reader: _Reader | None = None,
+    switch: Callable[[str], Any] | None = None,
     surfaces: tuple[Surface, ...] = SURFACES,
     absent: str = "",
     default_factory: Any = None,
@@ -75,16 +85,18 @@ def _run_option(
     """Declare a run option: its flag, how to read it, where it is offered.
 
     Args:
+        reader: How the flag's value is read; ``switch`` instead for a flag that
+            takes none (it gives the value).
         absent: Why the option is not offered on the surfaces missing from
             ``surfaces`` (required then: a gap must be a decision).
     """
     metadata = {
         "flag": flag,
         "help": help,
-        "parse": parse,
-        "expected": expected,
-        "value": value,
-        "metavar": metavar,
+        "parse": reader.parse if reader else switch,
+        "expected": reader.expected if reader else "no value",
+        "value": "required" if reader else "none",
+        "metavar": reader.metavar if reader else "",
         "surfaces": surfaces if flag else (),
         "absent": absent,
     }
@@ -93,15 +105,14 @@ def _run_option(
     return field(default=default, metadata=metadata)
 
 
-def _flag_on(_text: str) -> bool:
-    return True
+def _switch(flag: str, help: str, **where: Any) -> Any:
+    """Declare an option a flag turns on (it takes no value)."""
+    return _run_option(False, flag=flag, help=help, switch=lambda _: True, **where)
 
 
-def _flag_off(_text: str) -> bool:
-    return False
-
-
-_NAMES = "one or more cell or task names (T[,T...])"
+def _valued(default: Any, flag: str, reader: _Reader, help: str) -> Any:
+    """Declare an option whose flag takes a value."""
+    return _run_option(default, flag=flag, help=help, reader=reader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,100 +129,62 @@ class RunOptions:
         "%%params form).",
         default_factory=dict,
     )
-    only: tuple[str, ...] = _run_option(
-        (),
-        flag="--only",
-        help="Run exactly these cells.",
-        parse=_names,
-        expected=_NAMES,
-        metavar="T[,T]",
+    only: tuple[str, ...] = _valued((), "--only", _CELLS, "Run exactly these cells.")
+    from_: tuple[str, ...] = _valued(
+        (), "--from", _CELLS, "Run these cells and everything downstream of them."
     )
-    from_: tuple[str, ...] = _run_option(
-        (),
-        flag="--from",
-        help="Run these cells and everything downstream of them.",
-        parse=_names,
-        expected=_NAMES,
-        metavar="T[,T]",
+    to: tuple[str, ...] = _valued(
+        (), "--to", _CELLS, "Run these cells and everything upstream of them."
     )
-    to: tuple[str, ...] = _run_option(
-        (),
-        flag="--to",
-        help="Run these cells and everything upstream of them.",
-        parse=_names,
-        expected=_NAMES,
-        metavar="T[,T]",
-    )
-    stale: bool = _run_option(
-        False,
-        flag="--stale",
-        help="Run only the cells whose cache key changed since their last success "
-        "in this kernel (and those never run).",
-        parse=_flag_on,
-        value="none",
-        surfaces=("magic",),
+    stale: bool = _switch(
+        "--stale",
+        "Run only the cells whose cache key changed since their last success in "
+        "this kernel (and those never run).",
+        surfaces=_IN_THIS_KERNEL,
         absent="a headless run starts with an empty namespace: every cell is "
         "stale, and the cache already skips the work whose key did not change",
     )
-    failed: bool = _run_option(
-        False,
-        flag="--failed",
-        help="Run the cells that did not complete in the last run in this kernel, "
-        "and everything downstream of them.",
-        parse=_flag_on,
-        value="none",
-        surfaces=("magic",),
+    failed: bool = _switch(
+        "--failed",
+        "Run the cells that did not complete in the last run in this kernel, and "
+        "everything downstream of them.",
+        surfaces=_IN_THIS_KERNEL,
         absent="a headless run has no previous run in its namespace; rerunning "
         "the notebook serves the completed cells from the cache",
     )
-    force: bool = _run_option(
-        False,
-        flag="--force",
-        help="Ignore cached results and run every selected cell.",
-        parse=_flag_on,
-        value="none",
+    force: bool = _switch(
+        "--force", "Ignore cached results and run every selected cell."
     )
-    runner: str = _run_option(
+    runner: str = _valued(
         "threads",
-        flag="--runner",
-        help="Where cells run: threads of this process, a process each, or a Dask "
+        "--runner",
+        _RUNNER,
+        "Where cells run: threads of this process, a process each, or a Dask "
         "cluster (a LocalCluster unless --address is given).",
-        parse=_runner,
-        expected=" or ".join(repr(r) for r in RUNNERS),
-        metavar="|".join(RUNNERS),
     )
-    address: str | None = _run_option(
+    address: str | None = _valued(
         None,
-        flag="--address",
-        help="Address of a running Dask scheduler, tcp://HOST:PORT (with "
-        "--runner dask).",
-        parse=_address,
-        expected="a scheduler address such as tcp://127.0.0.1:8786",
-        metavar="tcp://HOST:PORT",
+        "--address",
+        _ADDRESS,
+        "Address of a running Dask scheduler (with --runner dask).",
     )
-    max_workers: int | None = _run_option(
+    max_workers: int | None = _valued(
         None,
-        flag="--max-workers",
-        help="Cells running at once.",
-        parse=_positive_int,
-        expected="a positive integer",
-        metavar="N",
+        "--max-workers",
+        _COUNT,
+        "Cells running at once (with --runner dask and no address: the "
+        "LocalCluster's workers).",
     )
-    timeout: float | None = _run_option(
+    timeout: float | None = _valued(
         None,
-        flag="--timeout",
-        help="Seconds (or 10m, 2h) the whole run may take before it fails.",
-        parse=_positive_seconds,
-        expected="a positive number of seconds (30, 1.5, 10m, 2h)",
-        metavar="S",
+        "--timeout",
+        _SECONDS,
+        "Seconds (or 10m, 2h) the whole run may take before it fails.",
     )
-    background: bool = _run_option(
-        False,
-        flag="--background",
-        help="Run in a thread of the kernel; the notebook stays usable meanwhile.",
-        parse=_flag_on,
-        value="none",
-        surfaces=("magic",),
+    background: bool = _switch(
+        "--background",
+        "Run in a thread of the kernel; the notebook stays usable meanwhile.",
+        surfaces=_IN_THIS_KERNEL,
         absent="a headless run is its own process: start it in the background "
         "from the shell",
     )
@@ -219,9 +192,8 @@ class RunOptions:
         True,
         flag="--no-view",
         help="Do not show the live graph and Gantt for this run.",
-        parse=_flag_off,
-        value="none",
-        surfaces=("magic",),
+        switch=lambda _: False,
+        surfaces=_IN_THIS_KERNEL,
         absent="the live view is a notebook widget; a headless run prints its "
         "summary and writes the states into the output notebook",
     )
@@ -240,10 +212,15 @@ class RunOptions:
                 object.__setattr__(self, name, (value,))
             elif not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))
-        if self.runner not in RUNNERS:
-            raise InvalidOptionError.from_value(
-                "runner", self.runner, _meta("runner")["expected"], "run"
-            )
+        for name, ok in (
+            ("runner", self.runner in RUNNERS),
+            ("max_workers", self.max_workers is None or self.max_workers >= 1),
+            ("timeout", self.timeout is None or self.timeout > 0),
+        ):
+            if not ok:  # a value given from Python, not through a flag
+                raise InvalidOptionError.from_value(
+                    name, getattr(self, name), _meta(name)["expected"], "run"
+                )
         if self.address is not None and self.runner != "dask":
             raise InvalidOptionError.from_value(
                 "--address",
