@@ -21,9 +21,9 @@ from papermill.cli import papermill as papermill_cli
 from papermill.translators import PythonTranslator
 
 from taskbook.core.params import parse_parameters
+from taskbook.errors import ParameterSourceError
 from taskbook.notebook.parameters import (
     INJECTED_TAG,
-    ParameterSourceError,
     help_lines,
     inject_parameters,
     load_yaml,

@@ -3,7 +3,7 @@
 A policy turns a task-run context, its inputs and the flow parameters into a cache
 key, or None for "do not cache". Policies compose with ``+`` and drop inputs with
 ``-``. Hashing is deterministic across processes: JSON for plain data, pickle
-otherwise; a value neither can encode raises ``HashError``.
+otherwise; a value neither can encode raises ``taskbook.errors.HashError``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from taskbook.core.ids import CacheKey
-
-
-class HashError(ValueError):
-    """A value cannot be hashed deterministically."""
+from taskbook.errors import CachePolicyError, HashError, InputHashError
 
 
 def hash_objects(*objects: Any) -> str:
@@ -34,7 +31,7 @@ def hash_objects(*objects: Any) -> str:
         try:
             payload = pickle.dumps(objects, protocol=4)
         except Exception as exc:  # pickle raises many types for unpicklable values
-            raise HashError(f"{type(exc).__name__}: {exc}") from exc
+            raise HashError.from_error(exc) from exc
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
@@ -68,10 +65,7 @@ class CachePolicy:
 
     def __sub__(self, other: str) -> CachePolicy:
         if not isinstance(other, str):
-            raise TypeError(
-                f"Can only subtract strings (input names) from cache policies, "
-                f"got {other!r}."
-            )
+            raise CachePolicyError.from_subtrahend(other)
         return self
 
     @classmethod
@@ -234,21 +228,12 @@ class Inputs(CachePolicy):
                 try:
                     hash_objects(value)
                 except HashError as exc:
-                    raise InputHashError(name, exc) from exc
+                    raise InputHashError.from_input(name, exc) from exc
             raise
 
     def __sub__(self, other: str) -> CachePolicy:
         super().__sub__(other)
         return replace(self, exclude=[*self.exclude, other])
-
-
-class InputHashError(HashError):
-    """An input of a task cannot be hashed; carries the input's name."""
-
-    def __init__(self, name: str, cause: BaseException) -> None:
-        super().__init__(f"input {name!r}: {cause}")
-        self.input_name = name
-        self.cause = cause
 
 
 INPUTS = Inputs()

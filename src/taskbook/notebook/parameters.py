@@ -23,12 +23,11 @@ import yaml
 from nbformat import NotebookNode
 
 from taskbook.core.params import ParameterSpec
-from taskbook.errors import ParameterValueError
+from taskbook.errors import ParameterSourceError
 
 __all__ = (
     "INJECTED_TAG",
     "PARAMETERS_TAG",
-    "ParameterSourceError",
     "help_lines",
     "inject_parameters",
     "load_yaml",
@@ -46,18 +45,6 @@ NO_PARAMETERS_FOUND = (
     "\n  Can't infer anything about this notebook's parameters. "
     "It may not have any parameter defined."
 )
-
-
-class ParameterSourceError(ParameterValueError):
-    """A ``-f`` file, ``-y`` text or ``-b`` value cannot be read as parameters."""
-
-    @classmethod
-    def from_source(cls, source: str, problem: str) -> ParameterSourceError:
-        """Build the message: which source, what is wrong, how to fix it."""
-        return cls(
-            f"Cannot read parameters from {source}: {problem}. Pass a YAML (or JSON) "
-            f"mapping of parameter names to values, such as 'n: 500'."
-        )
 
 
 class _NoDatesSafeLoader(yaml.SafeLoader):
