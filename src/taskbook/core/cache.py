@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from taskbook.core.ids import CacheKey
 from taskbook.errors import CachePolicyError, HashError, InputHashError
 
 
@@ -242,8 +241,3 @@ FLOW_PARAMETERS = FlowParameters()
 RUN_ID = RunId()
 NO_CACHE = _None()
 DEFAULT = INPUTS + TASK_SOURCE + RUN_ID
-
-
-def as_cache_key(key: str | None) -> CacheKey | None:
-    """Return ``key`` typed as a CacheKey (None stays None)."""
-    return CacheKey(key) if key is not None else None
