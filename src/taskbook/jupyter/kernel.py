@@ -18,7 +18,7 @@ from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner, RunOptions
 from taskbook.core.cells import CellSpec, SourceCell, classify, classify_all
-from taskbook.core.params import parse_parameters
+from taskbook.core.parameter_parsing import parse_parameters
 from taskbook.engine.logs import quiet_lifecycle_lines
 from taskbook.errors import RunInProgressError
 from taskbook.jupyter import render

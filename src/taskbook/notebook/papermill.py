@@ -22,7 +22,7 @@ import nbformat
 import yaml
 from nbformat import NotebookNode
 
-from taskbook.core.params import ParameterSpec
+from taskbook.core.parameter_specs import ParameterSpec, describe_constraints
 from taskbook.errors import ParameterSourceError
 
 __all__ = (
@@ -325,13 +325,8 @@ def _flat(spec: ParameterSpec) -> str:
 
 
 def _help(spec: ParameterSpec) -> str:
-    limits = []
-    if spec.minimum is not None:
-        limits.append(f"min {spec.minimum!r}")
-    if spec.maximum is not None:
-        limits.append(f"max {spec.maximum!r}")
-    if spec.options is not None:
-        limits.append("one of " + ", ".join(repr(o) for o in spec.options))
+    bounds, options = describe_constraints(spec, "min", "max")
+    limits = [*bounds, options] if options else bounds
     text = spec.description or ""
     if limits:
         text = f"{text} ({'; '.join(limits)})".strip()
