@@ -34,6 +34,10 @@ def hash_objects(*objects: Any) -> str:
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 
+Values = dict[str, Any]
+"""Inputs or flow parameters by name, as ``compute_key`` receives them."""
+
+
 class KeyContext(Protocol):
     """What a policy may read about the task run (the engine's TaskRunContext)."""
 
@@ -48,11 +52,7 @@ class CachePolicy:
     """Base of all cache policies."""
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         """Return the cache key, or None to skip caching."""
         raise NotImplementedError
@@ -80,11 +80,7 @@ class CacheKeyFnPolicy(CachePolicy):
     cache_key_fn: Callable[..., str | None] = field(default=lambda c, p: None)
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         return self.cache_key_fn(task_ctx, inputs)
 
@@ -108,11 +104,7 @@ class CompoundCachePolicy(CachePolicy):
             self.policies.append(Inputs(exclude=exclude))
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         keys = [
             key
@@ -142,11 +134,7 @@ class _None(CachePolicy):
     """Never cache."""
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         return None
 
@@ -162,11 +150,7 @@ class TaskSource(CachePolicy):
     """Key from the task's source code."""
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         source = getattr(task_ctx, "task_source", None)
         return hash_objects(source) if source is not None else None
@@ -177,11 +161,7 @@ class FlowParameters(CachePolicy):
     """Key from the parameters of the enclosing flow run."""
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         return hash_objects(flow_parameters) if flow_parameters else None
 
@@ -191,11 +171,7 @@ class RunId(CachePolicy):
     """Key from the id of the enclosing flow run (or of the task run if none)."""
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         run_id = getattr(task_ctx, "flow_run_id", None) or getattr(
             task_ctx, "task_run_id", None
@@ -210,11 +186,7 @@ class Inputs(CachePolicy):
     exclude: list[str] = field(default_factory=list)
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         kept = {k: v for k, v in (inputs or {}).items() if k not in self.exclude}
         if not kept:
