@@ -12,7 +12,7 @@ from typing import Any as _Any  # private: keeps ``taskbook.Any`` out of the API
 from taskbook.api.flows import Flow, flow
 from taskbook.api.history import get_run, runs
 from taskbook.api.tasks import Task, task
-from taskbook.core.params import Param
+from taskbook.core.parameter_specs import Param
 from taskbook.core.states import State, StateType
 from taskbook.engine.annotations import allow_failure, unmapped
 from taskbook.engine.context import tags

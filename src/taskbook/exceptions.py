@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from taskbook.engine.logs import MissingContextError
 from taskbook.errors import (
     CancelledRun,
     CrashedRun,
@@ -11,6 +10,7 @@ from taskbook.errors import (
     InvalidNameError,
     MappingLengthMismatch,
     MappingMissingIterable,
+    MissingContextError,
     MissingResult,
     ParameterTypeError,
     ReservedArgumentError,

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 FORM_ONLY = """\
 from taskbook.core.graph import CellInput, build_notebook_graph
-from taskbook.core.params import parse_parameters
+from taskbook.core.parameter_parsing import parse_parameters
 from taskbook.widgets import ParameterForm
 
 PARAMS = "n: int = Param(3, min=1, max=10)\\nlabel = 'run'\\n"

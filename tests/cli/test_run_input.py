@@ -34,7 +34,7 @@ def typed(tmp_path: Path) -> Path:
     return write_notebook(
         tmp_path / "typed.ipynb",
         [
-            "from taskbook.core.params import Param",
+            "from taskbook import Param",
             "%%params\nn: int = Param(5, min=1)  # rows\nname = 'x'\nrate = 0.5",
             "print(n, name, rate)",
         ],

@@ -186,7 +186,7 @@ def test_declared_types_coerce_and_params_cells_may_use_param(
 ) -> None:
     notebook = make_notebook(
         [
-            "%%params\nimport datetime\nfrom taskbook.core.params import Param\n"
+            "%%params\nimport datetime\nfrom taskbook import Param\n"
             "n: int = Param(5, min=1)\nday = datetime.date(2024, 1, 1)\nversion: str = '1.0'",
             "print(repr(n), repr(day), repr(version))",
         ]

@@ -33,6 +33,7 @@ from taskbook.cache_policies import (
 from taskbook.engine.clock import FakeClock
 from taskbook.engine.session import Session, set_session
 from taskbook.errors import (
+    CachePolicyError,
     CorruptCacheEntryWarning,
     UnhashableInputsWarning,
     UnpersistableResultWarning,
@@ -304,9 +305,14 @@ def test_subtracting_from_a_compound_policy_drops_the_input_too():
     assert _key(policy, {"x": 1, "y": 2}) != _key(policy, {"x": 1, "y": 3})
 
 
-def test_subtracting_a_non_string_is_a_type_error():
-    with pytest.raises(TypeError, match="Can only subtract strings"):
+def test_subtracting_a_non_string_is_a_type_error_that_says_what_to_write():
+    with pytest.raises(CachePolicyError) as info:
         INPUTS - 1  # type: ignore[operator]
+    assert isinstance(info.value, TypeError)
+    assert str(info.value) == (
+        "Can only subtract strings (input names) from cache policies, got 1. "
+        "Write the input's name, as in INPUTS - 'x'."
+    )
 
 
 def test_adding_policies_keys_on_each_part():

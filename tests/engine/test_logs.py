@@ -10,6 +10,7 @@ from taskbook import flow, get_run_logger
 from taskbook.api.history import get_run
 from taskbook.engine.logs import quiet_lifecycle_lines
 from taskbook.engine.session import get_session
+from taskbook.errors import MissingContextError
 
 
 @flow
@@ -43,3 +44,13 @@ def test_quiet_lifecycle_lines_hides_only_the_start_and_finish_lines(
 
     chatty()  # outside the block the console has them again
     assert "Beginning flow run" in capsys.readouterr().err
+
+
+def test_get_run_logger_outside_a_run_says_where_to_call_it() -> None:
+    with pytest.raises(MissingContextError) as info:
+        get_run_logger()
+    assert isinstance(info.value, RuntimeError)
+    assert str(info.value) == (
+        "There is no active flow or task run context. Call get_run_logger() inside "
+        "a @flow or @task, or use logging.getLogger() elsewhere."
+    )

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from taskbook.core.params import ParameterSpec, parse_parameters
+from taskbook.core.parameter_parsing import parse_parameters
+from taskbook.core.parameter_specs import ParameterSpec
 from taskbook.widgets.form_model import (
     changed_names,
     control_kind,

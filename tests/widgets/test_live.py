@@ -16,7 +16,7 @@ pytest.importorskip("ipywidgets", reason="the widget layer needs ipywidgets")
 pytest.importorskip("anywidget", reason="plotly's FigureWidget needs anywidget")
 
 from taskbook import flow, task
-from taskbook.core.params import parse_parameters
+from taskbook.core.parameter_parsing import parse_parameters
 from taskbook.widgets import LiveView, ParameterForm, history_view, show_run
 from taskbook.widgets.bridge import NullHost
 from taskbook.widgets.run_view import RunView

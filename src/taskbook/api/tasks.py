@@ -29,6 +29,7 @@ from taskbook.engine.runners import ThreadPoolTaskRunner
 from taskbook.engine.session import Session, get_session
 from taskbook.engine.steps import drive_async, drive_sync
 from taskbook.errors import (
+    HashError,
     MappingLengthMismatch,
     MappingMissingIterable,
     SignatureMismatchError,
@@ -519,7 +520,7 @@ def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
 
     Returns None (no caching) when the inputs cannot be hashed.
     """
-    from taskbook.core.cache import HashError, hash_objects
+    from taskbook.core.cache import hash_objects
 
     task = context.task
     try:

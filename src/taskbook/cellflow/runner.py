@@ -25,7 +25,7 @@ from taskbook.cellflow.result import NotebookRunResult
 from taskbook.core.analysis import BUILTIN_NAMES
 from taskbook.core.cells import CellSpec, to_cell_inputs
 from taskbook.core.graph import NotebookGraph, build_notebook_graph
-from taskbook.core.params import Param
+from taskbook.core.parameter_specs import Param
 from taskbook.core.plan import select_cells
 from taskbook.core.run_options import RunOptions
 from taskbook.errors import HiddenStateError, MissingInputError, NotebookGraphWarning

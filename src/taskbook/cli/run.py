@@ -27,10 +27,11 @@ from taskbook.cli.errors import (
 from taskbook.cli.report import echo_outputs, echo_summary
 from taskbook.cli.run_flags import run_options_flags, run_options_from
 from taskbook.core.cells import CellSpec, classify_all
-from taskbook.core.params import ParameterSpec, parse_parameters, validate
+from taskbook.core.parameter_parsing import parse_parameters
+from taskbook.core.parameter_specs import ParameterSpec, validate
 from taskbook.core.run_options import RunOptions
 from taskbook.errors import NoParametersCellError, UnreadableNotebookError
-from taskbook.notebook.parameters import (
+from taskbook.notebook.papermill import (
     INJECTED_TAG,
     help_lines,
     inject_parameters,

@@ -3,7 +3,7 @@
 A policy turns a task-run context, its inputs and the flow parameters into a cache
 key, or None for "do not cache". Policies compose with ``+`` and drop inputs with
 ``-``. Hashing is deterministic across processes: JSON for plain data, pickle
-otherwise; a value neither can encode raises ``HashError``.
+otherwise; a value neither can encode raises ``taskbook.errors.HashError``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from taskbook.core.ids import CacheKey
-
-
-class HashError(ValueError):
-    """A value cannot be hashed deterministically."""
+from taskbook.errors import CachePolicyError, HashError, InputHashError
 
 
 def hash_objects(*objects: Any) -> str:
@@ -34,8 +30,12 @@ def hash_objects(*objects: Any) -> str:
         try:
             payload = pickle.dumps(objects, protocol=4)
         except Exception as exc:  # pickle raises many types for unpicklable values
-            raise HashError(f"{type(exc).__name__}: {exc}") from exc
+            raise HashError.from_error(exc) from exc
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+Values = dict[str, Any]
+"""Inputs or flow parameters by name, as ``compute_key`` receives them."""
 
 
 class KeyContext(Protocol):
@@ -52,11 +52,7 @@ class CachePolicy:
     """Base of all cache policies."""
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         """Return the cache key, or None to skip caching."""
         raise NotImplementedError
@@ -68,10 +64,7 @@ class CachePolicy:
 
     def __sub__(self, other: str) -> CachePolicy:
         if not isinstance(other, str):
-            raise TypeError(
-                f"Can only subtract strings (input names) from cache policies, "
-                f"got {other!r}."
-            )
+            raise CachePolicyError.from_subtrahend(other)
         return self
 
     @classmethod
@@ -87,11 +80,7 @@ class CacheKeyFnPolicy(CachePolicy):
     cache_key_fn: Callable[..., str | None] = field(default=lambda c, p: None)
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         return self.cache_key_fn(task_ctx, inputs)
 
@@ -115,11 +104,7 @@ class CompoundCachePolicy(CachePolicy):
             self.policies.append(Inputs(exclude=exclude))
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         keys = [
             key
@@ -149,11 +134,7 @@ class _None(CachePolicy):
     """Never cache."""
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         return None
 
@@ -169,11 +150,7 @@ class TaskSource(CachePolicy):
     """Key from the task's source code."""
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         source = getattr(task_ctx, "task_source", None)
         return hash_objects(source) if source is not None else None
@@ -184,11 +161,7 @@ class FlowParameters(CachePolicy):
     """Key from the parameters of the enclosing flow run."""
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         return hash_objects(flow_parameters) if flow_parameters else None
 
@@ -198,11 +171,7 @@ class RunId(CachePolicy):
     """Key from the id of the enclosing flow run (or of the task run if none)."""
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         run_id = getattr(task_ctx, "flow_run_id", None) or getattr(
             task_ctx, "task_run_id", None
@@ -217,11 +186,7 @@ class Inputs(CachePolicy):
     exclude: list[str] = field(default_factory=list)
 
     def compute_key(
-        self,
-        task_ctx: Any,
-        inputs: dict[str, Any],
-        flow_parameters: dict[str, Any],
-        **kwargs: Any,
+        self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
     ) -> str | None:
         kept = {k: v for k, v in (inputs or {}).items() if k not in self.exclude}
         if not kept:
@@ -234,21 +199,12 @@ class Inputs(CachePolicy):
                 try:
                     hash_objects(value)
                 except HashError as exc:
-                    raise InputHashError(name, exc) from exc
+                    raise InputHashError.from_input(name, exc) from exc
             raise
 
     def __sub__(self, other: str) -> CachePolicy:
         super().__sub__(other)
         return replace(self, exclude=[*self.exclude, other])
-
-
-class InputHashError(HashError):
-    """An input of a task cannot be hashed; carries the input's name."""
-
-    def __init__(self, name: str, cause: BaseException) -> None:
-        super().__init__(f"input {name!r}: {cause}")
-        self.input_name = name
-        self.cause = cause
 
 
 INPUTS = Inputs()
@@ -257,8 +213,3 @@ FLOW_PARAMETERS = FlowParameters()
 RUN_ID = RunId()
 NO_CACHE = _None()
 DEFAULT = INPUTS + TASK_SOURCE + RUN_ID
-
-
-def as_cache_key(key: str | None) -> CacheKey | None:
-    """Return ``key`` typed as a CacheKey (None stays None)."""
-    return CacheKey(key) if key is not None else None

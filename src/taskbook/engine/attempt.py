@@ -24,8 +24,6 @@ from taskbook.core.cache import (
     NO_CACHE,
     CacheKeyFnPolicy,
     CachePolicy,
-    HashError,
-    InputHashError,
 )
 from taskbook.core.events import StateChanged
 from taskbook.core.options import NOT_SET, TaskOptions
@@ -41,6 +39,8 @@ from taskbook.engine.retry import delay_for, resolve_delays
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep
 from taskbook.errors import (
     CancelRun,
+    HashError,
+    InputHashError,
     TaskRunTimeoutError,
     UnhashableInputsWarning,
     UnpersistableResultWarning,

@@ -19,15 +19,11 @@ from typing import Any
 
 from taskbook.core.events import LogEmitted
 from taskbook.engine.context import flow_run_ctx, task_run_ctx
-from taskbook.errors import TaskbookError
+from taskbook.errors import MissingContextError
 
 _setup_lock = threading.Lock()
 _configured = False
 _original_print = builtins.print
-
-
-class MissingContextError(TaskbookError, RuntimeError):
-    """``get_run_logger()`` was called outside a flow or task run."""
 
 
 class _RunRecordHandler(logging.Handler):
@@ -156,10 +152,7 @@ def get_run_logger(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
             **extra,
         }
     else:
-        raise MissingContextError(
-            "There is no active flow or task run context. Call get_run_logger() "
-            "inside a @flow or @task, or use logging.getLogger() elsewhere."
-        )
+        raise MissingContextError.from_function("get_run_logger()")
     return logging.LoggerAdapter(logger, extra)
 
 

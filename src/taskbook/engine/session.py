@@ -13,7 +13,7 @@ from pathlib import Path
 from taskbook.engine.bus import EventBus
 from taskbook.engine.clock import Clock, RealClock
 from taskbook.engine.portal import Portal
-from taskbook.engine.results import ResultCache
+from taskbook.engine.result_cache import ResultCache
 from taskbook.engine.store import RunStore
 
 

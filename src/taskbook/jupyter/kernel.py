@@ -18,27 +18,16 @@ from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner
 from taskbook.core.cells import CellSpec, SourceCell, classify, classify_all
-from taskbook.core.params import parse_parameters
+from taskbook.core.parameter_parsing import parse_parameters
 from taskbook.core.run_options import RunOptions
 from taskbook.engine.logs import quiet_lifecycle_lines
-from taskbook.errors import ConfigurationError
+from taskbook.errors import RunInProgressError
 from taskbook.jupyter import render
 from taskbook.jupyter.output import CellDisplays, KernelOutput, bundle
 from taskbook.jupyter.sources import ExecutedCells, NotebookSource, cell_id_for
 from taskbook.jupyter.views import Views
 
-__all__ = ("KernelSide", "RunInProgressError")
-
-
-class RunInProgressError(ConfigurationError):
-    """A run was started while another one is still running."""
-
-    @classmethod
-    def from_run(cls, what: str) -> RunInProgressError:
-        return cls(
-            f"A run is already in progress ({what}). Wait for it to finish, or "
-            f"interrupt the kernel to cancel it."
-        )
+__all__ = ("KernelSide",)
 
 
 @dataclass(slots=True)

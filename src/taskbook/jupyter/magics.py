@@ -15,16 +15,12 @@ from traitlets import Bool, default
 
 from taskbook.cellflow.why import explanation
 from taskbook.core.cells import classify_all
-from taskbook.errors import TaskbookError, UnknownTaskError
+from taskbook.errors import CellFailedError, TaskbookError, UnknownTaskError
 from taskbook.jupyter import render
 from taskbook.jupyter.kernel import KernelSide
 from taskbook.jupyter.magic_args import parse_flow_line
 
 __all__ = ("TaskbookMagics",)
-
-
-class UsageError(Exception):
-    """Shown by IPython as one line, without a traceback."""
 
 
 @magics_class
@@ -68,7 +64,7 @@ class TaskbookMagics(Magics):
         if failed:
             # The cell's error is already shown in its output; IPython still needs
             # to know the cell failed (stops "Run All", papermill, nbclient).
-            raise CellFailed(f"{failed[0].name}: {failed[0].message}")
+            raise CellFailedError.from_cell(failed[0].name, failed[0].message)
 
     @line_magic
     def flow(self, line: str) -> Any:
@@ -94,7 +90,7 @@ class TaskbookMagics(Magics):
             return
         if result is not None and not result.ok:
             names = ", ".join(c.name for c in result.failed_cells) or result.state.name
-            raise CellFailed(f"flow run {result.state.name}: {names}")
+            raise CellFailedError.from_flow_run(result.state.name, names)
 
     def _flow_status(self, command: Any) -> None:
         thread = self.side.background
@@ -234,14 +230,6 @@ def _is_notebook_run(run_id: str, side: KernelSide) -> bool:
     from taskbook.api.history import get_run
 
     return get_run(run_id).flow_name == side.runner.notebook_name
-
-
-class CellFailed(Exception):
-    """A task cell ended Failed; its error is shown above."""
-
-    def _render_traceback_(self) -> list[str]:
-        # IPython shows this instead of a traceback: the cell's own error is above.
-        return [f"taskbook: {self}"]
 
 
 def _usage(error: BaseException) -> Exception:

@@ -29,7 +29,7 @@ from taskbook.core.states import State
 
 if TYPE_CHECKING:
     from taskbook.core.graph import NotebookGraph
-    from taskbook.core.params import ParameterSpec
+    from taskbook.core.parameter_specs import ParameterSpec
     from taskbook.widgets.live import LiveView
 
 __all__ = ("Views", "cell_preview", "widgets_installed")

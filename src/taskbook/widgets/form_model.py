@@ -26,7 +26,7 @@ __all__ = (
 
 
 class ParameterLike(Protocol):
-    """What the form reads of a declaration (``taskbook.core.params.ParameterSpec``)."""
+    """What the form reads of a declaration (``taskbook.core.parameter_specs.ParameterSpec``)."""
 
     name: str
     type_name: str

@@ -1,6 +1,6 @@
 """The parameter form: typed controls from a parameters cell, stale marks, Run.
 
-Each change is checked against the declaration (``taskbook.core.params.coerce``);
+Each change is checked against the declaration (``taskbook.core.parameter_specs.coerce``);
 a bad value shows its error and changes nothing. A good one marks the cells it
 affects stale in the notebook graph, lists them, and calls ``on_change(values)``.
 The Run button calls ``on_run(values, stale_node_ids)`` and makes the new values
@@ -18,7 +18,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from taskbook.core.graph import NotebookGraph
-from taskbook.core.params import coerce
+from taskbook.core.parameter_specs import coerce
 from taskbook.errors import ParameterValueError
 from taskbook.widgets.bridge import Host, default_host
 from taskbook.widgets.form_model import (
@@ -93,7 +93,7 @@ class ParameterForm:
     """Typed controls for a notebook's parameters, wired to the notebook graph.
 
     Args:
-        specs: The declarations (``taskbook.core.params.parse_parameters``).
+        specs: The declarations (``taskbook.core.parameter_parsing.parse_parameters``).
         graph: The notebook DAG; without it nothing is marked stale.
         on_run: Called with ``(values, stale_node_ids)`` when Run is pressed.
         on_change: Called with the values after every accepted change.

@@ -20,10 +20,10 @@ from papermill.cli import _resolve_type
 from papermill.cli import papermill as papermill_cli
 from papermill.translators import PythonTranslator
 
-from taskbook.core.params import parse_parameters
-from taskbook.notebook.parameters import (
+from taskbook.core.parameter_parsing import parse_parameters
+from taskbook.errors import ParameterSourceError
+from taskbook.notebook.papermill import (
     INJECTED_TAG,
-    ParameterSourceError,
     help_lines,
     inject_parameters,
     load_yaml,
@@ -364,6 +364,7 @@ def test_help_shows_descriptions_and_constraints() -> None:
     specs = parse_parameters(
         "n: int = Param(100, min=1, max=1000)  # rows to load\n"
         "mode = Param('fast', options=['fast', 'slow'])\n"
+        "cols = Param(['a'], options=['a', 'b'])\n"
         "a_rather_long_parameter_name = 'x'  # long\n"
     )
     assert help_lines(specs, "etl.ipynb", "USAGE") == [
@@ -371,6 +372,7 @@ def test_help_shows_descriptions_and_constraints() -> None:
         "\nParameters inferred for notebook 'etl.ipynb':",
         "  n: int (default 100)            rows to load (min 1; max 1000)",
         "  mode: str (default 'fast')      (one of 'fast', 'slow')",
+        "  cols: list (default ['a'])      (with items from 'a', 'b')",
         "  a_rather_long_parameter_name: str (default 'x')\n" + " " * 34 + "long",
     ]
 

@@ -22,13 +22,12 @@ import nbformat
 import yaml
 from nbformat import NotebookNode
 
-from taskbook.core.params import ParameterSpec
-from taskbook.errors import ParameterValueError
+from taskbook.core.parameter_specs import ParameterSpec, describe_constraints
+from taskbook.errors import ParameterSourceError
 
 __all__ = (
     "INJECTED_TAG",
     "PARAMETERS_TAG",
-    "ParameterSourceError",
     "help_lines",
     "inject_parameters",
     "load_yaml",
@@ -46,18 +45,6 @@ NO_PARAMETERS_FOUND = (
     "\n  Can't infer anything about this notebook's parameters. "
     "It may not have any parameter defined."
 )
-
-
-class ParameterSourceError(ParameterValueError):
-    """A ``-f`` file, ``-y`` text or ``-b`` value cannot be read as parameters."""
-
-    @classmethod
-    def from_source(cls, source: str, problem: str) -> ParameterSourceError:
-        """Build the message: which source, what is wrong, how to fix it."""
-        return cls(
-            f"Cannot read parameters from {source}: {problem}. Pass a YAML (or JSON) "
-            f"mapping of parameter names to values, such as 'n: 500'."
-        )
 
 
 class _NoDatesSafeLoader(yaml.SafeLoader):
@@ -338,13 +325,8 @@ def _flat(spec: ParameterSpec) -> str:
 
 
 def _help(spec: ParameterSpec) -> str:
-    limits = []
-    if spec.minimum is not None:
-        limits.append(f"min {spec.minimum!r}")
-    if spec.maximum is not None:
-        limits.append(f"max {spec.maximum!r}")
-    if spec.options is not None:
-        limits.append("one of " + ", ".join(repr(o) for o in spec.options))
+    bounds, options = describe_constraints(spec, "min", "max")
+    limits = [*bounds, options] if options else bounds
     text = spec.description or ""
     if limits:
         text = f"{text} ({'; '.join(limits)})".strip()

@@ -1,0 +1,199 @@
+"""Errors of set-up: an option, name, notebook graph or parameter that cannot work.
+
+All derive ``ConfigurationError`` (a ``ValueError``); each builds its message (the
+offending value, then the fix) in a ``from_...`` classmethod.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from taskbook.errors._base import TaskbookError, listing, short_repr
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
+
+
+class ConfigurationError(TaskbookError, ValueError):
+    """A task, flow or notebook is configured in a way that cannot work."""
+
+
+class InvalidOptionError(ConfigurationError, TypeError):
+    """An option of ``@task``/``@flow`` (or its magic/CLI flag) has a bad value."""
+
+    @classmethod
+    def from_value(
+        cls, option: str, value: Any, expected: str, owner: str = "task"
+    ) -> Self:
+        return cls(
+            f"{owner} option {option}={value!r} is invalid: expected {expected}. "
+            f"Pass {option} as {expected}."
+        )
+
+    @classmethod
+    def from_unknown(
+        cls, option: str, known: Iterable[str], owner: str = "task"
+    ) -> Self:
+        return cls(
+            f"Unknown {owner} option {option!r}. Valid options are: {listing(known)}."
+        )
+
+
+class InvalidNameError(ConfigurationError):
+    """A task or flow name contains a character Prefect bans."""
+
+    BANNED = ("/", "%", "&", ">", "<")
+
+    @classmethod
+    def from_name(cls, name: str, owner: str = "flow") -> Self:
+        bad = [c for c in cls.BANNED if c in name]
+        return cls(
+            f"Name {name!r} of the {owner} contains an invalid character {bad[0]!r}. "
+            f"Remove the characters {' '.join(cls.BANNED)} from the name."
+        )
+
+
+class ReservedArgumentError(ConfigurationError, TypeError):
+    """A function uses a parameter name that taskbook reserves for calls."""
+
+    @classmethod
+    def from_name(cls, name: str, function: str) -> Self:
+        return cls(
+            f"{name!r} is a reserved argument name and cannot be used "
+            f"(in function {function!r}). Rename the parameter."
+        )
+
+
+class RunNameTemplateError(ConfigurationError):
+    """A run-name template refers to a name that is not a parameter."""
+
+    @classmethod
+    def from_template(
+        cls, template: str, missing: str, parameters: Iterable[str]
+    ) -> Self:
+        return cls(
+            f"Run name template {template!r} refers to {{{missing}}}, which is not a "
+            f"parameter (parameters: {listing(parameters)}). Use one of the parameter "
+            f"names or pass a callable."
+        )
+
+
+class DependencyCycleError(ConfigurationError):
+    """The notebook DAG has a cycle."""
+
+    @classmethod
+    def from_cycle(cls, cycle: Sequence[str]) -> Self:
+        path = " -> ".join([*cycle, cycle[0]]) if cycle else "?"
+        return cls(
+            f"Dependency cycle detected: {path}. Remove one of the --after/--needs "
+            f"dependencies or split the cell."
+        )
+
+
+class DuplicateTaskNameError(ConfigurationError):
+    """Two tasks in one notebook share a name."""
+
+    @classmethod
+    def from_name(cls, name: str, cells: Sequence[int]) -> Self:
+        return cls(
+            f"Task name {name!r} is used by more than one cell (cells "
+            f"{listing(map(str, cells), sort=False)}). Give each %%task cell a unique "
+            f"name."
+        )
+
+
+class UnknownTaskError(ConfigurationError, KeyError):
+    """An option or command names a task that does not exist."""
+
+    @classmethod
+    def from_name(cls, name: str, known: Sequence[str]) -> Self:
+        return cls(f"No task named {name!r}. Known tasks: {listing(known)}.")
+
+
+class UnknownMagicOptionError(ConfigurationError):
+    """A ``%%task``/``%flow`` line has a flag that does not exist."""
+
+    @classmethod
+    def from_flag(cls, flag: str, known: Iterable[str], magic: str = "%%task") -> Self:
+        return cls(
+            f"Unknown option {flag!r} for {magic}. Use one of: {listing(known)}."
+        )
+
+
+class HiddenStateError(ConfigurationError):
+    """A cell reads a name that no earlier cell defines (headless runs)."""
+
+    @classmethod
+    def from_messages(cls, messages: Sequence[str]) -> Self:
+        return cls(" ".join(messages))
+
+
+class UnknownParameterError(ConfigurationError, KeyError):
+    """A parameter was given that the notebook does not declare."""
+
+    @classmethod
+    def from_name(cls, name: str, valid: Sequence[str]) -> Self:
+        return cls(
+            f"Unknown parameter {name!r}. The parameters cell declares: "
+            f"{listing(valid, sort=False)}. Check the spelling, or declare {name!r} in "
+            f"the parameters cell."
+        )
+
+
+class ParameterValueError(ConfigurationError, TypeError):
+    """A parameter value does not fit the declared type or constraint."""
+
+    @classmethod
+    def from_value(
+        cls, name: str, value: Any, expected: str, valid: Sequence[str] = ()
+    ) -> Self:
+        listed = f" Valid parameters: {', '.join(valid)}." if valid else ""
+        return cls(
+            f"Parameter {name!r} got {short_repr(value)}, which is not {expected}. "
+            f"Pass {expected}.{listed}"
+        )
+
+
+class ParameterSourceError(ParameterValueError):
+    """A ``-f`` file, ``-y`` text or ``-b`` value cannot be read as parameters."""
+
+    @classmethod
+    def from_source(cls, source: str, problem: str) -> Self:
+        return cls(
+            f"Cannot read parameters from {source}: {problem}. Pass a YAML (or JSON) "
+            f"mapping of parameter names to values, such as 'n: 500'."
+        )
+
+
+class NoParametersCellError(ConfigurationError):
+    """Parameters were given for a notebook that has no parameters cell."""
+
+    @classmethod
+    def from_notebook(cls, path: str, names: Sequence[str]) -> Self:
+        return cls(
+            f"Notebook {path!r} has no parameters cell, so {', '.join(names)} cannot "
+            f"be set. Add a %%params cell (or tag a cell 'parameters') declaring them."
+        )
+
+
+class RunInProgressError(ConfigurationError):
+    """A run was started in a kernel while another one is still running."""
+
+    @classmethod
+    def from_run(cls, what: str) -> Self:
+        return cls(
+            f"A run is already in progress ({what}). Wait for it to finish, or "
+            f"interrupt the kernel to cancel it."
+        )
+
+
+class CachePolicyError(ConfigurationError, TypeError):
+    """Something other than an input name was subtracted from a cache policy."""
+
+    @classmethod
+    def from_subtrahend(cls, value: Any) -> Self:
+        return cls(
+            f"Can only subtract strings (input names) from cache policies, "
+            f"got {value!r}. Write the input's name, as in INPUTS - 'x'."
+        )

@@ -1,0 +1,314 @@
+"""Errors raised while flows, tasks and cells run: outcomes, calls, I/O, timeouts.
+
+Each builds its message (the offending value, then the fix) in a ``from_...``
+classmethod; the timeouts keep Prefect's wording and bases.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from taskbook.errors._base import TaskbookError, short_repr
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11
+
+
+class FailedRun(TaskbookError):
+    """Raised by ``State.result()`` when the run failed without an exception to re-raise."""
+
+
+class CrashedRun(TaskbookError):
+    """Raised by ``State.result()`` when the run crashed."""
+
+
+class CancelledRun(TaskbookError):
+    """Raised by ``State.result()`` when the run was cancelled."""
+
+
+class UnfinishedRun(TaskbookError):
+    """Raised by ``State.result()`` on a state that is not final."""
+
+
+class MissingResult(TaskbookError):
+    """Raised when a state has no result attached."""
+
+
+class UpstreamTaskError(TaskbookError):
+    """An upstream task did not reach Completed, so this task is NotReady."""
+
+    @classmethod
+    def from_upstream(cls, name: str, state_type: str) -> Self:
+        return cls(
+            f"Upstream task run {name!r} did not reach a 'COMPLETED' state "
+            f"(it is {state_type}). Wrap it in allow_failure(...) to run anyway."
+        )
+
+
+class UnreadableNotebookError(TaskbookError, ValueError):
+    """A notebook file does not exist or is not a valid notebook."""
+
+    @classmethod
+    def from_path(cls, path: str, error: BaseException | str) -> Self:
+        return cls(
+            f"Cannot read notebook {path!r}: {error}. Check the path and that the "
+            f"file is a Jupyter notebook (.ipynb, nbformat 4)."
+        )
+
+
+class MissingInputError(TaskbookError, NameError):
+    """A cell's input is not in the namespace (its producer has not run)."""
+
+    @classmethod
+    def from_name(cls, cell: str, name: str, producer: str | None) -> Self:
+        """Build the message; ``producer`` is the name of the cell that defines it."""
+        if producer is None:
+            return cls(
+                f"{cell} reads {name!r}, which is not defined and no earlier cell "
+                f"defines it. Define {name!r} in a cell above."
+            )
+        return cls(
+            f"{cell} reads {name!r}, which {producer!r} produces but has not run in "
+            f"this kernel. Run it first: %flow run --to {producer}"
+        )
+
+
+class UnpicklableOutputError(TaskbookError, TypeError):
+    """A cell's output cannot be pickled: not back from its process, not cached."""
+
+    @classmethod
+    def from_name(cls, cell: str, name: str, error: BaseException) -> Self:
+        return cls(
+            f"Output {name!r} of {cell} cannot be pickled ({error}), so it cannot "
+            f"come back from the isolated process. Drop --isolate process, or "
+            f"delete {name!r} at the end of the cell (del {name})."
+        )
+
+    @classmethod
+    def for_cache(cls, name: str, value: object, error: BaseException) -> Self:
+        """A cell's output cannot be pickled, so its result cannot be cached."""
+        return cls(
+            f"Output {name!r} ({type(value).__name__}) cannot be pickled ({error}), "
+            f"so the cell's result cannot be cached. Delete it at the end of the "
+            f"cell (del {name}) or mark the cell `%%task --no-cache`."
+        )
+
+
+class IsolatedCellCrashError(TaskbookError, RuntimeError):
+    """The process of an isolated cell died without answering (killed, segfault)."""
+
+    @classmethod
+    def from_exit(cls, cell: str, code: int, stderr: str) -> Self:
+        return cls(
+            f"{cell} crashed in its isolated process (exit code {code}): "
+            f"{stderr.strip()[-2000:]} Fix what the error says, or run the cell "
+            f"without --isolate process to debug it in the kernel."
+        )
+
+
+class CellExitError(TaskbookError, RuntimeError):
+    """A cell raised ``SystemExit`` with a failure code: the notebook run stops there.
+
+    papermill's convention: ``SystemExit(0)`` or ``SystemExit()`` is a success.
+    """
+
+    def __init__(self, message: str, code: int | str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+    @classmethod
+    def from_code(cls, cell: str, code: int | str | None) -> Self:
+        return cls(
+            f"{cell} raised SystemExit({code!r}), which stops the run as a failure. "
+            f"Raise SystemExit(0) to stop it as a success.",
+            code,
+        )
+
+
+class CellFailedError(TaskbookError):
+    """A task cell or ``%flow run`` ended Failed; its error is shown above.
+
+    Raised by the magics so that IPython marks the cell failed (which stops Run
+    All, papermill and nbclient), shown as one line: the cell's own error and
+    traceback are already in its output.
+    """
+
+    @classmethod
+    def from_cell(cls, name: str, message: str | None) -> Self:
+        return cls(f"{name}: {message}")
+
+    @classmethod
+    def from_flow_run(cls, state: str, names: str) -> Self:
+        return cls(f"flow run {state}: {names}")
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback.
+        return [f"taskbook: {self}"]
+
+
+class SchedulerUnreachableError(TaskbookError, ConnectionError):
+    """No Dask scheduler answers at the address a run was given."""
+
+    @classmethod
+    def from_address(cls, address: str, error: BaseException) -> Self:
+        return cls(
+            f"Cannot reach a Dask scheduler at {address!r} ({error}). Start the "
+            f"cluster or fix the address; leave --address out to run on a "
+            f"LocalCluster started for the run."
+        )
+
+
+class ParameterTypeError(TaskbookError, TypeError):
+    """Flow parameters failed validation."""
+
+    @classmethod
+    def from_validation(cls, flow: str, details: str) -> Self:
+        return cls(
+            f"Flow run received invalid parameters for flow {flow!r}:\n{details}\n"
+            f"Pass values of the annotated types, or set validate_parameters=False."
+        )
+
+
+class SignatureMismatchError(TaskbookError, TypeError):
+    """A call's arguments do not bind to the function's signature."""
+
+    @classmethod
+    def from_bind_error(cls, function: str, error: TypeError, signature: str) -> Self:
+        return cls(
+            f"Call of {function!r} does not match its signature {function}{signature}: "
+            f"{error}. Pass the arguments the function declares."
+        )
+
+
+class MappingLengthMismatch(TaskbookError, ValueError):
+    """Iterables passed to ``.map()`` have different lengths."""
+
+    @classmethod
+    def from_lengths(cls, lengths: dict[str, int]) -> Self:
+        return cls(
+            f"Received iterable parameters with different lengths. Parameters for "
+            f"map must all be the same length. Got lengths: {lengths}. Wrap a "
+            f"parameter in unmapped(...) to pass it whole to every call."
+        )
+
+
+class MappingMissingIterable(TaskbookError, ValueError):
+    """``.map()`` was called without any iterable argument."""
+
+    @classmethod
+    def from_parameters(cls, parameters: dict[str, Any]) -> Self:
+        return cls(
+            f"No iterable parameters were received. Parameters for map must include "
+            f"at least one iterable. Parameters: {parameters!r}"
+        )
+
+
+class UnpicklableInputError(TaskbookError, TypeError):
+    """A task's function or inputs cannot be shipped to another process."""
+
+    @classmethod
+    def from_call(
+        cls, task: str, parameters: dict[str, Any], error: BaseException
+    ) -> Self:
+        import cloudpickle
+
+        culprit = "the task function"
+        for name, value in parameters.items():
+            try:
+                cloudpickle.dumps(value)
+            except Exception:  # any pickling failure identifies the culprit
+                culprit = (
+                    f"input {name!r} ({type(value).__name__}: {short_repr(value)})"
+                )
+                break
+        return cls(
+            f"Task {task!r} cannot run in another process: {culprit} cannot be "
+            f"pickled ({error}). Pass picklable values, or run the task with "
+            f"ThreadPoolTaskRunner."
+        )
+
+
+class RunNotFoundError(TaskbookError, KeyError):
+    """No run with the given id is in the store."""
+
+    @classmethod
+    def from_id(cls, run_id: str, store: str) -> Self:
+        return cls(
+            f"No run with id {run_id!r} in the run store at {store}. "
+            f"List runs with taskbook.runs()."
+        )
+
+
+class StoreError(TaskbookError):
+    """The run store cannot be opened or written."""
+
+    @classmethod
+    def from_path(cls, path: str, error: BaseException) -> Self:
+        return cls(
+            f"Cannot open the run store at {path}: {error}. Check the directory is "
+            f"writable, or point TASKBOOK_HOME at another directory."
+        )
+
+
+class MissingContextError(TaskbookError, RuntimeError):
+    """A function that needs a flow or task run was called outside any run."""
+
+    @classmethod
+    def from_function(cls, function: str) -> Self:
+        return cls(
+            f"There is no active flow or task run context. Call {function} inside a "
+            f"@flow or @task, or use logging.getLogger() elsewhere."
+        )
+
+
+class HashError(TaskbookError, ValueError):
+    """A value cannot be hashed deterministically: neither JSON nor pickle encodes it.
+
+    The engine catches it and warns with ``UnhashableInputsWarning``, which names the
+    task and the fix; this message is the cause that warning quotes.
+    """
+
+    @classmethod
+    def from_error(cls, error: BaseException) -> Self:
+        return cls(f"{type(error).__name__}: {error}")
+
+
+class InputHashError(HashError):
+    """A task input cannot be hashed; ``input_name`` and ``cause`` say which and why."""
+
+    input_name: str
+    cause: BaseException
+
+    @classmethod
+    def from_input(cls, name: str, cause: BaseException) -> Self:
+        error = cls(f"input {name!r}: {cause}")
+        error.input_name, error.cause = name, cause
+        return error
+
+
+class MissingDependencyError(TaskbookError, ImportError):
+    """An optional dependency is missing."""
+
+    @classmethod
+    def from_extra(cls, module: str, extra: str) -> Self:
+        return cls(
+            f"{module} is required for this feature but is not installed. "
+            f'Install it with: pip install "taskbook[{extra}]"'
+        )
+
+
+class TaskRunTimeoutError(TimeoutError):
+    """A task attempt exceeded its ``timeout_seconds``."""
+
+    @classmethod
+    def from_timeout(cls, name: str, seconds: float) -> Self:
+        # Prefect's wording; the run's name is in the log line and the state.
+        return cls(f"Task run exceeded timeout of {seconds} second(s)")
+
+
+class FlowRunTimeoutError(TimeoutError):
+    """A flow run exceeded its ``timeout_seconds``."""
+
+    @classmethod
+    def from_timeout(cls, name: str, seconds: float) -> Self:
+        return cls(f"Flow run exceeded timeout of {seconds} second(s)")
