@@ -8,13 +8,9 @@ from typing import Any
 import pytest
 
 from taskbook.core.analysis import CellAnalysis
-from taskbook.core.graph import (
-    CellInput,
-    Edge,
-    Node,
-    NotebookGraph,
-    build_notebook_graph,
-)
+from taskbook.core.graph import CellInput, Edge, Node, NotebookGraph
+from taskbook.core.graph_builder import build_notebook_graph
+from taskbook.core.graph_formats import to_dict, to_dot, to_json, to_mermaid
 from taskbook.errors import (
     DependencyCycleError,
     DuplicateTaskNameError,
@@ -548,7 +544,7 @@ def small() -> NotebookGraph:
 
 
 def test_to_json_matches_the_cli_shape(small: NotebookGraph) -> None:
-    assert json.loads(small.to_json()) == {
+    assert json.loads(to_json(small)) == {
         "nodes": [
             {
                 "id": "p",
@@ -586,17 +582,15 @@ def test_to_json_matches_the_cli_shape(small: NotebookGraph) -> None:
 def test_to_json_is_deterministic() -> None:
     cells = notebook(task("a", "z = 1\ny = 2\nx = 3"), task("b", "w = x + y + z"))
 
-    document = build_notebook_graph(cells).to_dict()
+    document = to_dict(build_notebook_graph(cells))
 
     assert document["nodes"][0]["defines"] == ["x", "y", "z"]
     assert document["edges"][0]["names"] == ["x", "y", "z"]
-    assert (
-        build_notebook_graph(cells).to_json() == build_notebook_graph(cells).to_json()
-    )
+    assert to_json(build_notebook_graph(cells)) == to_json(build_notebook_graph(cells))
 
 
 def test_to_mermaid(small: NotebookGraph) -> None:
-    assert small.to_mermaid() == (
+    assert to_mermaid(small) == (
         "flowchart TD\n"
         '    n0["p (params)"]\n'
         '    n1["sq (task)"]\n'
@@ -608,7 +602,7 @@ def test_to_mermaid(small: NotebookGraph) -> None:
 
 
 def test_to_dot(small: NotebookGraph) -> None:
-    assert small.to_dot() == (
+    assert to_dot(small) == (
         "digraph notebook {\n"
         "    rankdir=TB;\n"
         '    "p" [label="p", shape=note];\n'

@@ -33,7 +33,8 @@ from taskbook.cellflow.keys import (
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.core.analysis import BUILTIN_NAMES
 from taskbook.core.cells import CellSpec, to_cell_inputs
-from taskbook.core.graph import Node, NotebookGraph, build_notebook_graph
+from taskbook.core.graph import Node, NotebookGraph
+from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.params import Param
 from taskbook.core.plan import select_cells
 from taskbook.core.states import State
