@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from taskbook.core.analysis import CellAnalysis
-from taskbook.core.graph import CellInput, Edge, Node, NotebookGraph
+from taskbook.core.graph import (
+    CellInput,
+    Edge,
+    Node,
+    NotebookGraph,
+    longest_path_layers,
+)
 from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.graph_formats import to_dict, to_dot, to_json, to_mermaid
 from taskbook.errors import (
@@ -527,6 +533,54 @@ def test_acyclic_graph_has_no_cycle(pipeline: NotebookGraph) -> None:
 def test_edge_to_a_missing_node_is_rejected() -> None:
     with pytest.raises(ValueError, match="Edge a -> z leaves the graph"):
         NotebookGraph([_node("a", 0)], [Edge("a", "z", "data")])
+
+
+@pytest.mark.parametrize(
+    ("nodes", "parents", "layers"),
+    [
+        pytest.param("", {}, [], id="no nodes, no layers"),
+        pytest.param("abc", {}, [["a", "b", "c"]], id="roots share the first layer"),
+        pytest.param(
+            "cab",
+            {"c": "a", "b": "a"},
+            [["a"], ["c", "b"]],
+            id="a layer keeps the order of the nodes given",
+        ),
+        pytest.param(
+            "abcd",
+            {"b": "a", "c": "b", "d": "ac"},
+            [["a"], ["b"], ["c"], ["d"]],
+            id="the furthest parent decides the layer",
+        ),
+        pytest.param(
+            "abcd",
+            {"b": "cd", "c": "a"},
+            [["a", "d"], ["c"], ["b"]],
+            id="a parent may come later in the order",
+        ),
+        pytest.param(
+            "abcd",
+            {"b": "ac", "c": "b", "d": "c"},
+            [["a"]],
+            id="nodes on a cycle and below it are in no layer",
+        ),
+    ],
+)
+def test_longest_path_layers(
+    nodes: str, parents: dict[str, str], layers: list[list[str]]
+) -> None:
+    links = {node: tuple(parents.get(node, "")) for node in nodes}
+    assert longest_path_layers(tuple(nodes), links) == layers
+
+
+def test_layers_and_order_of_a_hand_built_cyclic_graph_name_the_cycle() -> None:
+    nodes = [_node("a", 0), _node("b", 1), _node("c", 2), _node("d", 3)]
+    edges = [Edge("a", "b", "data"), Edge("c", "b", "order"), Edge("b", "c", "data")]
+    graph = NotebookGraph(nodes, [*edges, Edge("c", "d", "data")])
+
+    assert graph.find_cycle() == ("b", "c")
+    with pytest.raises(DependencyCycleError, match=r"b -> c -> b"):
+        graph.layers()
 
 
 # Renderings -------------------------------------------------------------------------

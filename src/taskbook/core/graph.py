@@ -7,8 +7,9 @@ upstream, downstream, subgraphs, cycles) and never changes after construction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
 from typing import Literal
 
 from taskbook.core.analysis import CellAnalysis
@@ -23,6 +24,7 @@ __all__ = (
     "GraphWarning",
     "Node",
     "NotebookGraph",
+    "longest_path_layers",
 )
 
 CellKind = Literal["task", "cell", "params"]
@@ -100,7 +102,15 @@ class GraphWarning:
 class NotebookGraph:
     """A read-only DAG of notebook cells; ``build_notebook_graph`` makes one from cells."""
 
-    __slots__ = ("_children", "_edges", "_nodes", "_parents", "_position", "_warnings")
+    __slots__ = (
+        "_children",
+        "_edges",
+        "_layers",
+        "_nodes",
+        "_parents",
+        "_position",
+        "_warnings",
+    )
 
     def __init__(
         self,
@@ -131,6 +141,7 @@ class NotebookGraph:
                 )
             self._parents[edge.to_id].add(edge.from_id)
             self._children[edge.from_id].add(edge.to_id)
+        self._layers: tuple[tuple[str, ...], ...] | None = None  # computed once
 
     def _edge_key(self, edge: Edge) -> tuple[int, int, int]:
         return (
@@ -191,7 +202,7 @@ class NotebookGraph:
         Raises:
             DependencyCycleError: The graph has a cycle.
         """
-        return tuple(node for layer in self._waves() for node in layer)
+        return tuple(node for layer in self.layers() for node in layer)
 
     def layers(self) -> tuple[tuple[str, ...], ...]:
         """Return groups of node ids that can run in parallel, in dependency order.
@@ -201,24 +212,12 @@ class NotebookGraph:
         Raises:
             DependencyCycleError: The graph has a cycle.
         """
-        return self._waves()
-
-    def _waves(self) -> tuple[tuple[str, ...], ...]:
-        waiting = {node: len(parents) for node, parents in self._parents.items()}
-        ready = [node for node, count in waiting.items() if count == 0]
-        waves: list[tuple[str, ...]] = []
-        while ready:
-            wave = self._sorted(ready)
-            waves.append(wave)
-            ready = []
-            for node in wave:
-                for child in self._children[node]:
-                    waiting[child] -= 1
-                    if waiting[child] == 0:
-                        ready.append(child)
-        if sum(len(wave) for wave in waves) != len(self._nodes):
+        if self._layers is None:
+            layers = longest_path_layers(tuple(self._position), self._parents)
+            self._layers = tuple(tuple(layer) for layer in layers)
+        if sum(len(layer) for layer in self._layers) != len(self._nodes):
             raise DependencyCycleError.from_cycle(self._cycle_names())
-        return tuple(waves)
+        return self._layers
 
     def upstream(self, node_id: str) -> frozenset[str]:
         """Return every node ``node_id`` depends on, transitively (not itself)."""
@@ -256,29 +255,64 @@ class NotebookGraph:
         )
 
     def find_cycle(self) -> tuple[str, ...] | None:
-        """Return the ids along one cycle (first node not repeated), or ``None``."""
-        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-        for root in self._position:
-            if state.get(root):
-                continue
-            path = [root]
-            state[root] = 1
-            iterators = [iter(self._sorted(self._children[root]))]
-            while iterators:
-                child = next(iterators[-1], None)
-                if child is None:
-                    state[path.pop()] = 2
-                    iterators.pop()
-                elif state.get(child) == 1:
-                    cycle = path[path.index(child) :]
-                    start = min(range(len(cycle)), key=lambda i: self._index(cycle[i]))
-                    return tuple(cycle[start:] + cycle[:start])
-                elif not state.get(child):
-                    state[child] = 1
-                    path.append(child)
-                    iterators.append(iter(self._sorted(self._children[child])))
+        """Return the ids along one cycle (first node not repeated), or ``None``.
+
+        The cycle starts at its earliest cell; the search visits nodes and children
+        in notebook order, so the same graph always names the same cycle.
+        """
+        sorter: TopologicalSorter[str] = TopologicalSorter()
+        for node_id in self._position:  # first, so graphlib keeps notebook order
+            sorter.add(node_id)
+        for node_id in self._position:
+            sorter.add(node_id, *self._sorted(self._parents[node_id]))
+        try:
+            sorter.prepare()
+        except CycleError as error:
+            cycle: list[str] = error.args[1][:-1]  # graphlib repeats the first node
+            start = min(range(len(cycle)), key=lambda i: self._position[cycle[i]])
+            return tuple(cycle[start:] + cycle[:start])
         return None
 
     def _cycle_names(self) -> list[str]:
         cycle = self.find_cycle() or ()
         return [self.node(node_id).name for node_id in cycle]
+
+
+def longest_path_layers(
+    nodes: Sequence[str], parents: Mapping[str, Collection[str]]
+) -> list[list[str]]:
+    """Group nodes into layers: each node one layer after its furthest parent.
+
+    Layer 0 holds the nodes without parents; within a layer, nodes keep their order
+    in ``nodes``. Nodes on a cycle, or downstream of one, are in no layer.
+
+    Args:
+        nodes: The node ids, in the order that breaks ties.
+        parents: Each node's direct predecessors, all among ``nodes``.
+    """
+    waiting: dict[str, int] = {}
+    children: dict[str, list[str]] = {node: [] for node in nodes}
+    for node in nodes:
+        links = parents[node]
+        waiting[node] = len(links)
+        for parent in links:
+            children[parent].append(node)
+    ready = [node for node in nodes if not waiting[node]]
+    layer_of = dict.fromkeys(ready, 0)
+    # Kahn's algorithm, first in first out (ready grows while we walk it): nodes come
+    # out in layer order, so a child's last parent out is its furthest one.
+    for node in ready:
+        below = layer_of[node] + 1
+        for child in children[node]:
+            waiting[child] -= 1
+            if not waiting[child]:
+                layer_of[child] = below
+                ready.append(child)
+    layers: list[list[str]] = [
+        [] for _ in range(max(layer_of.values(), default=-1) + 1)
+    ]
+    for node in nodes:
+        layer = layer_of.get(node)
+        if layer is not None:
+            layers[layer].append(node)
+    return layers

@@ -19,11 +19,7 @@ from taskbook.core.graph import (
     Node,
     NotebookGraph,
 )
-from taskbook.errors import (
-    DependencyCycleError,
-    DuplicateTaskNameError,
-    UnknownTaskError,
-)
+from taskbook.errors import DuplicateTaskNameError, UnknownTaskError
 
 __all__ = ("build_notebook_graph",)
 
@@ -60,9 +56,7 @@ def build_notebook_graph(
     if shadowed:
         analyses = [analyze_cell(cell.source, shadowed) for cell in ordered]
     graph = _Builder(ordered, analyses, known_globals | BUILTIN_NAMES).build()
-    cycle = graph.find_cycle()
-    if cycle is not None:
-        raise DependencyCycleError.from_cycle([graph.node(i).name for i in cycle])
+    graph.layers()  # raises DependencyCycleError naming the cycle, if there is one
     return graph
 
 
