@@ -22,8 +22,8 @@ from taskbook.core.events import (
     TaskRunCreated,
 )
 from taskbook.core.graph import NotebookGraph
+from taskbook.core.palette import state_style
 from taskbook.core.states import State, StateType
-from taskbook.widgets.colors import state_color
 from taskbook.widgets.viewmodel import RunFold
 
 __all__ = ("fold_record", "history_model", "record_events")
@@ -170,7 +170,7 @@ def history_model(rows: Iterable[Mapping[str, Any]], trend: int = 30) -> dict[st
                 "name": row.get("name") or "",
                 "state": type_,
                 "state_name": name,
-                "fill": state_color(type_, name),
+                "fill": state_style(type_, name).color,
                 "start": None if start is None else str(start)[:19].replace("T", " "),
                 "duration": _number(row.get("duration")),
                 "task_runs": int(_number(row.get("task_runs")) or 0),
