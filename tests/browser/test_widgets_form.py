@@ -11,7 +11,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 FORM_ONLY = """\
-from taskbook.core.graph import CellInput, build_notebook_graph
+from taskbook.core.graph import CellInput
+from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.parameter_parsing import parse_parameters
 from taskbook.widgets import ParameterForm
 

@@ -13,8 +13,10 @@ from taskbook.core.graph import (
     Edge,
     Node,
     NotebookGraph,
-    build_notebook_graph,
+    longest_path_layers,
 )
+from taskbook.core.graph_builder import build_notebook_graph
+from taskbook.core.graph_formats import to_dict, to_dot, to_json, to_mermaid
 from taskbook.errors import (
     DependencyCycleError,
     DuplicateTaskNameError,
@@ -533,6 +535,54 @@ def test_edge_to_a_missing_node_is_rejected() -> None:
         NotebookGraph([_node("a", 0)], [Edge("a", "z", "data")])
 
 
+@pytest.mark.parametrize(
+    ("nodes", "parents", "layers"),
+    [
+        pytest.param("", {}, [], id="no nodes, no layers"),
+        pytest.param("abc", {}, [["a", "b", "c"]], id="roots share the first layer"),
+        pytest.param(
+            "cab",
+            {"c": "a", "b": "a"},
+            [["a"], ["c", "b"]],
+            id="a layer keeps the order of the nodes given",
+        ),
+        pytest.param(
+            "abcd",
+            {"b": "a", "c": "b", "d": "ac"},
+            [["a"], ["b"], ["c"], ["d"]],
+            id="the furthest parent decides the layer",
+        ),
+        pytest.param(
+            "abcd",
+            {"b": "cd", "c": "a"},
+            [["a", "d"], ["c"], ["b"]],
+            id="a parent may come later in the order",
+        ),
+        pytest.param(
+            "abcd",
+            {"b": "ac", "c": "b", "d": "c"},
+            [["a"]],
+            id="nodes on a cycle and below it are in no layer",
+        ),
+    ],
+)
+def test_longest_path_layers(
+    nodes: str, parents: dict[str, str], layers: list[list[str]]
+) -> None:
+    links = {node: tuple(parents.get(node, "")) for node in nodes}
+    assert longest_path_layers(tuple(nodes), links) == layers
+
+
+def test_layers_and_order_of_a_hand_built_cyclic_graph_name_the_cycle() -> None:
+    nodes = [_node("a", 0), _node("b", 1), _node("c", 2), _node("d", 3)]
+    edges = [Edge("a", "b", "data"), Edge("c", "b", "order"), Edge("b", "c", "data")]
+    graph = NotebookGraph(nodes, [*edges, Edge("c", "d", "data")])
+
+    assert graph.find_cycle() == ("b", "c")
+    with pytest.raises(DependencyCycleError, match=r"b -> c -> b"):
+        graph.layers()
+
+
 # Renderings -------------------------------------------------------------------------
 
 
@@ -548,7 +598,7 @@ def small() -> NotebookGraph:
 
 
 def test_to_json_matches_the_cli_shape(small: NotebookGraph) -> None:
-    assert json.loads(small.to_json()) == {
+    assert json.loads(to_json(small)) == {
         "nodes": [
             {
                 "id": "p",
@@ -586,17 +636,15 @@ def test_to_json_matches_the_cli_shape(small: NotebookGraph) -> None:
 def test_to_json_is_deterministic() -> None:
     cells = notebook(task("a", "z = 1\ny = 2\nx = 3"), task("b", "w = x + y + z"))
 
-    document = build_notebook_graph(cells).to_dict()
+    document = to_dict(build_notebook_graph(cells))
 
     assert document["nodes"][0]["defines"] == ["x", "y", "z"]
     assert document["edges"][0]["names"] == ["x", "y", "z"]
-    assert (
-        build_notebook_graph(cells).to_json() == build_notebook_graph(cells).to_json()
-    )
+    assert to_json(build_notebook_graph(cells)) == to_json(build_notebook_graph(cells))
 
 
 def test_to_mermaid(small: NotebookGraph) -> None:
-    assert small.to_mermaid() == (
+    assert to_mermaid(small) == (
         "flowchart TD\n"
         '    n0["p (params)"]\n'
         '    n1["sq (task)"]\n'
@@ -608,7 +656,7 @@ def test_to_mermaid(small: NotebookGraph) -> None:
 
 
 def test_to_dot(small: NotebookGraph) -> None:
-    assert small.to_dot() == (
+    assert to_dot(small) == (
         "digraph notebook {\n"
         "    rankdir=TB;\n"
         '    "p" [label="p", shape=note];\n'

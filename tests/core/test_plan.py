@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from taskbook.core.graph import CellInput, NotebookGraph, build_notebook_graph
+from taskbook.core.graph import CellInput, NotebookGraph
+from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.plan import select_cells
 from taskbook.errors import UnknownTaskError
 

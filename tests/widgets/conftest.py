@@ -13,7 +13,8 @@ from taskbook.core.events import (
     StateChanged,
     TaskRunCreated,
 )
-from taskbook.core.graph import CellInput, NotebookGraph, build_notebook_graph
+from taskbook.core.graph import CellInput, NotebookGraph
+from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.states import State, StateType
 from taskbook.widgets.viewmodel import RunFold
 

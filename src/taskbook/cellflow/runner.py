@@ -24,7 +24,8 @@ from taskbook.cellflow.notebook_run import NotebookRun
 from taskbook.cellflow.result import NotebookRunResult
 from taskbook.core.analysis import BUILTIN_NAMES
 from taskbook.core.cells import CellSpec, to_cell_inputs
-from taskbook.core.graph import NotebookGraph, build_notebook_graph
+from taskbook.core.graph import NotebookGraph
+from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.parameter_specs import Param
 from taskbook.core.plan import select_cells
 from taskbook.core.run_options import RunOptions

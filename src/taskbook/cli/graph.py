@@ -14,6 +14,7 @@ import click
 from taskbook.cli.errors import NOTEBOOK_KEY, debug_option
 from taskbook.core.cells import CellSpec, classify_all
 from taskbook.core.graph import NotebookGraph
+from taskbook.core.graph_formats import to_dot, to_json, to_mermaid
 from taskbook.errors import NotebookGraphWarning
 from taskbook.notebook.read import read_notebook
 
@@ -70,8 +71,8 @@ def graph(ctx: click.Context, notebook: str, fmt: str) -> None:
         dag = notebook_graph(specs, notebook)
     echo_graph_warnings(caught)
     if fmt == "json":
-        click.echo(dag.to_json())
+        click.echo(to_json(dag))
     elif fmt == "mermaid":
-        click.echo(dag.to_mermaid(), nl=False)
+        click.echo(to_mermaid(dag), nl=False)
     else:
-        click.echo(dag.to_dot(), nl=False)
+        click.echo(to_dot(dag), nl=False)

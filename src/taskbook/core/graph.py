@@ -1,25 +1,22 @@
-"""The notebook DAG: every code cell is a node, edges say what must run first.
+"""The notebook DAG as a read-only structure: every code cell a node, edges what runs first.
 
-- ``build_notebook_graph`` is the only builder; it applies DESIGN §3's inference rules.
-- ``NotebookGraph`` is read-only: topological order, layers, ancestors, subgraphs,
-  cycle search, and the ``taskbook graph`` renderings (JSON, Mermaid, DOT).
+``NotebookGraph`` answers queries (parents, children, topological order, layers,
+upstream, downstream, subgraphs, cycles) and never changes after construction.
+``core.graph_builder`` makes one from cells; ``core.graph_formats`` prints one.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
 from typing import Literal
 
-from taskbook.core.analysis import BUILTIN_NAMES, CellAnalysis, analyze_cell
-from taskbook.errors import (
-    DependencyCycleError,
-    DuplicateTaskNameError,
-    UnknownTaskError,
-)
+from taskbook.core.analysis import CellAnalysis
+from taskbook.errors import DependencyCycleError
 
 __all__ = (
+    "EDGE_RANK",
     "CellInput",
     "CellKind",
     "Edge",
@@ -27,14 +24,15 @@ __all__ = (
     "GraphWarning",
     "Node",
     "NotebookGraph",
-    "build_notebook_graph",
+    "longest_path_layers",
 )
 
 CellKind = Literal["task", "cell", "params"]
 EdgeKind = Literal["data", "order", "sequence"]
 WarningKind = Literal["hidden-state", "star-import"]
 
-_EDGE_RANK: Mapping[EdgeKind, int] = {"data": 0, "order": 1, "sequence": 2}
+EDGE_RANK: Mapping[EdgeKind, int] = {"data": 0, "order": 1, "sequence": 2}
+"""Precedence of edge kinds: the kind kept when two cells are joined twice."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +100,17 @@ class GraphWarning:
 
 
 class NotebookGraph:
-    """A read-only DAG of notebook cells; build it with ``build_notebook_graph``."""
+    """A read-only DAG of notebook cells; ``build_notebook_graph`` makes one from cells."""
 
-    __slots__ = ("_children", "_edges", "_nodes", "_parents", "_position", "_warnings")
+    __slots__ = (
+        "_children",
+        "_edges",
+        "_layers",
+        "_nodes",
+        "_parents",
+        "_position",
+        "_warnings",
+    )
 
     def __init__(
         self,
@@ -135,12 +141,13 @@ class NotebookGraph:
                 )
             self._parents[edge.to_id].add(edge.from_id)
             self._children[edge.from_id].add(edge.to_id)
+        self._layers: tuple[tuple[str, ...], ...] | None = None  # computed once
 
     def _edge_key(self, edge: Edge) -> tuple[int, int, int]:
         return (
             self._position[edge.from_id] if edge.from_id in self._position else -1,
             self._position[edge.to_id] if edge.to_id in self._position else -1,
-            _EDGE_RANK[edge.kind],
+            EDGE_RANK[edge.kind],
         )
 
     def _sorted(self, ids: Iterable[str]) -> tuple[str, ...]:
@@ -195,7 +202,7 @@ class NotebookGraph:
         Raises:
             DependencyCycleError: The graph has a cycle.
         """
-        return tuple(node for layer in self._waves() for node in layer)
+        return tuple(node for layer in self.layers() for node in layer)
 
     def layers(self) -> tuple[tuple[str, ...], ...]:
         """Return groups of node ids that can run in parallel, in dependency order.
@@ -205,24 +212,12 @@ class NotebookGraph:
         Raises:
             DependencyCycleError: The graph has a cycle.
         """
-        return self._waves()
-
-    def _waves(self) -> tuple[tuple[str, ...], ...]:
-        waiting = {node: len(parents) for node, parents in self._parents.items()}
-        ready = [node for node, count in waiting.items() if count == 0]
-        waves: list[tuple[str, ...]] = []
-        while ready:
-            wave = self._sorted(ready)
-            waves.append(wave)
-            ready = []
-            for node in wave:
-                for child in self._children[node]:
-                    waiting[child] -= 1
-                    if waiting[child] == 0:
-                        ready.append(child)
-        if sum(len(wave) for wave in waves) != len(self._nodes):
+        if self._layers is None:
+            layers = longest_path_layers(tuple(self._position), self._parents)
+            self._layers = tuple(tuple(layer) for layer in layers)
+        if sum(len(layer) for layer in self._layers) != len(self._nodes):
             raise DependencyCycleError.from_cycle(self._cycle_names())
-        return tuple(waves)
+        return self._layers
 
     def upstream(self, node_id: str) -> frozenset[str]:
         """Return every node ``node_id`` depends on, transitively (not itself)."""
@@ -260,307 +255,64 @@ class NotebookGraph:
         )
 
     def find_cycle(self) -> tuple[str, ...] | None:
-        """Return the ids along one cycle (first node not repeated), or ``None``."""
-        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-        for root in self._position:
-            if state.get(root):
-                continue
-            path = [root]
-            state[root] = 1
-            iterators = [iter(self._sorted(self._children[root]))]
-            while iterators:
-                child = next(iterators[-1], None)
-                if child is None:
-                    state[path.pop()] = 2
-                    iterators.pop()
-                elif state.get(child) == 1:
-                    cycle = path[path.index(child) :]
-                    start = min(range(len(cycle)), key=lambda i: self._index(cycle[i]))
-                    return tuple(cycle[start:] + cycle[:start])
-                elif not state.get(child):
-                    state[child] = 1
-                    path.append(child)
-                    iterators.append(iter(self._sorted(self._children[child])))
+        """Return the ids along one cycle (first node not repeated), or ``None``.
+
+        The cycle starts at its earliest cell; the search visits nodes and children
+        in notebook order, so the same graph always names the same cycle.
+        """
+        sorter: TopologicalSorter[str] = TopologicalSorter()
+        for node_id in self._position:  # first, so graphlib keeps notebook order
+            sorter.add(node_id)
+        for node_id in self._position:
+            sorter.add(node_id, *self._sorted(self._parents[node_id]))
+        try:
+            sorter.prepare()
+        except CycleError as error:
+            cycle: list[str] = error.args[1][:-1]  # graphlib repeats the first node
+            start = min(range(len(cycle)), key=lambda i: self._position[cycle[i]])
+            return tuple(cycle[start:] + cycle[:start])
         return None
 
     def _cycle_names(self) -> list[str]:
         cycle = self.find_cycle() or ()
         return [self.node(node_id).name for node_id in cycle]
 
-    def to_dict(self) -> dict[str, list[dict[str, object]]]:
-        """Return the ``taskbook graph --format json`` document (DESIGN §8)."""
-        return {
-            "nodes": [
-                {
-                    "id": n.id,
-                    "name": n.name,
-                    "cell_index": n.cell_index,
-                    "kind": n.kind,
-                    "defines": sorted(n.defines),
-                    "reads": sorted(n.reads),
-                }
-                for n in self._nodes
-            ],
-            "edges": [
-                {
-                    "from": e.from_id,
-                    "to": e.to_id,
-                    "kind": e.kind,
-                    "names": sorted(e.names),
-                }
-                for e in self._edges
-            ],
-        }
 
-    def to_json(self, indent: int | None = 2) -> str:
-        """Return ``to_dict()`` as JSON text."""
-        return json.dumps(self.to_dict(), indent=indent)
+def longest_path_layers(
+    nodes: Sequence[str], parents: Mapping[str, Collection[str]]
+) -> list[list[str]]:
+    """Group nodes into layers: each node one layer after its furthest parent.
 
-    def to_mermaid(self) -> str:
-        """Return a Mermaid flowchart: data solid, order dotted, sequence thick."""
-        ids = {node.id: f"n{i}" for i, node in enumerate(self._nodes)}
-        lines = ["flowchart TD"]
-        for node in self._nodes:
-            label = _mermaid_text(f"{node.name} ({node.kind})")
-            lines.append(f'    {ids[node.id]}["{label}"]')
-        arrows = {"data": "-->", "order": "-.->", "sequence": "==>"}
-        for edge in self._edges:
-            arrow = arrows[edge.kind]
-            if edge.names:
-                arrow += f'|"{_mermaid_text(", ".join(sorted(edge.names)))}"|'
-            lines.append(f"    {ids[edge.from_id]} {arrow} {ids[edge.to_id]}")
-        return "\n".join(lines) + "\n"
-
-    def to_dot(self) -> str:
-        """Return a Graphviz DOT digraph: tasks are boxes, plain cells ellipses."""
-        shapes = {"task": "box", "cell": "ellipse", "params": "note"}
-        styles = {"data": "solid", "order": "dashed", "sequence": "bold"}
-        lines = ["digraph notebook {", "    rankdir=TB;"]
-        for node in self._nodes:
-            lines.append(
-                f"    {_dot_text(node.id)} [label={_dot_text(node.name)}, "
-                f"shape={shapes[node.kind]}];"
-            )
-        for edge in self._edges:
-            label = f", label={_dot_text(', '.join(sorted(edge.names)))}"
-            lines.append(
-                f"    {_dot_text(edge.from_id)} -> {_dot_text(edge.to_id)} "
-                f"[style={styles[edge.kind]}{label if edge.names else ''}];"
-            )
-        lines.append("}")
-        return "\n".join(lines) + "\n"
-
-
-def _mermaid_text(text: str) -> str:
-    return text.replace('"', "#quot;")
-
-
-def _dot_text(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def build_notebook_graph(
-    cells: Sequence[CellInput], known_globals: frozenset[str] = frozenset()
-) -> NotebookGraph:
-    """Build the notebook DAG from its code cells (DESIGN §3, "Dependency inference").
-
-    Each read resolves to the nearest preceding cell that defines or mutates the name
-    (``data`` edge); reading a notebook function also reads its free globals, resolved
-    at the reader's position, transitively. ``--after``, ``del`` and star imports add
-    ``order`` edges; plain and params cells keep notebook order (``sequence`` edges).
-    At most one edge joins two cells: ``data`` wins over ``order`` over ``sequence``.
+    Layer 0 holds the nodes without parents; within a layer, nodes keep their order
+    in ``nodes``. Nodes on a cycle, or downstream of one, are in no layer.
 
     Args:
-        cells: The notebook's code cells, in any order (``index`` decides).
-        known_globals: Names the environment provides (for example IPython's
-            ``display``): reading them without a producer is not a warning.
-
-    Returns:
-        The graph, with hidden-state and star-import warnings attached.
-
-    Raises:
-        DuplicateTaskNameError: Two task cells share a name.
-        UnknownTaskError: ``after`` names no task.
-        DependencyCycleError: ``after`` creates a cycle; the message names it.
-        ValueError: Two cells share an id.
+        nodes: The node ids, in the order that breaks ties.
+        parents: Each node's direct predecessors, all among ``nodes``.
     """
-    ordered = sorted(cells, key=lambda cell: cell.index)
-    _check_names(ordered)
-    analyses = [analyze_cell(cell.source) for cell in ordered]
-    shadowed = frozenset().union(*(a.defines for a in analyses)) & BUILTIN_NAMES
-    if shadowed:
-        analyses = [analyze_cell(cell.source, shadowed) for cell in ordered]
-    graph = _Builder(ordered, analyses, known_globals | BUILTIN_NAMES).build()
-    cycle = graph.find_cycle()
-    if cycle is not None:
-        raise DependencyCycleError.from_cycle([graph.node(i).name for i in cycle])
-    return graph
-
-
-def _check_names(cells: Sequence[CellInput]) -> None:
-    """Reject duplicate cell ids and duplicate task names."""
-    ids = [cell.id for cell in cells]
-    if len(set(ids)) != len(ids):
-        duplicate = next(i for i in ids if ids.count(i) > 1)
-        raise ValueError(f"Cell id {duplicate!r} appears more than once.")
-    tasks: dict[str, list[int]] = {}
-    for cell in cells:
-        if cell.kind == "task":
-            tasks.setdefault(cell.name, []).append(cell.index)
-    for name, indices in tasks.items():
-        if len(indices) > 1:
-            raise DuplicateTaskNameError.from_name(name, indices)
-
-
-class _Builder:
-    """Apply the inference rules to cells already sorted into notebook order."""
-
-    def __init__(
-        self,
-        cells: Sequence[CellInput],
-        analyses: Sequence[CellAnalysis],
-        ambient: frozenset[str],
-    ) -> None:
-        self.cells = cells
-        self.analyses = analyses
-        self.ambient = ambient
-        self.outputs = [
-            frozenset(c.makes) if c.makes is not None else a.defines | a.mutates
-            for c, a in zip(cells, analyses, strict=True)
-        ]
-        self.binds = [
-            frozenset(c.makes) if c.makes is not None else a.defines
-            for c, a in zip(cells, analyses, strict=True)
-        ]
-        self.functions = [a.function_globals() for a in analyses]
-        self.edges: dict[tuple[int, int], tuple[EdgeKind, set[str]]] = {}
-        self.warnings: list[GraphWarning] = []
-
-    def build(self) -> NotebookGraph:
-        reads = [self._effective_reads(i) for i in range(len(self.cells))]
-        for i in range(len(self.cells)):
-            self._add_data_edges(i, reads[i])
-        self._add_after_edges()
-        self._add_del_edges(reads)
-        self._add_star_barriers()
-        self._add_sequence_edges()
-        nodes = [
-            Node(c.id, c.name, c.index, c.kind, self.outputs[i], reads[i], a)
-            for i, (c, a) in enumerate(zip(self.cells, self.analyses, strict=True))
-        ]
-        edges = [
-            Edge(self.cells[f].id, self.cells[t].id, kind, frozenset(names))
-            for (f, t), (kind, names) in self.edges.items()
-        ]
-        return NotebookGraph(nodes, edges, self.warnings)
-
-    def _add_edge(
-        self, source: int, target: int, kind: EdgeKind, names: Iterable[str] = ()
-    ) -> None:
-        current = self.edges.get((source, target))
-        if current is None or _EDGE_RANK[kind] < _EDGE_RANK[current[0]]:
-            self.edges[(source, target)] = (kind, set(names))
-        elif current[0] == kind:
-            current[1].update(names)
-
-    def _resolve(self, name: str, position: int) -> tuple[int | None, list[int], int]:
-        """Return (producer, star-import cells passed, deleting cell or -1)."""
-        stars: list[int] = []
-        for j in range(position - 1, -1, -1):
-            if name in self.outputs[j]:
-                return j, stars, -1
-            if name in self.analyses[j].deletes:
-                return None, stars, j
-            if self.analyses[j].star_import:
-                stars.append(j)
-        return None, stars, -1
-
-    def _effective_reads(self, i: int) -> frozenset[str]:
-        """Return the cell's reads plus free globals of notebook functions it uses."""
-        cell, analysis = self.cells[i], self.analyses[i]
-        if cell.needs is not None:
-            return frozenset(cell.needs)
-        reads = set(analysis.reads)
-        queue = sorted(reads)
-        while queue:
-            name = queue.pop()
-            producer = self._resolve(name, i)[0]
-            if producer is None:
-                continue
-            for free in self.functions[producer].get(name, frozenset()):
-                if free not in reads and free not in analysis.defines:
-                    reads.add(free)
-                    queue.append(free)
-        return frozenset(reads)
-
-    def _add_data_edges(self, i: int, reads: frozenset[str]) -> None:
-        for name in sorted(reads):
-            producer, stars, deleter = self._resolve(name, i)
-            for star in stars:
-                self._add_edge(star, i, "data", [name])
-            if producer is not None:
-                self._add_edge(producer, i, "data", [name])
-            elif not stars and name not in self.ambient:
-                self.warnings.append(self._hidden_state(i, name, deleter))
-
-    def _hidden_state(self, i: int, name: str, deleter: int) -> GraphWarning:
-        cell = self.cells[i]
-        where = f"Cell {cell.index} ({cell.name!r}) reads {name!r}"
-        if deleter >= 0:
-            gone = self.cells[deleter].index
-            message = (
-                f"{where}, but cell {gone} deletes it before. Move the cell above "
-                f"cell {gone}, or define {name!r} again after the del."
-            )
-        else:
-            message = (
-                f"{where}, which no earlier cell defines (hidden state). Define "
-                f"{name!r} in a cell above, or move this cell below its definition."
-            )
-        return GraphWarning("hidden-state", cell.id, name, message)
-
-    def _add_after_edges(self) -> None:
-        tasks = {c.name: i for i, c in enumerate(self.cells) if c.kind == "task"}
-        for i, cell in enumerate(self.cells):
-            for name in cell.after:
-                if name not in tasks:
-                    raise UnknownTaskError.from_name(name, sorted(tasks))
-                self._add_edge(tasks[name], i, "order")
-
-    def _add_del_edges(self, reads: Sequence[frozenset[str]]) -> None:
-        """Order each ``del x`` after every reader of x since x's previous binding."""
-        for i, analysis in enumerate(self.analyses):
-            for name in sorted(analysis.deletes):
-                start = 0
-                for j in range(i - 1, -1, -1):
-                    if name in self.binds[j]:
-                        start = j + 1
-                        break
-                for k in range(start, i):
-                    if name in reads[k]:
-                        self._add_edge(k, i, "order", [name])
-
-    def _add_star_barriers(self) -> None:
-        for i, analysis in enumerate(self.analyses):
-            if not analysis.star_import:
-                continue
-            cell = self.cells[i]
-            self.warnings.append(
-                GraphWarning(
-                    "star-import",
-                    cell.id,
-                    "*",
-                    f"Cell {cell.index} ({cell.name!r}) uses a star import, so every "
-                    f"later cell waits for it. Import the names you use explicitly.",
-                )
-            )
-            for later in range(i + 1, len(self.cells)):
-                self._add_edge(i, later, "order")
-
-    def _add_sequence_edges(self) -> None:
-        previous: int | None = None
-        for i, cell in enumerate(self.cells):
-            if cell.kind in ("cell", "params"):
-                if previous is not None:
-                    self._add_edge(previous, i, "sequence")
-                previous = i
+    waiting: dict[str, int] = {}
+    children: dict[str, list[str]] = {node: [] for node in nodes}
+    for node in nodes:
+        links = parents[node]
+        waiting[node] = len(links)
+        for parent in links:
+            children[parent].append(node)
+    ready = [node for node in nodes if not waiting[node]]
+    layer_of = dict.fromkeys(ready, 0)
+    # Kahn's algorithm, first in first out (ready grows while we walk it): nodes come
+    # out in layer order, so a child's last parent out is its furthest one.
+    for node in ready:
+        below = layer_of[node] + 1
+        for child in children[node]:
+            waiting[child] -= 1
+            if not waiting[child]:
+                layer_of[child] = below
+                ready.append(child)
+    layers: list[list[str]] = [
+        [] for _ in range(max(layer_of.values(), default=-1) + 1)
+    ]
+    for node in nodes:
+        layer = layer_of.get(node)
+        if layer is not None:
+            layers[layer].append(node)
+    return layers

@@ -1,7 +1,8 @@
 """Text and HTML for the magics: a cell's status line, a run summary, the DAG table.
 
 Each function returns a display bundle (``text/plain`` + ``text/html``), so the same
-words show in JupyterLab, in a terminal IPython and in a saved notebook.
+words show in JupyterLab, in a terminal IPython and in a saved notebook. A state's
+symbol and colour come from ``core.palette``, as in the graph and the Gantt.
 """
 
 from __future__ import annotations
@@ -12,24 +13,9 @@ from typing import Any
 
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.core.graph import NotebookGraph
+from taskbook.core.palette import StateStyle, state_style, text_color
 
 __all__ = ("graph_table", "run_summary", "status_line")
-
-_COLOURS = {
-    "COMPLETED": "#2e7d32",
-    "FAILED": "#c62828",
-    "CRASHED": "#6a1b9a",
-    "CANCELLED": "#616161",
-    "RUNNING": "#1565c0",
-    "PENDING": "#9e9e9e",
-}
-_ICONS = {
-    "COMPLETED": "✓",
-    "FAILED": "✗",
-    "CRASHED": "✗",
-    "CANCELLED": "■",
-    "RUNNING": "…",
-}
 
 
 def _describe(outcome: CellOutcome) -> str:
@@ -48,30 +34,35 @@ def _describe(outcome: CellOutcome) -> str:
     return " ".join(parts)
 
 
+def _badge(style: StateStyle) -> str:
+    """Return the state's symbol on its colour, readable on light and dark themes."""
+    return (
+        f'<span class="taskbook-state" style="background:{style.color};'
+        f'color:{text_color(style.color)};border-radius:3px;padding:0 3px">'
+        f"{style.symbol}</span>"
+    )
+
+
+def _line(state_type: str, name: str, style: StateStyle, words: str) -> dict[str, str]:
+    return {
+        "text/plain": f"{style.symbol} {words}",
+        "text/html": f'<div class="taskbook-status" data-state="{state_type}" '
+        f'data-name="{html.escape(name)}" style="font-family:monospace">'
+        f"{_badge(style)} {html.escape(words)}</div>",
+    }
+
+
 def status_line(outcome: CellOutcome) -> dict[str, str]:
     """Return the one-line status of a cell run (state, duration, cache, attempts)."""
-    icon = _ICONS.get(outcome.state_type, "·")
-    if outcome.state_name == "Cached":
-        icon = "◎"
-    text = f"{icon} {outcome.name}: {_describe(outcome)}"
-    colour = _COLOURS.get(outcome.state_type, "#333")
-    markup = (
-        f'<div class="taskbook-status" data-state="{outcome.state_type}" '
-        f'data-name="{html.escape(outcome.name)}" style="font-family:monospace;'
-        f'color:{colour}">{html.escape(text)}</div>'
-    )
-    return {"text/plain": text, "text/html": markup}
+    style = state_style(outcome.state_type, outcome.state_name)
+    words = f"{outcome.name}: {_describe(outcome)}"
+    return _line(outcome.state_type, outcome.name, style, words)
 
 
 def running_line(name: str) -> dict[str, str]:
     """Return the status shown while a cell runs."""
-    text = f"… {name}: Running"
-    return {
-        "text/plain": text,
-        "text/html": f'<div class="taskbook-status" data-state="RUNNING" '
-        f'style="font-family:monospace;color:{_COLOURS["RUNNING"]}">'
-        f"{html.escape(text)}</div>",
-    }
+    style = state_style("RUNNING")
+    return _line("RUNNING", name, style, f"{name}: {style.label}")
 
 
 def run_summary(
@@ -98,8 +89,9 @@ def run_summary(
             "text/html": f'<p class="taskbook-summary">{html.escape(head)}</p>',
         }
     rows = "".join(
-        f'<tr><td>{html.escape(o.name)}</td><td style="color:'
-        f'{_COLOURS.get(o.state_type, "#333")}">{html.escape(_describe(o))}</td></tr>'
+        f"<tr><td>{html.escape(o.name)}</td><td>"
+        f"{_badge(state_style(o.state_type, o.state_name))} "
+        f"{html.escape(_describe(o))}</td></tr>"
         for o in outcomes
     )
     markup = (

@@ -12,8 +12,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from taskbook.core.palette import state_style
 from taskbook.core.states import State
-from taskbook.widgets.colors import state_color
 from taskbook.widgets.viewmodel import RunFold, TaskRunView
 
 __all__ = ("ResultPreview", "default_preview", "details_model", "preview_value")
@@ -105,7 +105,7 @@ def _run_details(
         "name": run.name,
         "state": type_,
         "state_name": name,
-        "fill": state_color(type_, name),
+        "fill": state_style(type_, name).color,
         "attempts": run.run_count,
         "duration": _duration(run, now),
         "states": [

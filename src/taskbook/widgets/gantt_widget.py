@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from taskbook.widgets.colors import NOT_RUN_COLOR, SEGMENT_COLORS, state_color
+from taskbook.core.palette import NOT_RUN, SEGMENT_COLORS, state_style
 
 __all__ = ("TRACES", "GanttWidget", "gantt_traces")
 
@@ -30,8 +30,8 @@ _STATE_TRACES = (
 TRACES: tuple[tuple[str, str], ...] = (
     ("waiting", SEGMENT_COLORS["waiting"]),
     ("retrying", SEGMENT_COLORS["retrying"]),
-    *((name, state_color(type_, name)) for name, type_ in _STATE_TRACES),
-    ("other", NOT_RUN_COLOR),
+    *((name, state_style(type_, name).color) for name, type_ in _STATE_TRACES),
+    ("other", NOT_RUN.color),
 )
 """Trace names and colours, in drawing order."""
 

@@ -13,7 +13,7 @@ import ipywidgets as widgets
 
 from taskbook.api.history import run_rows
 from taskbook.core.graph import NotebookGraph
-from taskbook.widgets.colors import state_symbol
+from taskbook.core.palette import state_style
 from taskbook.widgets.details import ResultPreview
 from taskbook.widgets.live import show_run
 from taskbook.widgets.panels import duration_text, history_html
@@ -77,8 +77,8 @@ class HistoryView:
         self.table.value = history_html(model)
         self.picker.options = [
             (
-                f"{state_symbol(r['state'])} {r['start'] or ''}  {r['flow_name']} · "
-                f"{r['name']} · {duration_text(r['duration'])}",
+                f"{state_style(r['state'], r['state_name']).symbol} {r['start'] or ''}  "
+                f"{r['flow_name']} · {r['name']} · {duration_text(r['duration'])}",
                 r["id"],
             )
             for r in model["runs"]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from taskbook.core.graph import longest_path_layers
+
 __all__ = ("Layout", "layered_layout")
 
 
@@ -77,9 +79,12 @@ def layered_layout(
         seen.add(pair)
         parents[target].append(source)
         children[source].append(target)
-    layers = _order(
-        _longest_path_layers(nodes, parents, children), parents, children, sweeps
-    )
+    layers = longest_path_layers(nodes, parents)
+    placed = sum(len(layer) for layer in layers)
+    if placed < len(nodes):  # cannot happen for a real DAG; keep the nodes visible
+        layered = {node for layer in layers for node in layer}
+        layers.append([node for node in nodes if node not in layered])
+    layers = _order(layers, parents, children, sweeps)
     return _place(
         layers,
         node_width=node_width,
@@ -89,37 +94,6 @@ def layered_layout(
         margin=margin,
         max_rows=max(1, max_rows),
     )
-
-
-def _longest_path_layers(
-    nodes: Sequence[str],
-    parents: dict[str, list[str]],
-    children: dict[str, list[str]],
-) -> list[list[str]]:
-    """Return layers where each node sits one right of its furthest parent."""
-    waiting = {node: len(parents[node]) for node in nodes}
-    layer_of: dict[str, int] = {}
-    ready = [node for node in nodes if waiting[node] == 0]
-    for node in ready:
-        layer_of[node] = 0
-    cursor = 0
-    while cursor < len(ready):
-        node = ready[cursor]
-        cursor += 1
-        for child in children[node]:
-            layer_of[child] = max(layer_of.get(child, 0), layer_of[node] + 1)
-            waiting[child] -= 1
-            if waiting[child] == 0:
-                ready.append(child)
-    depth = max(layer_of.values(), default=-1) + 1
-    layers: list[list[str]] = [[] for _ in range(depth)]
-    for node in nodes:
-        if node in layer_of:
-            layers[layer_of[node]].append(node)
-    cyclic = [node for node in nodes if node not in layer_of]
-    if cyclic:  # cannot happen for a real DAG; keep the nodes visible anyway
-        layers.append(cyclic)
-    return layers
 
 
 def _order(

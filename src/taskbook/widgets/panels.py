@@ -11,7 +11,7 @@ import logging
 from html import escape
 from typing import Any
 
-from taskbook.widgets.colors import state_color, text_color
+from taskbook.core.palette import state_style, text_color
 from taskbook.widgets.svg import sparkline_svg
 
 __all__ = (
@@ -39,8 +39,8 @@ def duration_text(seconds: float | None) -> str:
 
 def pill(type_: str | None, name: str | None) -> str:
     """Return a coloured label for a state (``not run`` when there is none)."""
-    fill = state_color(type_, name)
-    label = name or (type_.capitalize() if type_ else "not run")
+    style = state_style(type_, name)
+    fill, label = style.color, style.label
     return (
         f'<span class="tb-pill" data-state="{escape(type_ or "")}" style="background:{fill};'
         f"color:{text_color(fill)};border-radius:9px;padding:1px 8px;font-size:11px;"

@@ -13,17 +13,10 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from taskbook.core.events import (
-    ArtifactCreated,
-    Event,
-    FlowRunCreated,
-    LogEmitted,
-    StateChanged,
-    TaskRunCreated,
-)
+from taskbook.core import events
 from taskbook.core.graph import NotebookGraph
+from taskbook.core.palette import state_style
 from taskbook.core.states import State, StateType
-from taskbook.widgets.colors import state_color
 from taskbook.widgets.viewmodel import RunFold
 
 __all__ = ("fold_record", "history_model", "record_events")
@@ -37,7 +30,7 @@ def _state(entry: Any) -> State:
     return State(type_, entry.name or "", entry.message, ts=float(entry.timestamp))
 
 
-def record_events(record: Any) -> Iterator[Event]:
+def record_events(record: Any) -> Iterator[events.Event]:
     """Yield the events that made a stored flow run, in the order they happened.
 
     Args:
@@ -45,7 +38,7 @@ def record_events(record: Any) -> Iterator[Event]:
     """
     flow_states = list(record.states)
     created = flow_states[0].timestamp if flow_states else record.start_time or 0.0
-    yield FlowRunCreated(
+    yield events.FlowRunCreated(
         record.id,
         record.flow_name,
         record.name,
@@ -54,10 +47,10 @@ def record_events(record: Any) -> Iterator[Event]:
         record.parent_task_run_id,
         float(created),
     )
-    timed: list[tuple[float, int, Event]] = []
+    timed: list[tuple[float, int, events.Event]] = []
     for entry in flow_states:
         timed.append(
-            (entry.timestamp, 2, StateChanged(record.id, "flow", _state(entry)))
+            (entry.timestamp, 2, events.StateChanged(record.id, "flow", _state(entry)))
         )
     for task_run in record.task_runs:
         states = list(task_run.states)
@@ -70,7 +63,7 @@ def record_events(record: Any) -> Iterator[Event]:
             (
                 born,
                 0,
-                TaskRunCreated(
+                events.TaskRunCreated(
                     task_run.id,
                     record.id,
                     task_run.task_name,
@@ -86,7 +79,7 @@ def record_events(record: Any) -> Iterator[Event]:
         for entry in states:
             attempts += entry.type == "RUNNING"
             cache_key = task_run.cache_key if entry.type == "COMPLETED" else None
-            event = StateChanged(
+            event = events.StateChanged(
                 task_run.id, "task", _state(entry), attempts, cache_key
             )
             timed.append((entry.timestamp, 1, event))
@@ -95,7 +88,7 @@ def record_events(record: Any) -> Iterator[Event]:
             (
                 log["ts"],
                 1,
-                LogEmitted(
+                events.LogEmitted(
                     record.id,
                     log.get("task_run_id"),
                     log["level"],
@@ -112,8 +105,8 @@ def record_events(record: Any) -> Iterator[Event]:
         yield item
 
 
-def _artifact(flow_run_id: str, row: Mapping[str, Any]) -> ArtifactCreated:
-    return ArtifactCreated(
+def _artifact(flow_run_id: str, row: Mapping[str, Any]) -> events.ArtifactCreated:
+    return events.ArtifactCreated(
         str(row.get("id", "")),
         row.get("key"),
         str(row.get("type", "")),
@@ -170,7 +163,7 @@ def history_model(rows: Iterable[Mapping[str, Any]], trend: int = 30) -> dict[st
                 "name": row.get("name") or "",
                 "state": type_,
                 "state_name": name,
-                "fill": state_color(type_, name),
+                "fill": state_style(type_, name).color,
                 "start": None if start is None else str(start)[:19].replace("T", " "),
                 "duration": _number(row.get("duration")),
                 "task_runs": int(_number(row.get("task_runs")) or 0),

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from taskbook.core.palette import state_style, text_color
 from taskbook.core.states import FINAL_TYPES, State, StateType
-from taskbook.widgets.colors import state_color, state_symbol, text_color
 
 __all__ = ("StateEntry", "TaskRunView", "node_model", "timeline_row")
 
@@ -88,13 +88,9 @@ def _rank(type_: str, name: str) -> float:
     return _RANK.get(type_, 10)
 
 
-def _symbol(type_: str, name: str) -> str:
-    return "↻" if name == "Cached" else state_symbol(type_)
-
-
 @lru_cache(maxsize=64)
 def _colors(type_: str | None, name: str | None) -> tuple[str, str]:
-    fill = state_color(type_, name)
+    fill = state_style(type_, name).color
     return fill, text_color(fill)
 
 
@@ -123,7 +119,7 @@ def node_model(
     fill, text = _colors(best_type, best_name)
     # Most telling first: running, retrying, failed, ..., completed, cached.
     order = sorted(counts, key=lambda n: (_rank(kinds[n], n), n == "Cached", n))
-    badge = " ".join(f"{_symbol(kinds[n], n)}{counts[n]}" for n in order)
+    badge = " ".join(f"{state_style(kinds[n], n).symbol}{counts[n]}" for n in order)
     return {
         "id": node_id,
         "label": label,

@@ -12,7 +12,7 @@ import math
 from html import escape
 from typing import Any
 
-from taskbook.widgets.colors import SEGMENT_COLORS, STALE_COLOR
+from taskbook.core.palette import SEGMENT_COLORS, STALE_COLOR, state_style
 
 __all__ = ("graph_svg", "node_patch", "sparkline_svg", "timeline_svg")
 
@@ -38,12 +38,7 @@ def node_patch(node: dict[str, Any], selected: bool = False) -> dict[str, str]:
 
     The widget sends these instead of the whole SVG when only states changed.
     """
-    if node["state"] is None:
-        sub = "not run"
-    elif node["badge"]:
-        sub = node["badge"]
-    else:
-        sub = node["state_name"] or node["state"].capitalize()
+    sub = node["badge"] or state_style(node["state"], node["state_name"]).label
     if node.get("stale"):
         sub = f"stale · {sub}"
     stroke = "#111827" if selected else STALE_COLOR if node.get("stale") else "#ffffff"

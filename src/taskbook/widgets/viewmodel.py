@@ -22,8 +22,8 @@ from taskbook.core.events import (
     TaskRunCreated,
 )
 from taskbook.core.graph import NotebookGraph
+from taskbook.core.palette import state_style
 from taskbook.core.states import FINAL_TYPES, State
-from taskbook.widgets.colors import state_color
 from taskbook.widgets.layout import Layout, layered_layout
 from taskbook.widgets.rows import StateEntry, TaskRunView, node_model, timeline_row
 
@@ -237,7 +237,7 @@ class RunFold:
             "state": type_,
             "state_name": name,
             "message": last.message if last else None,
-            "fill": state_color(type_, name),
+            "fill": state_style(type_, name).color,
             "counts": counts,
             "total": len(self.runs),
             "duration": None if end is None or self.created is None else end - t0,
