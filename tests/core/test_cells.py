@@ -54,6 +54,7 @@ class LineCase:
     after: tuple[str, ...] = ()
     needs: tuple[str, ...] | None = None
     makes: tuple[str, ...] | None = None
+    files: tuple[str, ...] = ()
     isolate: str = "thread"
     error: type[Exception] | None = None
     match: str = ""
@@ -172,6 +173,23 @@ LINE_CASES = [
     LineCase("--needs=x", " --needs=x", needs=("x",)),
     LineCase("--makes z", " --makes z", makes=("z",)),
     LineCase("--makes=z,w", " --makes=z,w", makes=("z", "w")),
+    LineCase(
+        "--makes file:PATH declares a file; the outputs stay inferred",
+        " --makes file:out/totals.csv",
+        files=("out/totals.csv",),
+    ),
+    LineCase(
+        "--makes names and files",
+        " --makes=z,file:a.parquet,file:b.csv",
+        makes=("z",),
+        files=("a.parquet", "b.csv"),
+    ),
+    LineCase(
+        "--makes file: without a path",
+        " --makes file:",
+        error=InvalidOptionError,
+        match=_invalid("--makes", "file:", "z[,w...][,file:PATH...]"),
+    ),
     LineCase("--isolate process", " --isolate process", isolate="process"),
     LineCase("--isolate=thread", " --isolate=thread", isolate="thread"),
     # Everything at once ----------------------------------------------------------------
@@ -345,6 +363,7 @@ def test_task_line(case: LineCase) -> None:
         after=case.after,
         needs=case.needs,
         makes=case.makes,
+        files=case.files,
         isolate=case.isolate,
     )
     # The flags build real, validated task options (the one option table).

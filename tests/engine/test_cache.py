@@ -184,7 +184,7 @@ def test_a_corrupt_entry_is_a_miss_with_a_warning_naming_the_key(isolated_home):
     key = taskbook.get_run(taskbook.runs().id[0]).task_runs[0].cache_key
     assert key
     with diskcache.Cache(str(isolated_home / "cache")) as raw:
-        raw.set(key, (b"garbage", None))
+        raw.set(key, (b"garbage", None, ()))
 
     with pytest.warns(
         CorruptCacheEntryWarning, match=rf"Cache entry '{key}' is corrupt"

@@ -20,11 +20,18 @@ from taskbook.cellflow.cell_result import CellResult, rebind
 from taskbook.cellflow.execute import CellCode, execute, format_error, python_source
 from taskbook.cellflow.fingerprint import fingerprint
 from taskbook.cellflow.keys import KeyParts, NotebookFunctions, normalize_source
+from taskbook.cellflow.outputs import declared_files, found_files
 from taskbook.cellflow.remote import FILENAME_PREFIX, CellJob
 from taskbook.core.cells import CellSpec
 from taskbook.core.graph import Node
 from taskbook.core.options import TaskOptions
-from taskbook.errors import CellExitError, UnpicklableOutputError
+from taskbook.engine.effects import Recorder, declare, recording
+from taskbook.engine.files import file_clock
+from taskbook.errors import (
+    CellExitError,
+    MissingOutputFileError,
+    UnpicklableOutputError,
+)
 
 if TYPE_CHECKING:
     from taskbook.api.tasks import Task
@@ -150,7 +157,9 @@ class CellTasks:
         filename = _FILENAME.format(index=spec.cell.index)
         exit_code: int | str | None = None
         exited = False
-        with capturing(capture):
+        # Files matter only to a result that is stored (the engine is recording).
+        since = file_clock() if recording() else None
+        with capturing(capture), Recorder() as seen:
             try:
                 run_here = self._remote(spec)
                 if run_here is None:
@@ -177,6 +186,9 @@ class CellTasks:
                         {k: rebind(v, runner.namespace) for k, v in values.items()}
                     )
                 runner.namespace.update(overrides)
+                declare(declared_files(spec.header.files, describe(node)))
+                if since is not None:
+                    declare(self._unseen_outputs(node, source, seen.dirs, since))
             except SystemExit as stop:
                 exited, exit_code = True, stop.code
                 if stop.code not in (None, 0):
@@ -184,7 +196,7 @@ class CellTasks:
                         "SystemExit", str(stop.code), [f"SystemExit: {stop.code}"]
                     )
                     raise CellExitError.from_code(describe(node), stop.code) from None
-            except UnpicklableOutputError as error:
+            except (UnpicklableOutputError, MissingOutputFileError) as error:
                 capture.error(type(error).__name__, str(error), [str(error)])
                 raise
             except Exception as error:
@@ -196,6 +208,16 @@ class CellTasks:
         return CellResult(
             values, list(capture.outputs), exit_code, exited, fingerprints
         )
+
+    def _unseen_outputs(
+        self, node: Node, source: str, dirs: set[str], since: int
+    ) -> set[str]:
+        """Files the cell wrote without an audit event (``outputs.found_files``)."""
+        namespace = self.runner.namespace
+        values = [
+            namespace[n] for n in sorted(node.reads | node.defines) if n in namespace
+        ]
+        return found_files(source, values, dirs, since)
 
     def _remote(
         self, spec: CellSpec

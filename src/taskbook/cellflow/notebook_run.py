@@ -2,8 +2,8 @@
 
 The flow body submits a cell's task when the cells it depends on are final, so
 independent cells run in parallel. With ``--stale`` a ready cell whose key equals
-its key at its last success (and whose values are still in the namespace) is
-left out of the run. A failed cell leaves its dependents NotReady; ``SystemExit``
+its key at its last success (and whose values and output files are still there)
+is left out of the run. A failed cell leaves its dependents NotReady; ``SystemExit``
 stops the run where it is (code 0 or None is success, as in papermill).
 """
 
@@ -55,6 +55,8 @@ class NotebookRun:
         self.exited = False
         self.flow_run_id = ""
         self.futures: dict[str, Any] = {}
+        # Cell id -> why its cache entry was not used (an output file it lost).
+        self.stale: dict[str, str] = {}
 
     # -- the flow body: schedule cells as their parents finish ----------------------
 
@@ -109,6 +111,9 @@ class NotebookRun:
             and last is not None
             and last == parts.key()
             and self.runner.holds(node.defines)
+            and all(
+                f.problem() is None for f in self.runner.last_files.get(node_id, ())
+            )
         )
 
     def _collect(self, node_id: str, state: State) -> None:
@@ -121,7 +126,12 @@ class NotebookRun:
         if node_id in self.tasks.started:
             outcome.duration = state.ts - self.tasks.started[node_id]
         spec = self.specs[node_id]
+        run = self.futures[node_id].task_run if node_id in self.futures else None
+        if run is not None and run.cache_stale is not None:
+            self.stale[node_id] = run.cache_stale
         if state.is_completed():
+            if run is not None:
+                self.runner.last_files[node_id] = run.output_files
             result = state.result(raise_on_failure=False)
             if isinstance(result, CellResult):
                 key = outcome.cache_key if spec.header.cache else None
@@ -180,6 +190,7 @@ class NotebookRun:
                 self.specs,
                 ran,
                 self.options.force,
+                self.stale,
             )
         )
         return NotebookRunResult(

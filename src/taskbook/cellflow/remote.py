@@ -17,6 +17,7 @@ from typing import Any
 import cloudpickle
 
 from taskbook.cellflow.capture import current
+from taskbook.engine.effects import Recorder, declare
 from taskbook.engine.remote_context import RemoteRunContext, capture_run, entered_run
 from taskbook.errors import UnpicklableInputError, UnpicklableOutputError
 
@@ -91,11 +92,12 @@ def _fresh_namespace(shell: Any) -> dict[str, Any]:
 
 
 def run_job(payload: bytes) -> bytes:
-    """Run a packed ``CellJob``; return ``(status, values, outputs, error)`` packed.
+    """Run a packed ``CellJob``; return ``(status, values, outputs, error, written)``.
 
     Status is ``ok``, ``error`` (the cell raised), ``exit`` (``SystemExit``) or
-    ``unpicklable`` (a value cannot come back; ``values`` is its name). Runs on the
-    other side: a child process or a Dask worker thread, several at once.
+    ``unpicklable`` (a value cannot come back; ``values`` is its name); ``written``
+    lists the files the cell wrote (``engine.effects``). Runs on the other side: a
+    child process or a Dask worker thread, several at once.
     """
     from taskbook.cellflow.capture import OutputCapture, capturing
     from taskbook.cellflow.execute import CellCode, execute, format_error
@@ -106,7 +108,7 @@ def run_job(payload: bytes) -> bytes:
     namespace.update(job.inputs)
     capture = OutputCapture()
     result: tuple[str, Any, Any, Any]
-    with capturing(capture), entered_run(job.run):
+    with capturing(capture), entered_run(job.run), Recorder() as seen:
         try:
             code = CellCode(job.source, job.filename)
             execute(code, namespace, capture, shell.display_formatter)
@@ -117,14 +119,17 @@ def run_job(payload: bytes) -> bytes:
         except Exception as error:
             capture.error(*format_error(error, FILENAME_PREFIX))
             result = ("error", {}, capture.outputs, error)
+    written = sorted(seen.written)
     try:
-        return bytes(cloudpickle.dumps(result))
+        return bytes(cloudpickle.dumps((*result, written)))
     except Exception as error:
         bad = next(
             (n for n, v in result[1].items() if not _picklable(v)), "the exception"
         )
         return bytes(
-            cloudpickle.dumps(("unpicklable", bad, capture.outputs, str(error)))
+            cloudpickle.dumps(
+                ("unpicklable", bad, capture.outputs, str(error), written)
+            )
         )
 
 
@@ -133,12 +138,15 @@ def finish_job(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Return the values and outputs of a job's answer, or raise what the cell raised.
 
+    The files the cell wrote over there count as written here (``effects.declare``).
+
     Raises:
         UnpicklableOutputError: A value could not come back.
         SystemExit: The cell raised it.
         Exception: What the cell raised, with its own traceback as a note.
     """
-    status, values, captured, error = cloudpickle.loads(answer)
+    status, values, captured, error, written = cloudpickle.loads(answer)
+    declare(written)
     if status != "ok":
         _show_partial(captured, error)
     if status == "unpicklable":

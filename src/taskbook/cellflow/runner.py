@@ -29,6 +29,7 @@ from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.parameter_specs import Param
 from taskbook.core.plan import select_cells
 from taskbook.core.run_options import RunOptions
+from taskbook.engine.files import FileRecord
 from taskbook.errors import HiddenStateError, MissingInputError, NotebookGraphWarning
 
 __all__ = ("NotebookRunner", "OutputListener")
@@ -60,6 +61,8 @@ class NotebookRunner:
         # cell id -> its cache key when it last completed (for --stale).
         self.last_success: dict[str, str] = {}
         self.last_parts: dict[str, KeyParts] = {}
+        # cell id -> the output files of its last success (for --stale).
+        self.last_files: dict[str, tuple[FileRecord, ...]] = {}
         self.explanations: dict[str, list[str]] = {}
         self._count = 0
         self._lock = threading.Lock()

@@ -27,10 +27,12 @@ def remember_keys(
     specs: Mapping[str, CellSpec],
     parts: Mapping[str, KeyParts],
     forced: bool,
+    stale: Mapping[str, str] | None = None,
 ) -> dict[str, list[str]]:
     """Store each cell's key parts; return cell name -> why it ran (or hit).
 
-    A miss is explained against the parts stored by the cell's previous run.
+    A miss is explained against the parts stored by the cell's previous run, or by
+    ``stale``: cell id -> why its cache entry was not used (a lost output file).
     """
     import cloudpickle
 
@@ -50,6 +52,8 @@ def remember_keys(
             reasons = ["caching is off for it (--no-cache)."]
         elif forced:
             reasons = ["the run was forced (--force)."]
+        elif stale and node_id in stale:
+            reasons = [f"{stale[node_id]}."]
         else:
             reasons = explain_miss(previous, current)
         explanations[outcome.name] = reasons

@@ -62,6 +62,7 @@ class TaskHeader:
         after: Tasks this cell runs after (``--after``).
         needs: Overrides the inferred inputs (``--needs``), else ``None``.
         makes: Overrides the inferred outputs (``--makes``), else ``None``.
+        files: Output files declared with ``--makes file:PATH`` (as written).
         isolate: ``"thread"`` (default) or ``"process"``.
     """
 
@@ -71,6 +72,7 @@ class TaskHeader:
     after: tuple[str, ...] = ()
     needs: tuple[str, ...] | None = None
     makes: tuple[str, ...] | None = None
+    files: tuple[str, ...] = ()
     isolate: str = "thread"
 
 
@@ -103,6 +105,13 @@ def _names(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def _makes(text: str) -> tuple[str, ...]:
+    names = _names(text)
+    if any(name == _FILE for name in names):
+        raise ValueError(text)  # `file:` without a path
+    return names
+
+
 def _isolation(text: str) -> str:
     if text not in _ISOLATION:
         raise ValueError(text)
@@ -110,12 +119,13 @@ def _isolation(text: str) -> str:
 
 
 _ISOLATION = ("thread", "process")
+_FILE = "file:"
 
 _HEADER_FLAGS = (
     Flag("--no-cache", "no_cache", lambda _: True, value="none"),
     Flag("--after", "after", _names, "T[,T...]"),
     Flag("--needs", "needs", _names, "x[,y...]"),
-    Flag("--makes", "makes", _names, "z[,w...]"),
+    Flag("--makes", "makes", _makes, "z[,w...][,file:PATH...]"),
     Flag("--isolate", "isolate", _isolation, " or ".join(map(repr, _ISOLATION))),
 )
 """``%%task`` flags that shape the DAG and the cell run, not the task options."""
@@ -142,6 +152,13 @@ def parse_task_line(line: str) -> TaskHeader:
         for name in ("after", "needs", "makes", "isolate")
         if name in values
     }
+    if "makes" in header:
+        # `file:PATH` declares an output file; names, if any, replace the inferred.
+        makes = header.pop("makes")
+        names = tuple(m for m in makes if not m.startswith(_FILE))
+        header["files"] = tuple(m[len(_FILE) :] for m in makes if m.startswith(_FILE))
+        if names or not header["files"]:
+            header["makes"] = names
     cache = not values.pop("no_cache", False) or "cache_expiration" in values
     return TaskHeader(
         name=parsed.words[0] if parsed.words else None,

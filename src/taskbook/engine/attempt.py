@@ -1,8 +1,9 @@
 """One task run, written once as a protocol that both drivers run (see ``steps.py``).
 
 Features apply in one fixed order, per attempt:
-cache lookup -> concurrency slot (the runner's) -> timeout around the call ->
-store result -> retry decision. Retries are loop iterations, not recursion.
+cache lookup (a hit needs its output files intact) -> concurrency slot (the
+runner's) -> timeout around the call, files written recorded -> store result
+with those files -> retry decision. Retries are loop iterations, not recursion.
 States follow Prefect 3: Pending -> Running -> Completed | Failed, with
 AwaitingRetry/Retrying between attempts, Completed "Cached" on a hit, Pending
 "NotReady" when an upstream did not complete, Failed "TimedOut" on timeout, and
@@ -35,6 +36,8 @@ from taskbook.engine.context import (
     TaskRunContext,
     task_run_ctx,
 )
+from taskbook.engine.effects import Recorder, declare, lookup
+from taskbook.engine.files import FileRecord
 from taskbook.engine.retry import delay_for, resolve_delays
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep
 from taskbook.errors import (
@@ -237,19 +240,25 @@ def _attempts(
         key = _cache_key(policy, tctx, parameters, flow_ctx, task.name)
         run.cache_key = key
         if key is not None and not options.refresh_cache:
-            hit, value, expires = session.cache.get(key, clock.now())
-            if hit:
+            found = lookup(session.cache, key, clock.now())
+            if found.hit:
+                _keep_files(run, flow_ctx, key, found.files)
+                # A run that called this task depends on its files too.
+                declare(record.path for record in found.files)
                 final = set_state(
                     State(
                         StateType.COMPLETED,
                         "Cached",
-                        data=value,
-                        cache_expiration=expires,
+                        data=found.value,
+                        cache_expiration=found.expires_at,
                     ),
                     key,
                 )
                 _call_hooks(task, run, final)
                 return final
+            if found.stale is not None:
+                run.cache_stale = found.stale
+                _log.info("Cached result not used: %s; running again.", found.stale)
 
     delays: float | list[float] | None = None  # resolved at the first retry
     retries_done = 0
@@ -260,18 +269,24 @@ def _attempts(
     _call_hooks(task, run, state)
     while True:
         # --- the call, under its timeout ------------------------------------------
+        step = Call(
+            task.fn,
+            (),
+            parameters,
+            options.timeout_seconds,
+            lambda: TaskRunTimeoutError.from_timeout(
+                run.name, options.timeout_seconds or 0
+            ),
+            call.executor,
+            call.fn_is_coroutine,
+        )
+        # Only a result that is stored needs its files: they decide its hits.
+        recorder = Recorder() if key is not None else None
         try:
-            result = yield Call(
-                task.fn,
-                (),
-                parameters,
-                options.timeout_seconds,
-                lambda: TaskRunTimeoutError.from_timeout(
-                    run.name, options.timeout_seconds or 0
-                ),
-                call.executor,
-                call.fn_is_coroutine,
-            )
+            if recorder is None:
+                result = yield step
+            else:
+                result = yield from _recorded(step, recorder)
         except (KeyboardInterrupt, CancelRun, GeneratorExit) as exc:
             return _interrupted(set_state, run, exc)
         except Exception as exc:  # user code failed: Failed, maybe retried
@@ -304,11 +319,15 @@ def _attempts(
                 if flow_ctx is not None and flow_ctx.closed.is_set():
                     # The run was cancelled while this call ran: keep nothing.
                     raise CancelRun("The flow run was cancelled.")
+                files: tuple[FileRecord, ...] = ()
+                if recorder is not None and key is not None:
+                    files = recorder.records(str(session.home))
+                    _keep_files(run, flow_ctx, key, files, recorder.touched)
                 if isinstance(result, State):
                     final = set_state(result, key)
                 else:
                     final = set_state(
-                        _completed(result, key, task, options, session, run.id),
+                        _completed(result, key, task, options, session, run.id, files),
                         key,
                         stamped=True,
                     )
@@ -364,6 +383,7 @@ def _completed(
     options: TaskOptions,
     session: Any,
     owner: str,
+    files: tuple[FileRecord, ...] = (),
 ) -> State:
     """Return the Completed state of a result, stamped now (cached when keyed)."""
     expires: float | None = None
@@ -379,7 +399,7 @@ def _completed(
                 stacklevel=1,
             )
         else:
-            session.cache.put(key, payload, expires)
+            session.cache.put(key, payload, expires, files)
     return State(
         StateType.COMPLETED,
         "Completed",
@@ -388,6 +408,25 @@ def _completed(
         cache_expiration=expires,
         owner=owner,
     )
+
+
+def _recorded(step: Call, recorder: Recorder) -> Protocol:
+    """Perform ``step`` with ``recorder`` open: the call's writes are recorded."""
+    with recorder:
+        return (yield step)
+
+
+def _keep_files(
+    run: TaskRun,
+    flow_ctx: FlowRunContext | None,
+    key: str,
+    files: tuple[FileRecord, ...],
+    touched: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Remember a keyed run's output files on the run and in its flow run's ledger."""
+    run.output_files = files
+    if flow_ctx is not None and (files or touched):
+        flow_ctx.ledger.note(key, files, touched)
 
 
 def _cache_key(

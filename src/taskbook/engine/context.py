@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from taskbook.core.states import State, StateType
+from taskbook.engine.effects import Ledger
 
 if TYPE_CHECKING:
+    from taskbook.engine.files import FileRecord
     from taskbook.engine.session import Session
 
 
@@ -63,6 +65,10 @@ class TaskRun:
     # found at creation (its protocol takes and clears them); None: the
     # protocol looks for them itself.
     inputs: list[tuple[Any, bool]] | None = field(default=None, repr=False)
+    # The files its cached result vouches for (written by it, or by the run its
+    # hit came from), and why an existing cache entry was not used.
+    output_files: tuple[FileRecord, ...] = field(default=(), repr=False)
+    cache_stale: str | None = None
 
     @property
     def state_type(self) -> StateType | None:
@@ -93,6 +99,7 @@ class FlowRunContext:
     # Results of direct task calls: id(value) -> (task run id, value). The value
     # is kept so its id cannot be reused while the flow runs.
     results: dict[int, tuple[str, Any]] = field(default_factory=dict)
+    ledger: Ledger = field(default_factory=Ledger)
 
     def next_index(self, task_key: str, count: int = 1) -> int:
         """Reserve ``count`` indices per task within this run; return the first.

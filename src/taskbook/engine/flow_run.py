@@ -82,6 +82,7 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
                 # Submitted tasks finish before the flow does (Prefect 3 would
                 # cancel those not yet started; we let them run: see README).
                 yield Resolve(outstanding)
+            ctx.ledger.settle(session.cache)
         except (KeyboardInterrupt, CancelRun) as exc:
             _cancel(ctx, set_state, clock)
             _call_hooks(flow, run, run.state)

@@ -136,6 +136,11 @@ class TaskFuture(Generic[R]):
         return self._task_run.name
 
     @property
+    def task_run(self) -> TaskRun:
+        """The run record (its output files, why a cache entry was not used)."""
+        return self._task_run
+
+    @property
     def state(self) -> State:
         """The run's current state; final once the future is done."""
         outcome = self._outcome

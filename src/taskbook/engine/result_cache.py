@@ -1,8 +1,10 @@
 """Persistent result cache on diskcache: what a cache key maps to, across processes.
 
-An entry is ``(payload bytes, expires_at)``; payloads are cloudpickle bytes, written
-only after they serialize, so an unpicklable result never leaves a half entry. A
-payload that fails to load is a miss: the entry is deleted and a warning names it.
+An entry is ``(payload bytes, expires_at, files)``; payloads are cloudpickle bytes,
+written only after they serialize, so an unpicklable result never leaves a half
+entry; ``files`` are the output files of the run as ``FileRecord`` tuples (entries
+of older versions have none: ``None``). A payload that fails to load is a miss: the
+entry is deleted and a warning names it.
 """
 
 from __future__ import annotations
@@ -10,11 +12,16 @@ from __future__ import annotations
 import threading
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 
 from taskbook.errors import CorruptCacheEntryWarning
+
+if TYPE_CHECKING:
+    from taskbook.engine.files import FileRecord
+
+Entry = tuple[bytes, float | None, tuple[tuple[Any, ...], ...] | None]
 
 _MISS: Any = object()
 
@@ -42,31 +49,66 @@ class ResultCache:
         return self._cache
 
     def get(self, key: str, now: float) -> tuple[bool, Any, float | None]:
-        """Return ``(hit, value, expires_at)``; an expired or corrupt entry is a miss."""
+        """Return ``(hit, value, expires_at)``; an expired or corrupt entry is a miss.
+
+        Output files are not checked: task results go through ``effects.lookup``.
+        """
+        entry = self.entry(key, now)
+        if entry is None:
+            return False, None, None
+        loaded, value = self.load(key, entry[0])
+        return (True, value, entry[1]) if loaded else (False, None, None)
+
+    def entry(self, key: str, now: float) -> Entry | None:
+        """Return the stored ``(payload, expires_at, files)``; None if absent or expired."""
         entry = self._dc.get(key, default=_MISS)
         if entry is _MISS:
-            return False, None, None
+            return None
         try:
-            payload, expires_at = entry
-            if expires_at is not None and expires_at <= now:
-                return False, None, None
-            return True, cloudpickle.loads(payload), expires_at
+            payload, expires_at, *files = entry
+        except (TypeError, ValueError):
+            self._corrupt(key, ValueError(f"unexpected entry of type {type(entry)}"))
+            return None
+        if expires_at is not None and expires_at <= now:
+            return None
+        return payload, expires_at, files[0] if files else None
+
+    def load(self, key: str, payload: bytes) -> tuple[bool, Any]:
+        """Return ``(loaded, value)`` of an entry's payload; a corrupt one is deleted."""
+        try:
+            return True, cloudpickle.loads(payload)
         except Exception as exc:  # any failure to load means the entry is unusable
-            self._dc.delete(key)
-            warnings.warn(
-                CorruptCacheEntryWarning.from_key(key, exc),
-                CorruptCacheEntryWarning,
-                stacklevel=2,
-            )
-            return False, None, None
+            self._corrupt(key, exc)
+            return False, None
+
+    def _corrupt(self, key: str, exc: BaseException) -> None:
+        self._dc.delete(key)
+        warnings.warn(
+            CorruptCacheEntryWarning.from_key(key, exc),
+            CorruptCacheEntryWarning,
+            stacklevel=3,
+        )
 
     def serialize(self, value: Any) -> bytes:
         """Return the bytes for ``value``; raises if it cannot be pickled."""
         return cloudpickle.dumps(value)
 
-    def put(self, key: str, payload: bytes, expires_at: float | None) -> None:
-        """Store serialized ``payload`` under ``key``."""
-        self._dc.set(key, (payload, expires_at))
+    def put(
+        self,
+        key: str,
+        payload: bytes,
+        expires_at: float | None,
+        files: tuple[FileRecord, ...] = (),
+    ) -> None:
+        """Store serialized ``payload`` under ``key``, with the run's output files."""
+        self._dc.set(key, (payload, expires_at, tuple(f.to_tuple() for f in files)))
+
+    def rewrite_files(self, key: str, files: tuple[FileRecord, ...]) -> None:
+        """Replace the output files stored with ``key``'s result (if it is stored)."""
+        entry = self._dc.get(key, default=_MISS)
+        if entry is not _MISS:
+            payload, expires_at, *_ = entry
+            self.put(key, payload, expires_at, files)
 
     def delete(self, key: str) -> None:
         """Remove one entry."""

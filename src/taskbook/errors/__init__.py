@@ -34,6 +34,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution`` and ``_warning
         │   │   └── CachePolicyError (TypeError too)     ``policy - x`` with x not an input name
         │   ├── UnreadableNotebookError (ValueError)     a notebook file that cannot be read
         │   ├── MissingInputError (NameError)            a cell's input is not in the namespace
+        │   ├── MissingOutputFileError (FileNotFoundError)  a --makes file:PATH a cell did not write
         │   ├── UnpicklableOutputError (TypeError)       a cell's output can't be pickled
         │   ├── IsolatedCellCrashError (RuntimeError)    an isolated cell's process died
         │   ├── CellExitError (RuntimeError)             a cell raised SystemExit(code != 0)
@@ -103,6 +104,7 @@ from taskbook.errors._execution import (
     MissingContextError,
     MissingDependencyError,
     MissingInputError,
+    MissingOutputFileError,
     MissingResult,
     ParameterTypeError,
     RunNotFoundError,
@@ -149,6 +151,7 @@ __all__ = (
     "MissingContextError",
     "MissingDependencyError",
     "MissingInputError",
+    "MissingOutputFileError",
     "MissingResult",
     "NoParametersCellError",
     "NotebookGraphWarning",

@@ -6,6 +6,7 @@ classmethod; the timeouts keep Prefect's wording and bases.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from taskbook.errors._base import TaskbookError, short_repr
@@ -70,6 +71,18 @@ class MissingInputError(TaskbookError, NameError):
         return cls(
             f"{cell} reads {name!r}, which {producer!r} produces but has not run in "
             f"this kernel. Run it first: %flow run --to {producer}"
+        )
+
+
+class MissingOutputFileError(TaskbookError, FileNotFoundError):
+    """A cell declares an output file (``--makes file:PATH``) it did not write."""
+
+    @classmethod
+    def from_path(cls, cell: str, path: str) -> Self:
+        return cls(
+            f"{cell} declares the output file {path!r} (--makes file:{path}) but it "
+            f"does not exist after the cell ran. Write it in the cell, or fix the "
+            f"path (relative to the working directory, {os.getcwd()!r})."
         )
 
 
