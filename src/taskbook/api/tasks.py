@@ -13,16 +13,11 @@ from taskbook.core.events import TaskRunCreated
 from taskbook.core.options import TaskOptions
 from taskbook.core.states import State, StateType
 from taskbook.engine.annotations import AllowFailure, Unmapped
-from taskbook.engine.attempt import (
-    MapCall,
-    TaskCall,
-    all_plain,
-    collect_futures,
-    task_protocol,
-)
+from taskbook.engine.attempt import MapCall, TaskCall, task_protocol
 from taskbook.engine.context import FlowRunContext, TaskRun, flow_run_ctx, tags_ctx
 from taskbook.engine.futures import TaskFuture, TaskFutureList
 from taskbook.engine.ids import new_id
+from taskbook.engine.inputs import all_plain, collect_futures
 from taskbook.engine.logs import configure_logging
 from taskbook.engine.retry import exponential_backoff
 from taskbook.engine.runners import ThreadPoolTaskRunner

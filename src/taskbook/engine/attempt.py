@@ -29,15 +29,16 @@ from taskbook.core.cache import (
 from taskbook.core.events import StateChanged
 from taskbook.core.options import NOT_SET, TaskOptions
 from taskbook.core.states import FINAL_TYPES, State, StateType
-from taskbook.engine.annotations import AllowFailure, Unmapped
 from taskbook.engine.context import (
     FlowRunContext,
     TaskRun,
     TaskRunContext,
     task_run_ctx,
 )
-from taskbook.engine.effects import Recorder, declare, lookup
+from taskbook.engine.effects import Recorder, declare, lookup, recorded
 from taskbook.engine.files import FileRecord
+from taskbook.engine.hooks import call_task_hooks
+from taskbook.engine.inputs import all_plain, collect_futures, resolve_values
 from taskbook.engine.retry import delay_for, resolve_delays
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep
 from taskbook.errors import (
@@ -186,13 +187,13 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
                 getattr(future, "task_run_name", future.task_run_id), state.type.value
             )
             final = set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
-            _call_hooks(task, run, final)
+            call_task_hooks(task, run, final)
             return final
     try:
-        parameters = _resolve_values(call.parameters)
+        parameters = resolve_values(call.parameters)
     except UpstreamTaskError as err:
         final = set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
-        _call_hooks(task, run, final)
+        call_task_hooks(task, run, final)
         return final
     return (yield from _run_attempts(call, session, parameters, set_state))
 
@@ -254,7 +255,7 @@ def _attempts(
                     ),
                     key,
                 )
-                _call_hooks(task, run, final)
+                call_task_hooks(task, run, final)
                 return final
             if found.stale is not None:
                 run.cache_stale = found.stale
@@ -266,7 +267,7 @@ def _attempts(
         State(StateType.RUNNING, "Running", ts=clock.now(), owner=run.id),
         stamped=True,
     )
-    _call_hooks(task, run, state)
+    call_task_hooks(task, run, state)
     while True:
         # --- the call, under its timeout ------------------------------------------
         step = Call(
@@ -286,7 +287,7 @@ def _attempts(
             if recorder is None:
                 result = yield step
             else:
-                result = yield from _recorded(step, recorder)
+                result = yield from recorded(step, recorder)
         except (KeyboardInterrupt, CancelRun, GeneratorExit) as exc:
             return _interrupted(set_state, run, exc)
         except Exception as exc:  # user code failed: Failed, maybe retried
@@ -310,7 +311,7 @@ def _attempts(
                     data=exc,
                 )
             )
-            _call_hooks(task, run, crashed)
+            call_task_hooks(task, run, crashed)
             raise
         else:
             if isinstance(result, State) and result.is_failed():
@@ -331,7 +332,7 @@ def _attempts(
                         key,
                         stamped=True,
                     )
-                _call_hooks(task, run, final)
+                call_task_hooks(task, run, final)
                 return final
 
         # --- retry decision ---------------------------------------------------------
@@ -361,7 +362,7 @@ def _attempts(
                 except (KeyboardInterrupt, CancelRun) as exc:
                     return _interrupted(set_state, run, exc)
             state = set_state(State(StateType.RUNNING, "Retrying"))
-            _call_hooks(task, run, state)
+            call_task_hooks(task, run, state)
             continue
         final = set_state(failed)
         error = final.data if isinstance(final.data, BaseException) else None
@@ -372,7 +373,7 @@ def _attempts(
             " - Retries are exhausted" if options.retries else "",
             exc_info=error,
         )
-        _call_hooks(task, run, final)
+        call_task_hooks(task, run, final)
         return final
 
 
@@ -408,12 +409,6 @@ def _completed(
         cache_expiration=expires,
         owner=owner,
     )
-
-
-def _recorded(step: Call, recorder: Recorder) -> Protocol:
-    """Perform ``step`` with ``recorder`` open: the call's writes are recorded."""
-    with recorder:
-        return (yield step)
 
 
 def _keep_files(
@@ -480,117 +475,3 @@ def _log_prints(options: TaskOptions, flow_ctx: FlowRunContext | None) -> bool:
     if options.log_prints is not None:
         return options.log_prints
     return bool(flow_ctx and flow_ctx.log_prints)
-
-
-def _call_hooks(task: Any, run: TaskRun, state: State) -> None:
-    options: TaskOptions = task.options
-    if not (options.on_completion or options.on_failure or options.on_running):
-        return
-    if state.is_failed():
-        hooks = options.on_failure
-    elif state.is_completed():
-        hooks = options.on_completion
-    elif state.is_running():
-        hooks = options.on_running
-    else:
-        return
-    for hook in hooks:
-        try:
-            out = hook(task, run, state)
-            if hasattr(out, "__await__"):
-                from taskbook.engine.session import get_session
-
-                get_session().portal.call(_await, out)
-        except Exception:  # hooks never change the run's outcome (Prefect logs them)
-            _log.exception(
-                "An error was encountered while running hook %r",
-                getattr(hook, "__name__", hook),
-            )
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
-
-
-# --- futures in inputs ---------------------------------------------------------------
-
-
-def collect_futures(
-    value: Any, allowed: bool = False, depth: int = 0
-) -> list[tuple[Any, bool]]:
-    """Find futures (and allow_failure-wrapped ones) in inputs, one collection deep.
-
-    Returns ``(future, allowed)`` pairs in the order met, allowed when the future
-    was wrapped in ``allow_failure``. A task's parameters dict is the outermost
-    collection (depth 0); ``wait_for`` lists are walked the same way.
-    """
-    if depth > 3:
-        return []
-    if isinstance(value, AllowFailure):
-        return collect_futures(value.value, True, depth + 1)
-    if isinstance(value, Unmapped):
-        return collect_futures(value.value, allowed, depth + 1)
-    if _is_future(value):
-        return [(value, allowed)]
-    if isinstance(value, dict):
-        return [
-            p for v in value.values() for p in collect_futures(v, allowed, depth + 1)
-        ]
-    if isinstance(value, (list, tuple, set)):
-        return [p for v in value for p in collect_futures(v, allowed, depth + 1)]
-    return []
-
-
-def _resolve_values(value: Any, depth: int = 0) -> Any:
-    """Replace futures and states in inputs by their results."""
-    if depth > 4:
-        return value
-    if isinstance(value, (AllowFailure, Unmapped)):
-        return _resolve_values(value.value, depth + 1)
-    if _is_future(value):
-        state = value.state
-        return (
-            state.data if state.is_completed() else state.result(raise_on_failure=False)
-        )
-    if isinstance(value, State):
-        return (
-            value.data if value.is_completed() else value.result(raise_on_failure=False)
-        )
-    if isinstance(value, dict):
-        if depth == 0:
-            return {k: _resolve_values(v, depth + 1) for k, v in value.items()}
-        if any(_needs_resolving(v) for v in value.values()):
-            return {k: _resolve_values(v, depth + 1) for k, v in value.items()}
-        return value
-    if isinstance(value, (list, tuple, set)) and any(
-        _needs_resolving(v) for v in value
-    ):
-        return type(value)(_resolve_values(v, depth + 1) for v in value)
-    return value
-
-
-def _needs_resolving(value: Any) -> bool:
-    return (
-        _is_future(value)
-        or isinstance(value, (State, AllowFailure, Unmapped))
-        or (
-            isinstance(value, (list, tuple, set, dict)) and bool(collect_futures(value))
-        )
-    )
-
-
-def _is_future(value: Any) -> bool:
-    return getattr(value, "_is_taskbook_future", False) is True
-
-
-# Input types that can hold no future, state or annotation (exact types only).
-_PLAIN_TYPES = frozenset({int, float, str, bytes, bool, complex, type(None)})
-
-
-def all_plain(parameters: dict[str, Any]) -> bool:
-    """Whether no parameter can hold a future, state or annotation (cheap)."""
-    plain = _PLAIN_TYPES
-    for value in parameters.values():
-        if type(value) not in plain:
-            return False
-    return True

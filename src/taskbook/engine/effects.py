@@ -18,7 +18,7 @@ import os
 import sys
 import sysconfig
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,15 @@ from taskbook.engine.files import FileRecord, shown
 if TYPE_CHECKING:
     from taskbook.engine.result_cache import ResultCache
 
-__all__ = ("CacheLookup", "Ledger", "Recorder", "declare", "lookup", "recording")
+__all__ = (
+    "CacheLookup",
+    "Ledger",
+    "Recorder",
+    "declare",
+    "lookup",
+    "recorded",
+    "recording",
+)
 
 _open: ContextVar[tuple[Recorder, ...]] = ContextVar("taskbook_recorders", default=())
 
@@ -78,6 +86,12 @@ class Recorder:
             if not _private(path, home)
         )
         return tuple(record for record in found if record is not None)
+
+
+def recorded(step: Any, recorder: Recorder) -> Generator[Any, Any, Any]:
+    """Yield ``step`` to a run's driver with ``recorder`` open; return its outcome."""
+    with recorder:
+        return (yield step)
 
 
 def recording() -> bool:

@@ -19,6 +19,7 @@ from taskbook.core.options import FlowOptions
 from taskbook.core.states import State, StateType
 from taskbook.engine.attempt import format_exception
 from taskbook.engine.context import FlowRunContext
+from taskbook.engine.hooks import run_hooks
 from taskbook.engine.logs import LIFECYCLE
 from taskbook.engine.retry import delay_for
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep
@@ -228,11 +229,4 @@ def _call_hooks(flow: Any, run: Any, state: State | None) -> None:
         hooks = options.on_running
     else:
         return
-    for hook in hooks:
-        try:
-            hook(flow, run, state)
-        except Exception:  # hooks never change the run's outcome (Prefect logs them)
-            _log.exception(
-                "An error was encountered while running hook %r",
-                getattr(hook, "__name__", hook),
-            )
+    run_hooks(hooks, (flow, run, state), _log)
