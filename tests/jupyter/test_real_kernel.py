@@ -267,3 +267,23 @@ def test_an_executed_notebook_keeps_the_static_copies_of_its_runs(tmp_path):
     # The flow call's own result is still the cell's result.
     assert outputs(4)[-1]["output_type"] == "execute_result"
     assert outputs(4)[-1]["data"]["text/plain"] == "2"
+
+
+def test_only_after_a_restart_restores_the_inputs_from_the_cache(
+    project, kernel_factory
+):
+    kernel = kernel_factory(project / "notebooks", project / "notebooks/01_etl.ipynb")
+    for code in ("%load_ext taskbook", "%flow run --no-view"):
+        assert kernel.execute(code, timeout=120).status == "ok"
+
+    kernel.restart()
+    kernel.execute("%load_ext taskbook")
+    reply = kernel.execute("%flow run --only by_region --no-view", timeout=120)
+
+    assert reply.status == "ok", reply.everything
+    assert _states(_summary(reply)) == {"by_region": "Cached"}
+    assert re.search(
+        r"Inputs restored from the cache of cells not selected: .*\bclean\b", reply.text
+    ), reply.everything
+    check = kernel.execute("print(len(clean), region_totals.shape)")
+    assert check.text.strip() == "60 (4, 4)"

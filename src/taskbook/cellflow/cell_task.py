@@ -21,6 +21,7 @@ from taskbook.cellflow.execute import CellCode, execute, format_error, python_so
 from taskbook.cellflow.fingerprint import fingerprint
 from taskbook.cellflow.keys import KeyParts, NotebookFunctions, normalize_source
 from taskbook.cellflow.outputs import declared_files, found_files
+from taskbook.cellflow.partial import Mark
 from taskbook.cellflow.remote import FILENAME_PREFIX, CellJob
 from taskbook.core.cells import CellSpec
 from taskbook.core.graph import Node
@@ -63,6 +64,10 @@ class CellTasks:
         started: Cell id -> when its last attempt started.
         attempts: Cell id -> attempts made.
         captured: Cell id -> the outputs of its last attempt.
+        partial_inputs: Cell id -> its inputs that a failed or cancelled run
+            left (``partial.Mark``); such a cell is not cached.
+        before: Cell id -> ``id()`` of the values its names held before it ran
+            here (to tell what a failed run changed).
     """
 
     def __init__(
@@ -81,6 +86,8 @@ class CellTasks:
         self.started: dict[str, float] = {}
         self.attempts: dict[str, int] = {}
         self.captured: dict[str, OutputCapture] = {}
+        self.partial_inputs: dict[str, dict[str, Mark]] = {}
+        self.before: dict[str, dict[str, int]] = {}
 
     # -- the key ----------------------------------------------------------------------
 
@@ -99,7 +106,10 @@ class CellTasks:
             options=f"isolate={spec.header.isolate};cwd={os.getcwd()}",
         )
         self.parts[node.id] = parts
-        self.keys[node.id] = parts.key() if parts.cacheable else None
+        marks = runner.partial.marks(node.reads)
+        self.partial_inputs[node.id] = marks
+        # A result computed from what a failed run left must not pass for a good one.
+        self.keys[node.id] = parts.key() if parts.cacheable and not marks else None
         return parts
 
     def source(self, spec: CellSpec) -> str:
@@ -163,6 +173,11 @@ class CellTasks:
             try:
                 run_here = self._remote(spec)
                 if run_here is None:
+                    namespace = runner.namespace
+                    self.before.setdefault(
+                        node.id,
+                        {n: id(namespace[n]) for n in node.defines if n in namespace},
+                    )
                     formatter = getattr(runner.shell, "display_formatter", None)
                     execute(
                         CellCode(source, filename), runner.namespace, capture, formatter

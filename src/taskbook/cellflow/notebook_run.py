@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from taskbook.cellflow.cell_result import CellResult
-from taskbook.cellflow.cell_task import CellTasks
+from taskbook.cellflow.cell_task import CellTasks, describe
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.cellflow.why import remember_keys
 from taskbook.core.cells import CellSpec
@@ -39,8 +39,10 @@ class NotebookRun:
         specs: Mapping[str, CellSpec],
         selected: Sequence[str],
         tasks: CellTasks,
+        restored: Sequence[str] = (),
     ) -> None:
         self.graph, self.specs, self.selected = graph, specs, selected
+        self.restored = tuple(restored)
         self.tasks = tasks
         self.runner: NotebookRunner = tasks.runner
         self.options: RunOptions = tasks.options
@@ -107,7 +109,7 @@ class NotebookRun:
         parts = self.tasks.key_parts(spec, node, overrides)
         last = self.runner.last_success.get(node_id)
         return (
-            parts.cacheable
+            self.tasks.keys[node_id] is not None  # cacheable, no input from a failure
             and last is not None
             and last == parts.key()
             and self.runner.holds(node.defines)
@@ -145,14 +147,49 @@ class NotebookRun:
                     self._exit(result.exit_code)
             if outcome.cache_key is not None:
                 self.runner.last_success[node_id] = outcome.cache_key
-        elif node_id in self.tasks.captured:
-            outcome.outputs = list(self.tasks.captured[node_id].outputs)
+            self._pass_marks_on(node_id)
+        else:
+            if node_id in self.tasks.captured:
+                outcome.outputs = list(self.tasks.captured[node_id].outputs)
+            if state.is_final() and state.name != "NotReady":
+                self._mark_partial(node_id, state.name)
         error = state.data if isinstance(state.data, CellExitError) else None
         if error is not None:
             self._exit(error.code)
         if state.is_final() and state.name != "NotReady":
             outcome.execution_count = self.runner.next_count()
         self.runner.last_states[node_id] = outcome.state_type
+
+    def _pass_marks_on(self, node_id: str) -> None:
+        """A cell that read what a failed run left says so; its values are marked."""
+        marks = self.tasks.partial_inputs.get(node_id)
+        if not marks:
+            return
+        name, mark = next(iter(marks.items()))
+        self.outcomes[node_id].message = f"Not cached: {mark.says(name)}."
+        self.stale[node_id] = f"{mark.says(name)} (so it was not cached)"
+        node = self.graph.node(node_id)
+        self.runner.partial.pass_on(node.defines, mark, describe(node))
+
+    def _mark_partial(self, node_id: str, state_name: str) -> None:
+        """Mark the values a cell that stopped half-way changed (``partial``)."""
+        before = self.tasks.before.get(node_id)
+        if before is None:  # it never ran here (another process, or not started)
+            return
+        node, namespace = self.graph.node(node_id), self.runner.namespace
+        changed = [
+            n
+            for n in node.defines
+            if n in namespace
+            and (n in node.analysis.mutates or before.get(n) != id(namespace[n]))
+        ]
+        self.runner.partial.mark(changed, describe(node), state_name)
+
+    def mark_unfinished(self) -> None:
+        """Mark what the cells an interrupt stopped left behind (Cancelled)."""
+        for node_id in self.tasks.before:
+            if self.outcomes[node_id].state_type != "COMPLETED":
+                self._mark_partial(node_id, "Cancelled")
 
     def _exit(self, code: int | str | None) -> None:
         self.exited = True
@@ -204,4 +241,5 @@ class NotebookRun:
             up_to_date=tuple(
                 o.name for k, o in self.outcomes.items() if k in self.up_to_date
             ),
+            restored=self.restored,
         )

@@ -73,6 +73,8 @@ class NotebookRunResult:
         parameters: The parameter values the run used.
         up_to_date: Names of the cells ``--stale`` left out: their key was the
             one of their last success.
+        restored: Names of the cells not selected whose cached values were
+            restored because selected cells read them (``cellflow.restore``).
     """
 
     flow_run_id: str
@@ -82,6 +84,7 @@ class NotebookRunResult:
     stopped_by_exit: bool = False
     parameters: dict[str, Any] = field(default_factory=dict)
     up_to_date: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

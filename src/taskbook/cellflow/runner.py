@@ -21,6 +21,8 @@ from taskbook.cellflow.execute import python_source
 from taskbook.cellflow.fingerprint import fingerprint
 from taskbook.cellflow.keys import KeyParts, NotebookFunctions
 from taskbook.cellflow.notebook_run import NotebookRun
+from taskbook.cellflow.partial import PartialValues
+from taskbook.cellflow.restore import restore_inputs
 from taskbook.cellflow.result import NotebookRunResult
 from taskbook.core.analysis import BUILTIN_NAMES
 from taskbook.core.cells import CellSpec, to_cell_inputs
@@ -64,6 +66,7 @@ class NotebookRunner:
         # cell id -> the output files of its last success (for --stale).
         self.last_files: dict[str, tuple[FileRecord, ...]] = {}
         self.explanations: dict[str, list[str]] = {}
+        self.partial = PartialValues(self.namespace)
         self._count = 0
         self._lock = threading.Lock()
 
@@ -107,8 +110,9 @@ class NotebookRunner:
         Raises:
             HiddenStateError, DependencyCycleError, DuplicateTaskNameError,
             UnknownTaskError: The DAG or the selection is bad (nothing has run).
-            MissingInputError: ``check_inputs`` and a selected cell's input is
-                neither in the namespace nor produced by a selected cell.
+            MissingInputError: A selected cell's input is neither in the
+                namespace nor produced by a selected cell, and (without
+                ``check_inputs``) its producer's cached result cannot stand in.
             MissingDependencyError: ``runner="dask"`` without ``distributed``.
         """
         from taskbook.api.flows import Flow
@@ -133,9 +137,13 @@ class NotebookRunner:
         functions = NotebookFunctions(
             python_source(self.shell, by_id[n.id].body) for n in graph.nodes
         )
+        restored: tuple[str, ...] = ()
+        if not options.check_inputs:  # a cell run by hand says what is missing
+            keys = CellTasks(self, functions, options)
+            restored = restore_inputs(graph, by_id, selected, keys, options.parameters)
         with _cluster(options) as dask:
             tasks = CellTasks(self, functions, options, dask)
-            run = NotebookRun(graph, by_id, selected, tasks)
+            run = NotebookRun(graph, by_id, selected, tasks, restored)
             flow = Flow(
                 run.body,
                 FlowOptions(
@@ -147,7 +155,11 @@ class NotebookRunner:
                     validate_parameters=False,
                 ),
             )
-            state = flow(**dict(options.parameters), return_state=True)
+            try:
+                state = flow(**dict(options.parameters), return_state=True)
+            except BaseException:  # an interrupt: mark what the stopped cells left
+                run.mark_unfinished()
+                raise
         return run.result(state)
 
     def _check_inputs(self, graph: NotebookGraph, selected: Sequence[str]) -> None:
@@ -181,11 +193,12 @@ class NotebookRunner:
         self.mark_known(result, key)
 
     def mark_known(self, result: CellResult, key: str | None) -> None:
-        """Remember the fingerprints of the values a cell left in the namespace.
+        """Remember the fingerprints of the values a good run left in the namespace.
 
         Content fingerprints taken when the cell ran (so a rerun that produces the
         same data does not invalidate its readers); the producer's key otherwise.
         """
+        self.partial.clear(result.values)
         for name in result.values:
             if name not in self.namespace:
                 continue

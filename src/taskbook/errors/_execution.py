@@ -73,6 +73,15 @@ class MissingInputError(TaskbookError, NameError):
             f"this kernel. Run it first: %flow run --to {producer}"
         )
 
+    @classmethod
+    def from_cache(cls, cell: str, name: str, producer: str, why: str) -> Self:
+        """The producer was not selected and the cache cannot stand in for it."""
+        return cls(
+            f"{cell} reads {name!r}, which {producer!r} produces; it has not run in "
+            f"this kernel and its cached result cannot be used: {why}. Run it "
+            f"first: %flow run --to {producer}"
+        )
+
 
 class MissingOutputFileError(TaskbookError, FileNotFoundError):
     """A cell declares an output file (``--makes file:PATH``) it did not write."""

@@ -316,6 +316,16 @@ class KernelSide:
         self.last_result = result
         for outcome in result.cells.values():
             self._update_status(home, outcome)
+        if result.restored:
+            names = ", ".join(result.restored)
+            home.output(
+                {
+                    "output_type": "stream",
+                    "name": "stdout",
+                    "text": f"Inputs restored from the cache of cells not selected: "
+                    f"{names}.\n",
+                }
+            )
         summary = render.run_summary(
             result,
             source.description,

@@ -29,7 +29,7 @@ def _describe(outcome: CellOutcome) -> str:
         parts.append(f"after {outcome.attempts} attempts")
     if outcome.state_name == "Cached":
         parts.append("(cache hit)")
-    if outcome.message and outcome.state_type != "COMPLETED":
+    if outcome.message:  # on a Completed cell: why it was not cached
         parts.append(f"— {outcome.message}")
     return " ".join(parts)
 
