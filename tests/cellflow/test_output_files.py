@@ -7,6 +7,7 @@ Python writers are seen through audit events; pyarrow's C++ writer (pandas'
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -173,3 +174,26 @@ def test_a_notebook_saved_while_a_cell_runs_is_not_its_output(run: Run) -> None:
     Path("nb.ipynb").write_text("{  }")
 
     assert set(states(run(*cells)).values()) == {"Cached"}
+
+
+def test_a_log_file_opened_for_appending_keeps_its_opener_cached_as_it_grows(
+    run: Run,
+) -> None:
+    cells = (
+        "import logging\nlog = logging.getLogger('etl')\n"
+        "log.addHandler(logging.FileHandler('etl.log'))\nlog.setLevel(logging.INFO)",
+        "%%task step\nlog.info('step ran')\ndone = True",
+    )
+    try:
+        run(*cells)
+        with open("etl.log", "a") as file:
+            file.write("a line from another run\n")
+
+        assert set(states(run(*cells)).values()) == {"Cached"}
+        os.remove("etl.log")
+
+        assert by_name(run(*cells))["cell-1"].state_name == "Completed"
+    finally:
+        for handler in logging.getLogger("etl").handlers[:]:
+            handler.close()
+            logging.getLogger("etl").removeHandler(handler)

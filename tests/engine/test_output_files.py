@@ -268,3 +268,29 @@ def test_an_entry_stored_before_files_were_recorded_is_not_trusted(
     assert _state(pipeline) == "Completed"
     assert Path("old.txt").exists()
     assert _state(pipeline) == "Cached"
+
+
+def test_a_file_opened_for_appending_is_intact_while_it_keeps_what_was_written() -> (
+    None
+):
+    runs: list[str] = []
+
+    @task(cache_policy=INPUTS)
+    def note(line: str) -> str:
+        runs.append(line)
+        with open("journal.txt", "a") as file:
+            file.write(line + "\n")
+        return line
+
+    @flow
+    def pipeline() -> dict[str, Any]:
+        return {"state": note("started", return_state=True)}
+
+    pipeline()
+    with open("journal.txt", "a") as file:
+        file.write("appended by someone else\n")
+    assert _state(pipeline) == "Cached"
+
+    Path("journal.txt").write_text("")
+    assert _state(pipeline) == "Completed"
+    assert runs == ["started", "started"]

@@ -46,14 +46,16 @@ class Recorder:
 
     Attributes:
         written: Absolute paths written (or declared).
+        appended: Those of ``written`` only ever opened for appending.
         touched: Absolute paths removed, or renamed away.
         dirs: Directories written into or created.
     """
 
-    __slots__ = ("_token", "dirs", "touched", "written")
+    __slots__ = ("_token", "appended", "dirs", "touched", "written")
 
     def __init__(self) -> None:
         self.written: set[str] = set()
+        self.appended: set[str] = set()
         self.touched: set[str] = set()
         self.dirs: set[str] = set()
         self._token: Token[tuple[Recorder, ...]] | None = None
@@ -81,7 +83,7 @@ class Recorder:
         if not self.written:
             return ()
         found = (
-            FileRecord.of(path)
+            FileRecord.of(path, path in self.appended)
             for path in sorted(self.written)
             if not _private(path, home)
         )
@@ -100,11 +102,14 @@ def recording() -> bool:
 
 
 def declare(paths: Iterable[str]) -> None:
-    """Count ``paths`` as written by every run recording in this context."""
+    """Count ``paths`` as written by every run recording in this context.
+
+    A path already seen keeps what was seen (appended to, or written).
+    """
     recorders = _open.get()
     if recorders:
         for path in paths:
-            _add(recorders, path, written=True)
+            _add(recorders, path, written=True, append=None)
 
 
 # -- the audit hook ----------------------------------------------------------------
@@ -124,22 +129,32 @@ def _install() -> None:
             _installed = True
 
 
-def _add(recorders: tuple[Recorder, ...], path: Any, written: bool) -> None:
+def _add(
+    recorders: tuple[Recorder, ...],
+    path: Any,
+    written: bool,
+    append: bool | None = False,
+) -> None:
     if not isinstance(path, (str, bytes, os.PathLike)):
         return  # a file descriptor: no name to check later
     full = os.path.abspath(os.fsdecode(path))
     for recorder in recorders:
-        if written:
-            recorder.written.add(full)
-            recorder.dirs.add(os.path.dirname(full))
-        else:
+        if not written:
             recorder.touched.add(full)
+            continue
+        if append is False:
+            recorder.appended.discard(full)
+        elif append and full not in recorder.written:
+            recorder.appended.add(full)
+        recorder.written.add(full)
+        recorder.dirs.add(os.path.dirname(full))
 
 
 def _opened(recorders: tuple[Recorder, ...], args: tuple[Any, ...]) -> None:
     path, _mode, flags = args
     if isinstance(flags, int) and flags & _WRITE_FLAGS:
-        _add(recorders, path, written=True)
+        append = bool(flags & os.O_APPEND) and not flags & os.O_TRUNC
+        _add(recorders, path, written=True, append=append)
 
 
 def _moved(recorders: tuple[Recorder, ...], args: tuple[Any, ...]) -> None:
@@ -310,7 +325,7 @@ class Ledger:
             ]
             if not shared:
                 continue
-            final = {r.path: FileRecord.of(r.path) for r in shared}
+            final = {r.path: FileRecord.of(r.path, r.appended) for r in shared}
             updated = tuple(final[r.path] if r.path in final else r for r in records)
             settled = tuple(r for r in updated if r is not None)
             if settled != records:

@@ -3,7 +3,9 @@
 A ``FileRecord`` keeps a file's size, its modification time in nanoseconds and, for
 files up to ``DIGEST_LIMIT``, a BLAKE2b digest of its content. A file is intact while
 its size and mtime are unchanged, or (small files) while its content is; a deleted
-or otherwise changed file is not. ``file_clock`` reads the clock file mtimes come from.
+or otherwise changed file is not. A file the task only appended to (a log) is intact
+while it exists and has not shrunk: later lines do not undo the task's own.
+``file_clock`` reads the clock file mtimes come from.
 """
 
 from __future__ import annotations
@@ -35,15 +37,17 @@ class FileRecord:
         size: Size in bytes.
         mtime_ns: Modification time, in nanoseconds.
         digest: Content digest, for files up to ``DIGEST_LIMIT``; else None.
+        appended: Whether the task only appended to it.
     """
 
     path: str
     size: int
     mtime_ns: int
     digest: str | None = None
+    appended: bool = False
 
     @classmethod
-    def of(cls, path: str) -> FileRecord | None:
+    def of(cls, path: str, appended: bool = False) -> FileRecord | None:
         """Fingerprint ``path`` now; None unless it is a regular file."""
         try:
             info = os.stat(path)
@@ -51,8 +55,9 @@ class FileRecord:
             return None
         if not stat.S_ISREG(info.st_mode):
             return None
-        digest = _digest(path) if info.st_size <= DIGEST_LIMIT else None
-        return cls(path, info.st_size, info.st_mtime_ns, digest)
+        small = info.st_size <= DIGEST_LIMIT and not appended
+        digest = _digest(path) if small else None
+        return cls(path, info.st_size, info.st_mtime_ns, digest, appended)
 
     def problem(self) -> str | None:
         """Return what happened to the file since it was recorded; None if intact."""
@@ -64,6 +69,8 @@ class FileRecord:
             return f"cannot be read ({error.strerror})"
         if not stat.S_ISREG(info.st_mode):
             return "is no longer a file"
+        if self.appended:
+            return "was truncated" if info.st_size < self.size else None
         if info.st_size != self.size:
             return "was changed"
         if info.st_mtime_ns == self.mtime_ns:
@@ -72,12 +79,12 @@ class FileRecord:
             return None
         return "was changed"
 
-    def to_tuple(self) -> tuple[str, int, int, str | None]:
+    def to_tuple(self) -> tuple[str, int, int, str | None, bool]:
         """Return the record as plain data (how the result cache stores it)."""
-        return (self.path, self.size, self.mtime_ns, self.digest)
+        return (self.path, self.size, self.mtime_ns, self.digest, self.appended)
 
     @classmethod
-    def from_tuple(cls, data: tuple[str, int, int, str | None]) -> FileRecord:
+    def from_tuple(cls, data: tuple[str, int, int, str | None, bool]) -> FileRecord:
         """Rebuild a record stored with ``to_tuple``."""
         return cls(*data)
 
