@@ -35,7 +35,7 @@ from taskbook.engine.context import (
     TaskRunContext,
     task_run_ctx,
 )
-from taskbook.engine.effects import Recorder, declare, lookup, recorded
+from taskbook.engine.effects import Recorder, depend_on, lookup, recorded
 from taskbook.engine.files import FileRecord
 from taskbook.engine.hooks import call_task_hooks
 from taskbook.engine.inputs import all_plain, collect_futures, resolve_values
@@ -244,8 +244,7 @@ def _attempts(
             found = lookup(session.cache, key, clock.now())
             if found.hit:
                 _keep_files(run, flow_ctx, key, found.files)
-                # A run that called this task depends on its files too.
-                declare(record.path for record in found.files)
+                depend_on(found.files)  # so does a run that called this task
                 final = set_state(
                     State(
                         StateType.COMPLETED,

@@ -33,6 +33,7 @@ __all__ = (
     "Ledger",
     "Recorder",
     "declare",
+    "depend_on",
     "lookup",
     "recorded",
     "recording",
@@ -110,6 +111,14 @@ def declare(paths: Iterable[str]) -> None:
     if recorders:
         for path in paths:
             _add(recorders, path, written=True, append=None)
+
+
+def depend_on(records: Iterable[FileRecord]) -> None:
+    """Count a cache hit's files as written by the runs recording in this context."""
+    recorders = _open.get()
+    if recorders:
+        for record in records:
+            _add(recorders, record.path, written=True, append=record.appended)
 
 
 # -- the audit hook ----------------------------------------------------------------
