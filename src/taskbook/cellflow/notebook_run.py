@@ -188,7 +188,8 @@ class NotebookRun:
     def mark_unfinished(self) -> None:
         """Mark what the cells an interrupt stopped left behind (Cancelled)."""
         for node_id in self.tasks.before:
-            if self.outcomes[node_id].state_type != "COMPLETED":
+            future = self.futures.get(node_id)
+            if future is None or not future.state.is_completed():
                 self._mark_partial(node_id, "Cancelled")
 
     def _exit(self, code: int | str | None) -> None:
