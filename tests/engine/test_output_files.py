@@ -294,3 +294,26 @@ def test_a_file_opened_for_appending_is_intact_while_it_keeps_what_was_written()
     Path("journal.txt").write_text("")
     assert _state(pipeline) == "Completed"
     assert runs == ["started", "started"]
+
+
+def test_files_a_task_writes_in_a_worker_process_are_recorded_too() -> None:
+    from taskbook.task_runners import ProcessPoolTaskRunner
+
+    @task(cache_policy=INPUTS)
+    def save(name: str) -> str:
+        Path(name).write_text(str(os.getpid()))
+        return name
+
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=1))
+    def pipeline() -> dict[str, Any]:
+        future = save.submit("worker.txt")
+        future.wait()
+        return {"state": future.state}
+
+    first = pipeline()["state"]
+    written_by = Path("worker.txt").read_text()
+    os.remove("worker.txt")
+
+    assert (first.name, _state(pipeline)) == ("Completed", "Completed")
+    assert written_by != str(os.getpid())  # it really ran in another process
+    assert Path("worker.txt").exists()

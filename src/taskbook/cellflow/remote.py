@@ -17,7 +17,7 @@ from typing import Any
 import cloudpickle
 
 from taskbook.cellflow.capture import current
-from taskbook.engine.effects import Recorder, declare
+from taskbook.engine.effects import Recorder, merge
 from taskbook.engine.remote_context import RemoteRunContext, capture_run, entered_run
 from taskbook.errors import UnpicklableInputError, UnpicklableOutputError
 
@@ -119,7 +119,7 @@ def run_job(payload: bytes) -> bytes:
         except Exception as error:
             capture.error(*format_error(error, FILENAME_PREFIX))
             result = ("error", {}, capture.outputs, error)
-    written = sorted(seen.written)
+    written = seen.export()
     try:
         return bytes(cloudpickle.dumps((*result, written)))
     except Exception as error:
@@ -138,7 +138,7 @@ def finish_job(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Return the values and outputs of a job's answer, or raise what the cell raised.
 
-    The files the cell wrote over there count as written here (``effects.declare``).
+    The files the cell wrote over there count as written here (``effects.merge``).
 
     Raises:
         UnpicklableOutputError: A value could not come back.
@@ -146,7 +146,7 @@ def finish_job(
         Exception: What the cell raised, with its own traceback as a note.
     """
     status, values, captured, error, written = cloudpickle.loads(answer)
-    declare(written)
+    merge(written)
     if status != "ok":
         _show_partial(captured, error)
     if status == "unpicklable":

@@ -35,6 +35,7 @@ __all__ = (
     "declare",
     "depend_on",
     "lookup",
+    "merge",
     "recorded",
     "recording",
 )
@@ -75,6 +76,10 @@ class Recorder:
         except ValueError:  # closed from another context (a generator finalised late)
             pass
 
+    def export(self) -> list[tuple[str, bool]]:
+        """Return ``(path, appended)`` for each file written, to send to another process."""
+        return [(path, path in self.appended) for path in sorted(self.written)]
+
     def records(self, home: str | None = None) -> tuple[FileRecord, ...]:
         """Fingerprint the written files that exist now, except private ones.
 
@@ -111,6 +116,14 @@ def declare(paths: Iterable[str]) -> None:
     if recorders:
         for path in paths:
             _add(recorders, path, written=True, append=None)
+
+
+def merge(exported: Iterable[tuple[str, bool]]) -> None:
+    """Count files another process wrote (``Recorder.export``) as written here."""
+    recorders = _open.get()
+    if recorders:
+        for path, appended in exported:
+            _add(recorders, path, written=True, append=appended)
 
 
 def depend_on(records: Iterable[FileRecord]) -> None:

@@ -17,6 +17,7 @@ from contextvars import copy_context
 from typing import TYPE_CHECKING, Any
 
 from taskbook.engine.attempt import MapCall, TaskCall, task_protocol
+from taskbook.engine.effects import Recorder, merge
 from taskbook.engine.futures import TaskFuture
 from taskbook.engine.steps import (
     Call,
@@ -250,21 +251,23 @@ class _RemoteCallRunner(ThreadPoolTaskRunner):
 
 
 def _remote_call(payload: bytes) -> bytes:
-    """Run a cloudpickled ``(fn, args, kwargs)`` and return the cloudpickled outcome."""
+    """Run a cloudpickled ``(fn, args, kwargs)``; return the outcome and files written."""
     import inspect
 
     import cloudpickle
 
     fn, args, kwargs = cloudpickle.loads(payload)
-    try:
-        value = fn(*args, **kwargs)
-        if inspect.isawaitable(value):
-            import asyncio
+    with Recorder() as seen:
+        try:
+            value = fn(*args, **kwargs)
+            if inspect.isawaitable(value):
+                import asyncio
 
-            value = asyncio.run(value)  # a fresh process/worker: no running loop here
-        return cloudpickle.dumps((True, value))
-    except Exception as exc:  # shipped back and re-raised in the driver
-        return cloudpickle.dumps((False, exc))
+                value = asyncio.run(value)  # a fresh process/worker: no loop here
+            answer = cloudpickle.dumps((True, value, seen.export()))
+        except Exception as exc:  # shipped back and re-raised in the driver
+            answer = cloudpickle.dumps((False, exc, seen.export()))
+    return answer
 
 
 def _pack(step: Call) -> bytes:
@@ -281,7 +284,8 @@ def _pack(step: Call) -> bytes:
 def _unpack(payload: bytes) -> Any:
     import cloudpickle
 
-    ok, value = cloudpickle.loads(payload)
+    ok, value, written = cloudpickle.loads(payload)
+    merge(written)  # what the call wrote over there counts for the run here
     if not ok:
         raise value
     return value
