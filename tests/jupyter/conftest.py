@@ -132,9 +132,12 @@ def project(tmp_path: Path) -> Path:
 def kernel_factory(tmp_path: Path) -> Iterator[Any]:
     kernels: list[Kernel] = []
 
-    def start(cwd: Path, notebook: Path | None = None) -> Kernel:
+    def start(cwd: Path, notebook: Path | None = None, own_home: bool = True) -> Kernel:
+        """Start a kernel in ``cwd``; ``own_home=False`` lets it find its store."""
         env = dict(os.environ)
         env["TASKBOOK_HOME"] = str(tmp_path / "home")
+        if not own_home:
+            del env["TASKBOOK_HOME"]
         env["IPYTHONDIR"] = str(tmp_path / "ipython")
         env.pop("JPY_SESSION_NAME", None)
         if notebook is not None:

@@ -267,3 +267,36 @@ def test_an_executed_notebook_keeps_the_static_copies_of_its_runs(tmp_path):
     # The flow call's own result is still the cell's result.
     assert outputs(4)[-1]["output_type"] == "execute_result"
     assert outputs(4)[-1]["data"]["text/plain"] == "2"
+
+
+CWD = ("--cwd", "notebooks")
+
+
+def test_the_cli_and_a_kernel_in_the_notebook_folder_share_one_store(
+    project, kernel_factory
+):
+    import os
+
+    (project / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (project / ".taskbook").mkdir()  # as the demo's flow leaves it at the root
+    env = {k: v for k, v in os.environ.items() if k != "TASKBOOK_HOME"}
+    headless = subprocess.run(
+        [sys.executable, "-m", "taskbook.cli", "run", "notebooks/01_etl.ipynb", *CWD],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert headless.returncode == 0, headless.stderr
+
+    notebook = project / "notebooks" / "01_etl.ipynb"
+    kernel = kernel_factory(project / "notebooks", notebook, own_home=False)
+    kernel.execute("%load_ext taskbook")
+    reply = kernel.execute("%flow run --no-view", timeout=120)
+    status = kernel.execute("%flow status")
+
+    assert set(_states(_summary(reply)).values()) == {"Cached"}, reply.everything
+    assert not (project / "notebooks" / ".taskbook").exists()
+    assert str(project / ".taskbook") in status.text

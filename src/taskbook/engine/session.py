@@ -1,26 +1,25 @@
 """A Session ties the engine's parts together: bus, run store, result cache, clock.
 
 One default session is created lazily on first use (the only module-level mutable
-state); tests make their own. Its home is ``$TASKBOOK_HOME`` or ``./.taskbook``.
+state); tests make their own. Its home follows ``engine.home.find_home``.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 from taskbook.engine.bus import EventBus
 from taskbook.engine.clock import Clock, RealClock
+from taskbook.engine.home import find_home
 from taskbook.engine.portal import Portal
 from taskbook.engine.result_cache import ResultCache
 from taskbook.engine.store import RunStore
 
 
 def default_home() -> Path:
-    """Return ``$TASKBOOK_HOME`` if set, else ``.taskbook`` in the working directory."""
-    env = os.environ.get("TASKBOOK_HOME")
-    return Path(env) if env else Path.cwd() / ".taskbook"
+    """Return the store folder for the working directory (``engine.home``'s rule)."""
+    return find_home()
 
 
 class Session:
