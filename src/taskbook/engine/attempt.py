@@ -80,7 +80,7 @@ def effective_cache_policy(
 class TaskCall:
     """What one call of a task needs: the task, its bound inputs, what it waits for."""
 
-    task: Any  # the api Task: .fn, .options, .name, .task_key, .source
+    task: Any  # the api Task: .fn, .isasync, .options, .name, .task_key, .source
     parameters: dict[str, Any]
     wait_for: list[Any]
     task_run: TaskRun

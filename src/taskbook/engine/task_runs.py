@@ -42,7 +42,9 @@ def new_call(
     session = flow_ctx.session if flow_ctx else session_for_runs()
     waits = list(wait_for or ())
     run = new_runs(task, [parameters], flow_ctx, session, waits)[0]
-    return TaskCall(task, parameters, waits, run, flow_ctx), session
+    # The task knows whether its fn is a coroutine function: no inspecting per call.
+    call = TaskCall(task, parameters, waits, run, flow_ctx, None, task.isasync)
+    return call, session
 
 
 def new_runs(
