@@ -154,6 +154,14 @@ class KeywordView:
         return getattr(self._owner, name)
 
 
+def decorate(make: Callable[[Any, Any], Any], fn: Any, options: Any) -> Any:
+    """Return ``make(fn, options)`` (``@task``), or a decorator making it later
+    (``@task(...)``): the two forms of ``@task`` and ``@flow``."""
+    if fn is not None:
+        return make(fn, options)
+    return lambda fn: make(fn, options)
+
+
 def keyword_view(owner: Any, sig: Signature, isasync: bool, name: str) -> Any:
     """Return ``owner`` itself when its signature is simple, else a ``KeywordView``.
 

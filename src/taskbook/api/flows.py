@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import update_wrapper
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from taskbook.api.calls import ParameterValidator, Signature, keyword_view
+from taskbook.api.calls import ParameterValidator, Signature, decorate, keyword_view
 from taskbook.core.events import FlowRunCreated, StateChanged
 from taskbook.core.options import FlowOptions
 from taskbook.core.states import State, StateType
@@ -198,7 +198,6 @@ def flow(__fn: Callable[P, R] | None = None, **options: Any) -> Any:
         InvalidOptionError: If an option is unknown or has a bad value.
         InvalidNameError: If the name contains ``/ % & > <``.
     """
-    opts = FlowOptions().merge(**options) if options else FlowOptions()
-    if __fn is not None:
-        return Flow(__fn, opts)
-    return lambda fn: Flow(fn, opts)
+    return decorate(
+        Flow, __fn, FlowOptions().merge(**options) if options else FlowOptions()
+    )

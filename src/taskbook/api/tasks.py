@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import cached_property, update_wrapper
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from taskbook.api.calls import Signature, function_source, keyword_view
+from taskbook.api.calls import Signature, decorate, function_source, keyword_view
 from taskbook.core.options import TaskOptions
+from taskbook.core.states import State
 from taskbook.engine.futures import TaskFuture, TaskFutureList
 from taskbook.engine.retry import exponential_backoff
 from taskbook.engine.task_runs import (
@@ -189,9 +190,9 @@ class Task(Generic[P, R]):
         return f"Task(name={self.name!r})"
 
 
-async def _finish_async(state: Any, return_state: bool) -> Any:
-    final = await state
-    return final if return_state else final.result()
+async def _finish_async(running: Awaitable[State], return_state: bool) -> Any:
+    state = await running
+    return state if return_state else state.result()
 
 
 def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
@@ -234,7 +235,6 @@ def task(__fn: Callable[P, R] | None = None, **options: Any) -> Any:
     for name in ("tags", "on_completion", "on_failure", "on_running"):
         if name in options and isinstance(options[name], (list, set)):
             options[name] = tuple(options[name])
-    opts = TaskOptions().merge(**options) if options else TaskOptions()
-    if __fn is not None:
-        return Task(__fn, opts)
-    return lambda fn: Task(fn, opts)
+    return decorate(
+        Task, __fn, TaskOptions().merge(**options) if options else TaskOptions()
+    )
