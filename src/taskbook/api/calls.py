@@ -1,4 +1,8 @@
-"""What tasks and flows share about a call: binding, source, parameter checks."""
+"""What tasks and flows share about a call.
+
+Binding arguments (fast for plain signatures), the keyword-only view the run
+protocols call, the two decorator forms, a function's source, parameter checks.
+"""
 
 from __future__ import annotations
 
