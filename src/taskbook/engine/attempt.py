@@ -16,7 +16,7 @@ import logging
 import warnings
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from taskbook.core.cache import (
     DEFAULT,
@@ -409,7 +409,7 @@ def _may_retry(task: Any, run: TaskRun, failed: State) -> bool:
 
 def _interrupted(
     set_state: Callable[..., State], run: TaskRun, exc: BaseException
-) -> State:
+) -> NoReturn:
     set_state(
         State(
             StateType.CANCELLED, message="The task run was cancelled by an interrupt."
