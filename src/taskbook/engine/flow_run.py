@@ -48,13 +48,15 @@ class FlowCall:
 def run_flow(call: FlowCall, session: Any) -> State:
     """Drive a flow call to its final state in this thread, inside its run."""
     with _inside(call.ctx):
-        return drive_sync(flow_protocol(call, session), session)  # type: ignore[no-any-return]
+        state: State = drive_sync(flow_protocol(call, session), session)
+    return state
 
 
 async def arun_flow(call: FlowCall, session: Any) -> State:
     """Drive a flow call to its final state on the running loop, inside its run."""
     with _inside(call.ctx):
-        return await drive_async(flow_protocol(call, session), session)  # type: ignore[no-any-return]
+        state: State = await drive_async(flow_protocol(call, session), session)
+    return state
 
 
 @contextlib.contextmanager

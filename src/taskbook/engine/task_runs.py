@@ -1,12 +1,9 @@
-"""Task runs from their creation to their hand-over: the engine's side of a task call.
+"""Task runs from creation to hand-over: the engine's side of call, submit and map.
 
-Creating a run gives it an id, a name (``task-0``, ``task-1``... per task within a
-flow run, or its ``task_run_name``), its tags and the ids of its upstream runs,
-publishes ``TaskRunCreated`` (the run is Pending from then on: no other event) and
-registers it with its flow run. A direct call is then driven to its end here, its
-result tracked by identity so that a later call given it links to its run; a
-submitted or mapped one goes to the flow's task runner, or the session's outside
-any flow.
+A run is created with its id, name (``task-0``... per task in a flow run), tags
+and upstream ids, and announced by ``TaskRunCreated`` (its Pending state). Direct
+calls are driven here, their results tracked by identity; submitted and mapped
+ones go to the flow's task runner, or the session's outside any flow.
 """
 
 from __future__ import annotations
@@ -124,7 +121,12 @@ def _upstream(
     for future, _ in found:
         ids.append(future.task_run_id)
     if results:
-        ids += _called_upstream(parameters.values(), results)
+        # _called_upstream, inlined: this runs at every direct call in a flow.
+        get = results.get
+        for value in parameters.values():
+            hit = get(id(value))
+            if hit is not None and hit[1] is value:
+                ids.append(hit[0])
     for future, _ in waits:
         ids.append(future.task_run_id)
     return tuple(ids) if len(ids) < 2 else tuple(dict.fromkeys(ids))
