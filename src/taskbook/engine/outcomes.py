@@ -53,9 +53,9 @@ def crashed_state(exc: BaseException) -> State:
     )
 
 
-# The option naming the hooks each state type fires (tasks have no cancellation or
-# crash hooks: their options lack those names).
-_HOOK_OPTIONS = {
+# The option naming the hooks each state type fires, "" for none (tasks have no
+# cancellation or crash hooks: their options lack those names).
+_HOOK_OPTIONS = dict.fromkeys(StateType, "") | {
     StateType.FAILED: "on_failure",
     StateType.COMPLETED: "on_completion",
     StateType.RUNNING: "on_running",
@@ -73,9 +73,8 @@ def call_hooks(owner: Any, run: Any, state: State | None, log: logging.Logger) -
     """
     if state is None:
         return
-    option = _HOOK_OPTIONS.get(state.type)
-    hooks = getattr(owner.options, option, ()) if option is not None else ()
-    for hook in hooks:
+    option = _HOOK_OPTIONS[state.type]
+    for hook in getattr(owner.options, option, ()) if option else ():
         try:
             out = hook(owner, run, state)
             if hasattr(out, "__await__"):
