@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from taskbook.core.cache import (
     DEFAULT,
@@ -28,15 +27,16 @@ from taskbook.core.cache import (
 from taskbook.core.events import StateChanged
 from taskbook.core.options import NOT_SET, TaskOptions
 from taskbook.core.states import FINAL_TYPES, State, StateType
-from taskbook.engine.annotations import AllowFailure, Unmapped
 from taskbook.engine.context import (
     FlowRunContext,
     TaskRun,
     TaskRunContext,
     task_run_ctx,
 )
+from taskbook.engine.inputs import all_plain, collect_futures, resolve_values
+from taskbook.engine.outcomes import call_hooks, crashed_state, failed_state
 from taskbook.engine.retry import delay_for, resolve_delays
-from taskbook.engine.steps import Call, Protocol, Resolve, Sleep
+from taskbook.engine.steps import Call, Protocol, Resolve, Sleep, Step
 from taskbook.errors import (
     CancelRun,
     HashError,
@@ -48,11 +48,6 @@ from taskbook.errors import (
 )
 
 _log = logging.getLogger("taskbook.task_runs")
-
-
-def format_exception(exc: BaseException) -> str:
-    """Return ``"ValueError: message"`` for an exception."""
-    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
 def effective_cache_policy(
@@ -85,7 +80,7 @@ def effective_cache_policy(
 class TaskCall:
     """What one call of a task needs: the task, its bound inputs, what it waits for."""
 
-    task: Any  # the api Task: .fn, .options, .name, .task_key, .source
+    task: Any  # the api Task: .fn, .isasync, .options, .name, .task_key, .source
     parameters: dict[str, Any]
     wait_for: list[Any]
     task_run: TaskRun
@@ -158,15 +153,40 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
         )
 
     # --- inputs: wait for upstream futures, then check they completed --------------
+    if run.inputs is None and not call.wait_for and all_plain(call.parameters):
+        # Nothing to wait for or resolve (the common case of a .map over values).
+        parameters: dict[str, Any] | None = dict(call.parameters)
+    else:
+        parameters = yield from _inputs(call, set_state)
+        if parameters is None:  # an upstream run did not complete: NotReady
+            return run.state
+    tctx = TaskRunContext(
+        task,
+        run,
+        session,
+        flow_ctx,
+        parameters,
+        task.source,
+        _log_prints(task.options, flow_ctx),
+    )
+    token = task_run_ctx.set(tctx)
+    try:
+        return (yield from _attempts(call, tctx, parameters, set_state))
+    finally:
+        task_run_ctx.reset(token)
+
+
+def _inputs(
+    call: TaskCall, set_state: Callable[..., State]
+) -> Generator[Step, Any, dict[str, Any] | None]:
+    """Wait for the run's upstream futures; return its resolved parameters.
+
+    Returns None, the run being set Pending "NotReady", when an upstream run did
+    not complete (and was not wrapped in ``allow_failure``).
+    """
+    run = call.task_run
     upstream = run.inputs  # found when the run was created, if it has any
     if upstream is None:
-        if not call.wait_for and all_plain(call.parameters):
-            # Nothing to wait for or resolve (the common case of a .map over values).
-            return (
-                yield from _run_attempts(
-                    call, session, dict(call.parameters), set_state
-                )
-            )
         upstream = collect_futures(call.parameters) + collect_futures(call.wait_for)
     else:
         run.inputs = None  # used once: the flow's runs do not keep these lists
@@ -182,40 +202,14 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
             err = UpstreamTaskError.from_upstream(
                 getattr(future, "task_run_name", future.task_run_id), state.type.value
             )
-            final = set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
-            _call_hooks(task, run, final)
-            return final
-    try:
-        parameters = _resolve_values(call.parameters)
-    except UpstreamTaskError as err:
-        final = set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
-        _call_hooks(task, run, final)
-        return final
-    return (yield from _run_attempts(call, session, parameters, set_state))
-
-
-def _run_attempts(
-    call: TaskCall,
-    session: Any,
-    parameters: dict[str, Any],
-    set_state: Callable[..., State],
-) -> Protocol:
-    """Run the attempts with the task run's context set."""
-    task, flow_ctx = call.task, call.flow_ctx
-    tctx = TaskRunContext(
-        task,
-        call.task_run,
-        session,
-        flow_ctx,
-        parameters,
-        task.source,
-        _log_prints(task.options, flow_ctx),
-    )
-    token = task_run_ctx.set(tctx)
-    try:
-        return (yield from _attempts(call, tctx, parameters, set_state))
-    finally:
-        task_run_ctx.reset(token)
+            break
+    else:
+        try:
+            return resolve_values(call.parameters)  # type: ignore[no-any-return]
+        except UpstreamTaskError as exc:
+            err = exc
+    set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
+    return None
 
 
 def _attempts(
@@ -248,7 +242,7 @@ def _attempts(
                     ),
                     key,
                 )
-                _call_hooks(task, run, final)
+                call_hooks(task, run, final, _log)
                 return final
 
     delays: float | list[float] | None = None  # resolved at the first retry
@@ -257,7 +251,15 @@ def _attempts(
         State(StateType.RUNNING, "Running", ts=clock.now(), owner=run.id),
         stamped=True,
     )
-    _call_hooks(task, run, state)
+    call_hooks(task, run, state, _log)
+    timeout = options.timeout_seconds
+    # Made once per run, and only when it can be needed: every object a run
+    # allocates costs a .map of 10,000 runs its share of garbage collections.
+    make_timeout = (
+        (lambda: TaskRunTimeoutError.from_timeout(run.name, timeout))
+        if timeout is not None
+        else _no_timeout
+    )
     while True:
         # --- the call, under its timeout ------------------------------------------
         try:
@@ -265,37 +267,22 @@ def _attempts(
                 task.fn,
                 (),
                 parameters,
-                options.timeout_seconds,
-                lambda: TaskRunTimeoutError.from_timeout(
-                    run.name, options.timeout_seconds or 0
-                ),
+                timeout,
+                make_timeout,
                 call.executor,
                 call.fn_is_coroutine,
             )
         except (KeyboardInterrupt, CancelRun, GeneratorExit) as exc:
             return _interrupted(set_state, run, exc)
         except Exception as exc:  # user code failed: Failed, maybe retried
-            if isinstance(exc, TaskRunTimeoutError):
-                # Prefect's state message; the exception keeps the run's name.
-                message = (
-                    f"Task run exceeded timeout of {options.timeout_seconds} second(s)"
-                )
-                failed = State(StateType.FAILED, "TimedOut", message, data=exc)
-            else:
-                failed = State(
-                    StateType.FAILED,
-                    message=f"Task run encountered an exception {format_exception(exc)}",
-                    data=exc,
-                )
-        except BaseException as exc:  # SystemExit and the like: the run crashed
-            crashed = set_state(
-                State(
-                    StateType.CRASHED,
-                    message=f"Execution was interrupted: {format_exception(exc)}",
-                    data=exc,
-                )
+            failed = failed_state(
+                "task",
+                exc,
+                isinstance(exc, TaskRunTimeoutError),
+                options.timeout_seconds,
             )
-            _call_hooks(task, run, crashed)
+        except BaseException as exc:  # SystemExit and the like: the run crashed
+            call_hooks(task, run, set_state(crashed_state(exc)), _log)
             raise
         else:
             if isinstance(result, State) and result.is_failed():
@@ -312,7 +299,7 @@ def _attempts(
                         key,
                         stamped=True,
                     )
-                _call_hooks(task, run, final)
+                call_hooks(task, run, final, _log)
                 return final
 
         # --- retry decision ---------------------------------------------------------
@@ -342,7 +329,7 @@ def _attempts(
                 except (KeyboardInterrupt, CancelRun) as exc:
                     return _interrupted(set_state, run, exc)
             state = set_state(State(StateType.RUNNING, "Retrying"))
-            _call_hooks(task, run, state)
+            call_hooks(task, run, state, _log)
             continue
         final = set_state(failed)
         error = final.data if isinstance(final.data, BaseException) else None
@@ -353,7 +340,7 @@ def _attempts(
             " - Retries are exhausted" if options.retries else "",
             exc_info=error,
         )
-        _call_hooks(task, run, final)
+        call_hooks(task, run, final, _log)
         return final
 
 
@@ -415,6 +402,11 @@ def _cache_key(
     return None
 
 
+def _no_timeout() -> BaseException:
+    # The error maker of a call without a timeout: drivers never call it.
+    raise AssertionError("a call without a timeout cannot time out")
+
+
 def _may_retry(task: Any, run: TaskRun, failed: State) -> bool:
     fn = task.options.retry_condition_fn
     if fn is None:
@@ -428,7 +420,7 @@ def _may_retry(task: Any, run: TaskRun, failed: State) -> bool:
 
 def _interrupted(
     set_state: Callable[..., State], run: TaskRun, exc: BaseException
-) -> State:
+) -> NoReturn:
     set_state(
         State(
             StateType.CANCELLED, message="The task run was cancelled by an interrupt."
@@ -441,117 +433,3 @@ def _log_prints(options: TaskOptions, flow_ctx: FlowRunContext | None) -> bool:
     if options.log_prints is not None:
         return options.log_prints
     return bool(flow_ctx and flow_ctx.log_prints)
-
-
-def _call_hooks(task: Any, run: TaskRun, state: State) -> None:
-    options: TaskOptions = task.options
-    if not (options.on_completion or options.on_failure or options.on_running):
-        return
-    if state.is_failed():
-        hooks = options.on_failure
-    elif state.is_completed():
-        hooks = options.on_completion
-    elif state.is_running():
-        hooks = options.on_running
-    else:
-        return
-    for hook in hooks:
-        try:
-            out = hook(task, run, state)
-            if hasattr(out, "__await__"):
-                from taskbook.engine.session import get_session
-
-                get_session().portal.call(_await, out)
-        except Exception:  # hooks never change the run's outcome (Prefect logs them)
-            _log.exception(
-                "An error was encountered while running hook %r",
-                getattr(hook, "__name__", hook),
-            )
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable
-
-
-# --- futures in inputs ---------------------------------------------------------------
-
-
-def collect_futures(
-    value: Any, allowed: bool = False, depth: int = 0
-) -> list[tuple[Any, bool]]:
-    """Find futures (and allow_failure-wrapped ones) in inputs, one collection deep.
-
-    Returns ``(future, allowed)`` pairs in the order met, allowed when the future
-    was wrapped in ``allow_failure``. A task's parameters dict is the outermost
-    collection (depth 0); ``wait_for`` lists are walked the same way.
-    """
-    if depth > 3:
-        return []
-    if isinstance(value, AllowFailure):
-        return collect_futures(value.value, True, depth + 1)
-    if isinstance(value, Unmapped):
-        return collect_futures(value.value, allowed, depth + 1)
-    if _is_future(value):
-        return [(value, allowed)]
-    if isinstance(value, dict):
-        return [
-            p for v in value.values() for p in collect_futures(v, allowed, depth + 1)
-        ]
-    if isinstance(value, (list, tuple, set)):
-        return [p for v in value for p in collect_futures(v, allowed, depth + 1)]
-    return []
-
-
-def _resolve_values(value: Any, depth: int = 0) -> Any:
-    """Replace futures and states in inputs by their results."""
-    if depth > 4:
-        return value
-    if isinstance(value, (AllowFailure, Unmapped)):
-        return _resolve_values(value.value, depth + 1)
-    if _is_future(value):
-        state = value.state
-        return (
-            state.data if state.is_completed() else state.result(raise_on_failure=False)
-        )
-    if isinstance(value, State):
-        return (
-            value.data if value.is_completed() else value.result(raise_on_failure=False)
-        )
-    if isinstance(value, dict):
-        if depth == 0:
-            return {k: _resolve_values(v, depth + 1) for k, v in value.items()}
-        if any(_needs_resolving(v) for v in value.values()):
-            return {k: _resolve_values(v, depth + 1) for k, v in value.items()}
-        return value
-    if isinstance(value, (list, tuple, set)) and any(
-        _needs_resolving(v) for v in value
-    ):
-        return type(value)(_resolve_values(v, depth + 1) for v in value)
-    return value
-
-
-def _needs_resolving(value: Any) -> bool:
-    return (
-        _is_future(value)
-        or isinstance(value, (State, AllowFailure, Unmapped))
-        or (
-            isinstance(value, (list, tuple, set, dict)) and bool(collect_futures(value))
-        )
-    )
-
-
-def _is_future(value: Any) -> bool:
-    return getattr(value, "_is_taskbook_future", False) is True
-
-
-# Input types that can hold no future, state or annotation (exact types only).
-_PLAIN_TYPES = frozenset({int, float, str, bytes, bool, complex, type(None)})
-
-
-def all_plain(parameters: dict[str, Any]) -> bool:
-    """Whether no parameter can hold a future, state or annotation (cheap)."""
-    plain = _PLAIN_TYPES
-    for value in parameters.values():
-        if type(value) not in plain:
-            return False
-    return True
