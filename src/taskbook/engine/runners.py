@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from taskbook.engine.attempt import MapCall, TaskCall, task_protocol
 from taskbook.engine.futures import TaskFuture
+from taskbook.engine.remote_context import capture_run, entered_run
 from taskbook.engine.steps import (
     Call,
     call_in_thread_with_timeout,
@@ -250,18 +251,23 @@ class _RemoteCallRunner(ThreadPoolTaskRunner):
 
 
 def _remote_call(payload: bytes) -> bytes:
-    """Run a cloudpickled ``(fn, args, kwargs)`` and return the cloudpickled outcome."""
+    """Run a cloudpickled ``(fn, args, kwargs, run)`` and return the outcome pickled.
+
+    ``run`` is the flow and task run the call belongs to, so ``taskbook.runtime``
+    reads them over there as it does here (as with Prefect's remote runners).
+    """
     import inspect
 
     import cloudpickle
 
-    fn, args, kwargs = cloudpickle.loads(payload)
+    fn, args, kwargs, run = cloudpickle.loads(payload)
     try:
-        value = fn(*args, **kwargs)
-        if inspect.isawaitable(value):
-            import asyncio
+        with entered_run(run):
+            value = fn(*args, **kwargs)
+            if inspect.isawaitable(value):
+                import asyncio
 
-            value = asyncio.run(value)  # a fresh process/worker: no running loop here
+                value = asyncio.run(value)  # a fresh process/worker: no loop here
         return cloudpickle.dumps((True, value))
     except Exception as exc:  # shipped back and re-raised in the driver
         return cloudpickle.dumps((False, exc))
@@ -271,7 +277,9 @@ def _pack(step: Call) -> bytes:
     import cloudpickle
 
     try:
-        return cloudpickle.dumps((step.fn, step.args, step.kwargs))  # type: ignore[no-any-return]
+        return cloudpickle.dumps(
+            (step.fn, step.args, step.kwargs, capture_run(step.kwargs))
+        )  # type: ignore[no-any-return]
     except Exception as exc:  # pickling raises many types; name the culprit
         raise UnpicklableInputError.from_call(
             getattr(step.fn, "__name__", "?"), step.kwargs, exc
