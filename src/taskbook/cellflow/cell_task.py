@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.cell_result import CellResult, rebind
-from taskbook.cellflow.execute import CellCode, execute, format_error, python_source
+from taskbook.cellflow.execute import CellCode, execute, format_error
 from taskbook.cellflow.fingerprint import fingerprint
 from taskbook.cellflow.keys import KeyParts, NotebookFunctions, normalize_source
 from taskbook.cellflow.remote import FILENAME_PREFIX, CellJob
@@ -97,7 +97,7 @@ class CellTasks:
 
     def source(self, spec: CellSpec) -> str:
         """Return the cell's code as plain Python."""
-        return python_source(self.runner.shell, spec.body)
+        return self.runner.python(spec.body)
 
     # -- the task -----------------------------------------------------------------------
 
