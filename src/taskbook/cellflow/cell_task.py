@@ -9,6 +9,7 @@ function that executes the cell in the notebook's namespace, in a child process
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import time
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ("CellTasks", "describe")
 
-_FILENAME = FILENAME_PREFIX + "{index}>"
+_FILENAME = FILENAME_PREFIX + "{number}>"  # the cell as JupyterLab counts, from 1
 
 
 def describe(node: Node) -> str:
@@ -147,11 +148,13 @@ class CellTasks:
         capture.clear()
         # Kept so that a failed cell's outcome still shows what it printed.
         self.captured[node.id] = capture
-        filename = _FILENAME.format(index=spec.cell.index)
+        filename = _FILENAME.format(number=spec.cell.index + 1)
         exit_code: int | str | None = None
         exited = False
         with capturing(capture):
             try:
+                if spec.problem is not None:  # a bad %%task line fails its cell
+                    raise copy.copy(spec.problem)
                 run_here = self._remote(spec)
                 if run_here is None:
                     formatter = getattr(runner.shell, "display_formatter", None)
