@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from taskbook.cellflow.result import NotebookRunResult
+from taskbook.errors import NotebookGraphWarning
 
 from .helpers import by_name, states
 
@@ -21,14 +24,21 @@ def _error_lines(result: NotebookRunResult, name: str) -> list[str]:
 def test_a_bad_task_line_fails_its_cell_and_the_rest_runs_as_around_a_failure(
     run: Run, shell: Any
 ) -> None:
-    result = run(
-        "base = 2",
-        "%%task broken --retires 2\nbad = base + 1",
-        "%%task uses_bad\nworse = bad + 1",
-        "%%task independent\nfine = base * 10",
-        "%%task unnamed --after\nalso = base",
-        "after_all = 1",
-    )
+    with pytest.warns(NotebookGraphWarning) as said:
+        result = run(
+            "base = 2",
+            "%%task broken --retires 2\nbad = base + 1",
+            "%%task uses_bad\nworse = bad + 1",
+            "%%task independent\nfine = base * 10",
+            "%%task unnamed --after\nalso = base",
+            "after_all = 1",
+        )
+
+    # Said before the run starts, cell by cell.
+    assert [str(w.message)[:28] for w in said] == [
+        "Cell 2 (%%task broken --reti",
+        "Cell 5 (%%task unnamed --aft",
+    ]
 
     assert states(result) == {
         "cell-1": "Completed",
@@ -60,11 +70,13 @@ def test_a_bad_task_line_is_never_served_from_the_cache(run: Run) -> None:
     good = run("%%task load --retries 1\nx = 1")
     assert states(good) == {"load": "Completed"}
 
-    bad = run("%%task load --retires 1\nx = 1")
+    bad_line = "%%task load --retires 1\nx = 1"
+    with pytest.warns(NotebookGraphWarning, match="Unknown option '--retires'"):
+        bad = run(bad_line)
+    with pytest.warns(NotebookGraphWarning, match="Unknown option '--retires'"):
+        stale = run(bad_line, stale=True)
     assert states(bad) == {"load": "Failed"}
-    assert states(run("%%task load --retires 1\nx = 1", stale=True)) == {
-        "load": "Failed"
-    }
+    assert states(stale) == {"load": "Failed"}
 
 
 def test_a_task_calling_the_python_api_shows_only_the_users_frames(

@@ -76,8 +76,7 @@ CASES = [
         "run --stael",
         error=UnknownMagicOptionError,
         match=re.escape(
-            "Unknown option '--stael' for %flow run. Did you mean --stale? "
-            "Use one of: "
+            "Unknown option '--stael' for %flow run. Did you mean --stale? Use one of: "
         )
         + ".*--stale",
     ),

@@ -83,6 +83,9 @@ class NotebookRunner:
             raise HiddenStateError.from_messages(hidden)
         for warning in graph.warnings if warn else ():
             warnings.warn(warning.message, NotebookGraphWarning, stacklevel=3)
+        for spec in specs if warn else ():
+            if spec.problem is not None:  # said before the run; fails when it runs
+                warnings.warn(str(spec.problem), NotebookGraphWarning, stacklevel=3)
         return graph
 
     def _ambient_names(self, strict: bool) -> frozenset[str]:
