@@ -79,6 +79,9 @@ class Kernel:
             elif kind == "status" and content["execution_state"] == "idle":
                 break
         shell = self.client.get_shell_msg(timeout=timeout)
+        # Replies to earlier requests (wait_for_ready's kernel_info) may still wait.
+        while shell["parent_header"].get("msg_id") != msg_id:
+            shell = self.client.get_shell_msg(timeout=timeout)
         reply.status = shell["content"]["status"]
         reply.seconds = time.perf_counter() - started
         return reply

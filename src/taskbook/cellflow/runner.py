@@ -120,14 +120,7 @@ class NotebookRunner:
         # A single cell run checks its own inputs, with a more precise message.
         graph = self.graph(specs, options.strict, warn=not options.check_inputs)
         by_id = {spec.cell.id: spec for spec in specs if spec.kind != "control"}
-        selected = select_cells(
-            graph,
-            only=options.only,
-            from_=options.from_,
-            to=options.to,
-            failed=options.failed,
-            previous=self.last_states,
-        )
+        selected = self.select(graph, options)
         if options.check_inputs:
             self._check_inputs(graph, selected)
         functions = NotebookFunctions(
@@ -149,6 +142,21 @@ class NotebookRunner:
             )
             state = flow(**dict(options.parameters), return_state=True)
         return run.result(state)
+
+    def select(self, graph: NotebookGraph, options: RunOptions) -> tuple[str, ...]:
+        """Return the ids of the cells ``options`` selects, in run order.
+
+        Raises:
+            UnknownTaskError: ``--only``/``--from``/``--to`` names no cell.
+        """
+        return select_cells(
+            graph,
+            only=options.only,
+            from_=options.from_,
+            to=options.to,
+            failed=options.failed,
+            previous=self.last_states,
+        )
 
     def _check_inputs(self, graph: NotebookGraph, selected: Sequence[str]) -> None:
         chosen = set(selected)

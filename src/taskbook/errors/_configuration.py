@@ -174,6 +174,14 @@ class ParameterValueError(ConfigurationError, TypeError):
             f"Pass {expected}.{listed}"
         )
 
+    @classmethod
+    def from_declaration(cls, name: str, value: Any, expected: str) -> Self:
+        return cls(
+            f"The parameters cell sets {name} = {short_repr(value)}, but its "
+            f"declaration wants {expected}, so the parameter form cannot show it. "
+            f"Change the value, or the annotation, so that they agree."
+        )
+
 
 class ParameterSourceError(ParameterValueError):
     """A ``-f`` file, ``-y`` text or ``-b`` value cannot be read as parameters."""

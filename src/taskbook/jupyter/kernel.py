@@ -19,9 +19,10 @@ from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner
 from taskbook.core.cells import CellSpec, SourceCell, classify, classify_all
 from taskbook.core.parameter_parsing import parse_parameters
+from taskbook.core.parameter_specs import ParameterSpec, coerce, describe_type
 from taskbook.core.run_options import RunOptions
 from taskbook.engine.logs import quiet_lifecycle_lines
-from taskbook.errors import RunInProgressError
+from taskbook.errors import ParameterValueError, RunInProgressError
 from taskbook.jupyter import render
 from taskbook.jupyter.output import CellDisplays, KernelOutput, bundle
 from taskbook.jupyter.sources import ExecutedCells, NotebookSource, cell_id_for
@@ -146,7 +147,7 @@ class KernelSide:
         magic = "%%task" if kind == "task" else "%%params"
         text = f"{magic} {line}".rstrip() + "\n" + body
         parent = self._parent()
-        spec = classify(SourceCell("", 0, text))  # validates the flags first
+        spec = classify(SourceCell("", 0, text))  # the name; a bad line fails later
         cell_id = cell_id_for(parent, text, spec.name if spec.header.name else None)
         source = self.executed.current(self.shell.user_ns)
         cells = self.executed.with_current(source, cell_id, text)
@@ -159,10 +160,19 @@ class KernelSide:
             self._route = _Route(home, cell_id, set())
             self._show_cell_displays(home, cell_id, spec.name)
             self._own.active = True
-            with quiet_lifecycle_lines():  # the status line says it
-                result = self.runner.run(
-                    specs, RunOptions(only=(cell_id,), check_inputs=True)
+            try:
+                with quiet_lifecycle_lines():  # the status line says it
+                    result = self.runner.run(
+                        specs, RunOptions(only=(cell_id,), check_inputs=True)
+                    )
+            except BaseException as error:
+                # No status line stays "Running": say how it ended, and why.
+                home.display(
+                    render.stopped_line(cell_id, spec.name, error),
+                    _status_id(cell_id),
+                    update=True,
                 )
+                raise
         finally:
             self._own.active = False
             self._route = None
@@ -179,7 +189,11 @@ class KernelSide:
         """Show the parameter form under a parameters cell that just ran."""
         declared = parse_parameters(body)
         namespace = self.shell.user_ns
-        values = {p.name: namespace[p.name] for p in declared if p.name in namespace}
+        values = {
+            p.name: _declared_value(p, namespace[p.name])
+            for p in declared
+            if p.name in namespace
+        }
         try:
             graph = self.runner.graph(specs, warn=False)
         except Exception:  # a notebook with a bad DAG still gets its form
@@ -228,7 +242,9 @@ class KernelSide:
         """
         source = self.executed.current(self.shell.user_ns)
         specs = classify_all(source.cells)
-        graph = self.runner.graph(specs)  # a bad DAG is reported before anything starts
+        # A bad DAG or selection is reported before anything is drawn or run.
+        graph = self.runner.graph(specs)
+        self.runner.select(graph, options)
         parent = self._parent()
         home = KernelOutput(self.kernel, parent, self.shell)
         self._claim("%flow run")
@@ -335,3 +351,17 @@ class KernelSide:
 
 def _status_id(cell_id: str) -> str:
     return f"taskbook-status-{cell_id}"
+
+
+def _declared_value(spec: ParameterSpec, value: Any) -> Any:
+    """Return a parameter's value as its declaration types it, for the form.
+
+    Raises:
+        ParameterValueError: The cell's value does not fit its own declaration.
+    """
+    try:
+        return coerce(spec, value)
+    except ParameterValueError:
+        raise ParameterValueError.from_declaration(
+            spec.name, value, describe_type(spec)
+        ) from None
