@@ -185,3 +185,69 @@ def test_a_parameter_value_that_does_not_fit_its_declaration_is_one_error(ip):
         "wants an int, so the parameter form cannot show it. Change the value, or "
         "the annotation, so that they agree."
     ) in out
+
+
+FAILING_FLOW = (
+    "from taskbook import flow, task, get_run_logger\n"
+    "@task\n"
+    "def parse(x):\n"
+    "    get_run_logger().info('parsing %s', x)\n"
+    "    raise ValueError(f'bad row {x}')\n"
+    "@flow\n"
+    "def etl():\n"
+    "    return parse(3)\n"
+    "etl()"
+)
+
+
+@pytest.mark.slow
+def test_a_failing_flow_shows_the_users_frames_and_calm_info_lines(
+    kernel_factory, tmp_path
+):
+    kernel = kernel_factory(tmp_path)
+    kernel.execute("%load_ext taskbook")
+    kernel.execute("%colors nocolor")
+    reply = kernel.execute(FAILING_FLOW)
+
+    # INFO lines are not styled as errors; the ERROR lines are.
+    assert "INFO    | Task run 'parse-0' - parsing 3" in reply.text
+    assert "INFO" not in reply.stderr
+    assert "ERROR   | Task run 'parse-0' - Task run failed" in reply.stderr
+
+    # The traceback: the cell, the flow, the task; nothing from taskbook.
+    (trace,) = reply.tracebacks
+    frames = [line for line in trace.splitlines() if line.startswith(("Cell", "File"))]
+    assert frames == [
+        "Cell In[3], line 9",
+        "Cell In[3], line 8, in etl()",
+        "Cell In[3], line 5, in parse(x)",
+    ]
+    assert trace.rstrip().endswith("ValueError: bad row 3")
+    assert "frames inside taskbook hidden; %xmode --show shows them" in reply.stderr
+
+    # Full traces on request, with IPython's switch for hidden frames.
+    kernel.execute("%xmode --show")
+    (full,) = kernel.execute("etl()").tracebacks
+    assert "taskbook/api/flows.py" in full
+    assert "Cell In[3], line 8, in etl()" in full
+    kernel.execute("%xmode --hide")
+    (again,) = kernel.execute("etl()").tracebacks
+    assert "taskbook/" not in again
+
+
+@pytest.mark.slow
+def test_taskbook_warnings_name_the_cell_not_taskbooks_files(kernel_factory, tmp_path):
+    notebook = saved_notebook(
+        tmp_path / "hidden.ipynb", ["%load_ext taskbook", "y = nowhere + 1"]
+    )
+    kernel = kernel_factory(tmp_path, notebook)
+    kernel.execute("%load_ext taskbook")
+
+    reply = kernel.execute("%flow show")
+
+    assert (
+        "NotebookGraphWarning: Cell 3 ('cell-3') reads 'nowhere', which no earlier "
+        "cell defines (hidden state)."
+    ) in reply.stderr
+    assert ".py:" not in reply.stderr
+    assert "taskbook" not in reply.stderr.replace("NotebookGraphWarning", "")
