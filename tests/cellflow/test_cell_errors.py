@@ -101,3 +101,21 @@ def test_a_task_calling_the_python_api_shows_only_the_users_frames(
         "    raise ValueError(f'bad {v}')",
         "ValueError: bad 3",
     ]
+
+
+def test_xmode_show_gives_a_task_cell_its_full_traceback(run: Run, shell: Any) -> None:
+    cells = (
+        "from taskbook import task\n"
+        "@task\n"
+        "def inner(v):\n"
+        "    raise ValueError(f'bad {v}')",
+        "%%task outer\nvalue = inner(3)",
+    )
+    shell.run_line_magic("xmode", "--show")
+    try:
+        full = "\n".join(_error_lines(run(*cells), "outer"))
+    finally:
+        shell.run_line_magic("xmode", "--hide")
+
+    assert "taskbook/api/tasks.py" in full
+    assert "taskbook/" not in "\n".join(_error_lines(run(*cells), "outer"))

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.cell_result import CellResult, rebind
-from taskbook.cellflow.execute import CellCode, execute, format_error, python_source
+from taskbook.cellflow.execute import (
+    CellCode,
+    execute,
+    format_error,
+    python_source,
+    shows_every_frame,
+)
 from taskbook.cellflow.fingerprint import fingerprint
 from taskbook.cellflow.keys import KeyParts, NotebookFunctions, normalize_source
 from taskbook.cellflow.remote import FILENAME_PREFIX, CellJob
@@ -191,7 +197,8 @@ class CellTasks:
                 capture.error(type(error).__name__, str(error), [str(error)])
                 raise
             except Exception as error:
-                capture.error(*format_error(error, FILENAME_PREFIX))
+                full = shows_every_frame(runner.shell)
+                capture.error(*format_error(error, FILENAME_PREFIX, full=full))
                 raise
         runner.forget(sorted(node.defines))
         values = {n: runner.namespace[n] for n in node.defines if n in runner.namespace}

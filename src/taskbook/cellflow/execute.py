@@ -30,6 +30,7 @@ __all__ = (
     "execute",
     "format_error",
     "python_source",
+    "shows_every_frame",
     "user_frames",
     "user_traceback",
 )
@@ -174,6 +175,12 @@ def format_error(
         last[-1] = last[-1].replace(f"{type(error).__module__}.", "", 1)
     lines += last
     return type(error).__name__, str(error), [line.rstrip("\n") for line in lines]
+
+
+def shows_every_frame(shell: Any) -> bool:
+    """Whether the user asked for full tracebacks (IPython's ``%xmode --show``)."""
+    formatter = getattr(shell, "InteractiveTB", None)
+    return formatter is not None and not getattr(formatter, "skip_hidden", True)
 
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep

@@ -15,7 +15,7 @@ import sys
 import warnings
 from typing import Any
 
-from taskbook.cellflow.execute import user_traceback
+from taskbook.cellflow.execute import shows_every_frame, user_traceback
 from taskbook.engine.logs import send_info_to_stdout
 from taskbook.errors import TaskbookWarning
 
@@ -55,7 +55,7 @@ def _show_traceback(
 ) -> None:
     """Show an exception from a cell with taskbook's frames left out."""
     hidden = 0
-    if shell.InteractiveTB.skip_hidden and not hasattr(value, "_render_traceback_"):
+    if not shows_every_frame(shell) and not hasattr(value, "_render_traceback_"):
         tb, hidden = user_traceback(tb)
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     if hidden:
