@@ -153,6 +153,8 @@ class KernelSide:
         cells = self.executed.with_current(source, cell_id, text)
         specs = classify_all(cells)
         self._claim(f"cell {spec.name!r}")
+        # What the user ran, even if it fails: %flow run uses it over the file.
+        self.executed.record(cell_id, text)
         if kind == "params":
             self.parameters = {}  # the cell's own values count again
         try:
@@ -177,7 +179,6 @@ class KernelSide:
             self._own.active = False
             self._route = None
             self._release()
-        self.executed.record(cell_id, text)
         self.last_result = result
         for outcome in result.cells.values():
             self._update_status(home, outcome)
@@ -260,7 +261,8 @@ class KernelSide:
                 "name": "stdout",
                 "text": f"Running the notebook's cells from {source.description}"
                 + (f" with {given}" if given else "")
-                + ".\n",
+                + ".\n"
+                + (f"{source.changes}\n" if source.changes else ""),
             }
         )
         try:
