@@ -243,8 +243,9 @@ class KernelSide:
         """
         source = self.executed.current(self.shell.user_ns)
         specs = classify_all(source.cells)
-        # A bad DAG or selection is reported before anything is drawn or run.
-        graph = self.runner.graph(specs)
+        # A bad DAG or selection is reported before anything is drawn or run
+        # (its warnings once, by the run).
+        graph = self.runner.graph(specs, warn=False)
         self.runner.select(graph, options)
         parent = self._parent()
         home = KernelOutput(self.kernel, parent, self.shell)

@@ -15,6 +15,8 @@ import sys
 import warnings
 from typing import Any
 
+from IPython.core.error import UsageError
+
 from taskbook.cellflow.execute import shows_every_frame, user_traceback
 from taskbook.engine.logs import send_info_to_stdout
 from taskbook.errors import TaskbookWarning
@@ -55,7 +57,11 @@ def _show_traceback(
 ) -> None:
     """Show an exception from a cell with taskbook's frames left out."""
     hidden = 0
-    if not shows_every_frame(shell) and not hasattr(value, "_render_traceback_"):
+    # UsageError and SyntaxError show no frames; some errors render themselves.
+    framed = not isinstance(value, (UsageError, SyntaxError)) and not hasattr(
+        value, "_render_traceback_"
+    )
+    if framed and not shows_every_frame(shell):
         tb, hidden = user_traceback(tb)
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
     if hidden:
