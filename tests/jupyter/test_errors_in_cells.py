@@ -46,7 +46,7 @@ def last_line(reply, name):
         for d in reply.displays
         if str(d.get("text/plain", "")).split(" ", 1)[-1].startswith(f"{name}: ")
     ]
-    return lines[-1]
+    return lines[-1] if lines else ""
 
 
 # --- item 4: a bad %%task line fails its own cell only ---------------------------------
@@ -150,6 +150,40 @@ def test_an_interrupt_ends_the_status_line_cancelled(kernel_factory, tmp_path):
 
     status = last_line(replies["slow"], "slow")
     assert status == "⊘ slow: Cancelled — The task run was cancelled by an interrupt."
+
+
+@pytest.mark.slow
+def test_an_interrupted_flow_run_leaves_each_status_line_in_its_final_state(
+    kernel_factory, tmp_path
+):
+    kernel = kernel_factory(tmp_path)
+    kernel.execute("%load_ext taskbook")
+    started, go = tmp_path / "slow.started", tmp_path / "slow.go"
+    go.touch()
+    slow = (
+        "%%task slow --no-cache\nimport pathlib, time\n"
+        f"pathlib.Path({str(started)!r}).touch()\n"
+        f"while not pathlib.Path({str(go)!r}).exists():\n    time.sleep(0.1)"
+    )
+    kernel.execute("%%task quick\nx = 1", cell_id="q1")
+    kernel.execute(slow, cell_id="s1")  # both cells now show a status line
+    go.unlink()
+    started.unlink()
+    replies = {}
+    running = threading.Thread(
+        target=lambda: replies.update(run=kernel.execute("%flow run --no-view"))
+    )
+    running.start()
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the slow task never started"
+    kernel.manager.interrupt_kernel()
+    running.join(timeout=30)
+    assert not running.is_alive()
+
+    assert last_line(replies["run"], "quick") == "↻ quick: Cached (cache hit)"
+    assert last_line(replies["run"], "slow").startswith("⊘ slow: Cancelled")
 
 
 def test_a_dependency_cycle_ends_the_status_line_failed_with_the_cycle(ip):

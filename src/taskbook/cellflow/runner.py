@@ -29,9 +29,12 @@ from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.parameter_specs import Param
 from taskbook.core.plan import select_cells
 from taskbook.core.run_options import RunOptions
+from taskbook.core.states import State, StateType
 from taskbook.errors import HiddenStateError, MissingInputError, NotebookGraphWarning
 
 __all__ = ("NotebookRunner", "OutputListener")
+
+_INTERRUPTED = "The flow run was cancelled by an interrupt."
 
 OutputListener = Callable[[CellSpec, dict[str, Any]], None]
 """Called with each output of a cell as it happens (live routing in a kernel)."""
@@ -61,6 +64,8 @@ class NotebookRunner:
         self.last_success: dict[str, str] = {}
         self.last_parts: dict[str, KeyParts] = {}
         self.explanations: dict[str, list[str]] = {}
+        # What an interrupted run got to (its cells' states), until the next run.
+        self.interrupted: NotebookRunResult | None = None
         self._count = 0
         self._lock = threading.Lock()
 
@@ -140,7 +145,14 @@ class NotebookRunner:
                     validate_parameters=False,
                 ),
             )
-            state = flow(**dict(options.parameters), return_state=True)
+            self.interrupted = None
+            try:
+                state = flow(**dict(options.parameters), return_state=True)
+            except KeyboardInterrupt:
+                self.interrupted = run.result(
+                    State(StateType.CANCELLED, message=_INTERRUPTED)
+                )
+                raise
         return run.result(state)
 
     def select(self, graph: NotebookGraph, options: RunOptions) -> tuple[str, ...]:

@@ -329,6 +329,12 @@ class KernelSide:
             self._own.active = True
             with quiet_lifecycle_lines():  # the view and the summary say it
                 result = self.runner.run(specs, options)
+        except KeyboardInterrupt:
+            # The cells' own status lines say how far the run got.
+            interrupted = self.runner.interrupted
+            for outcome in interrupted.cells.values() if interrupted else ():
+                self._update_status(home, outcome)
+            raise
         finally:
             self._own.active = False
             self._route = None
