@@ -182,12 +182,15 @@ def test_flow_run_runs_the_cells_as_edited_and_run_and_says_which_differ(
 FAILING_FLOW = (
     "from taskbook import flow, task, get_run_logger\n"
     "@task\n"
-    "def parse(x):\n"
-    "    get_run_logger().info('parsing %s', x)\n"
-    "    raise ValueError(f'bad row {x}')\n"
+    "def load():\n"
+    "    get_run_logger().info('loaded %d rows', 3)\n"
+    "    return [1, 2, 'x']\n"
+    "@task\n"
+    "def total(rows):\n"
+    "    return sum(rows)\n"
     "@flow\n"
     "def etl():\n"
-    "    return parse(3)\n"
+    "    return total(load())\n"
     "etl()"
 )
 
@@ -217,12 +220,13 @@ def test_errors_show_where_and_as_jupyter_shows_them(notebook_page: Any) -> None
     assert "TraitError" not in params
     # The failing flow: INFO lines in the normal style, the user's frames only.
     flow = nb.output(4)
-    info = re.compile(r"\| INFO +\| Task run 'parse-0' - parsing 3")
+    info = re.compile(r"\| INFO +\| Task run 'load-0' - loaded 3 rows")
     assert flow.locator(STDERR, has_text=re.compile(r"\| INFO ")).count() == 0
     assert flow.locator(STDERR, has_text=re.compile(r"\| ERROR ")).count() == 1
     assert flow.locator(STDOUT, has_text=info).count() == 1
     text = flow.inner_text()
-    assert "in parse(x)" in text
+    assert "in total(rows)" in text
+    assert "TypeError: unsupported operand type(s) for +: 'int' and 'str'" in text
     assert "taskbook/" not in text
     assert "frames inside taskbook hidden; %xmode --show shows them" in text
     nb.screenshot("shown-errors")
