@@ -49,6 +49,23 @@ def last_line(reply, name):
     return lines[-1] if lines else ""
 
 
+def interrupted(kernel, code, started, cell_id=None):
+    """Run ``code``; interrupt the kernel once file ``started`` exists; the reply."""
+    replies = {}
+    running = threading.Thread(
+        target=lambda: replies.update(reply=kernel.execute(code, cell_id=cell_id))
+    )
+    running.start()
+    deadline = time.monotonic() + 60  # a busy machine may take a while to start it
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the task never started"
+    kernel.manager.interrupt_kernel()
+    running.join(timeout=30)
+    assert not running.is_alive()
+    return replies["reply"]
+
+
 # --- item 4: a bad %%task line fails its own cell only ---------------------------------
 
 
@@ -130,25 +147,14 @@ def test_an_interrupt_ends_the_status_line_cancelled(kernel_factory, tmp_path):
     kernel = kernel_factory(tmp_path)
     kernel.execute("%load_ext taskbook")
     started = tmp_path / "slow.started"
-    replies = {}
     cell = (
         "%%task slow --no-cache\nimport pathlib, time\n"
         f"pathlib.Path({str(started)!r}).touch()\n"
         "for _ in range(600):\n    time.sleep(0.1)"
     )
-    running = threading.Thread(
-        target=lambda: replies.update(slow=kernel.execute(cell, cell_id="s1"))
-    )
-    running.start()
-    deadline = time.monotonic() + 60  # a busy machine may take a while to start it
-    while not started.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert started.exists(), "the task never started"
-    kernel.manager.interrupt_kernel()
-    running.join(timeout=30)
-    assert not running.is_alive()
+    reply = interrupted(kernel, cell, started, cell_id="s1")
 
-    status = last_line(replies["slow"], "slow")
+    status = last_line(reply, "slow")
     assert status == "⊘ slow: Cancelled — The task run was cancelled by an interrupt."
 
 
@@ -169,21 +175,10 @@ def test_an_interrupted_flow_run_leaves_each_status_line_in_its_final_state(
     kernel.execute(slow, cell_id="s1")  # both cells now show a status line
     go.unlink()
     started.unlink()
-    replies = {}
-    running = threading.Thread(
-        target=lambda: replies.update(run=kernel.execute("%flow run --no-view"))
-    )
-    running.start()
-    deadline = time.monotonic() + 60
-    while not started.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert started.exists(), "the slow task never started"
-    kernel.manager.interrupt_kernel()
-    running.join(timeout=30)
-    assert not running.is_alive()
+    reply = interrupted(kernel, "%flow run --no-view", started)
 
-    assert last_line(replies["run"], "quick") == "↻ quick: Cached (cache hit)"
-    assert last_line(replies["run"], "slow").startswith("⊘ slow: Cancelled")
+    assert last_line(reply, "quick") == "↻ quick: Cached (cache hit)"
+    assert last_line(reply, "slow").startswith("⊘ slow: Cancelled")
 
 
 def test_a_dependency_cycle_ends_the_status_line_failed_with_the_cycle(ip):
