@@ -404,7 +404,7 @@ CASES = [
             task("c", "z = 3", name="load"),
         ),
         error=DuplicateTaskNameError,
-        match=r"'load' is used by more than one cell \(cells 0, 2\)",
+        match=r"'load' is used by more than one cell \(cells 1, 3\)",
     ),
     # Known gaps --------------------------------------------------------------------
     GraphCase(
@@ -459,7 +459,7 @@ def test_hidden_state_warning_names_the_name_and_the_fix() -> None:
     (warning,) = graph.warnings
     assert warning.cell_id == "a"
     assert warning.message == (
-        "Cell 0 ('train') reads 'x', which no earlier cell defines (hidden state). "
+        "Cell 1 ('train') reads 'x', which no earlier cell defines (hidden state). "
         "Define 'x' in a cell above, or move this cell below its definition."
     )
 
@@ -469,7 +469,7 @@ def test_deleted_name_warning_names_the_deleting_cell() -> None:
 
     (warning,) = build_notebook_graph(cells).warnings
 
-    assert "cell 1 deletes it" in warning.message
+    assert "cell 2 deletes it" in warning.message
     assert "define 'x' again after the del" in warning.message
 
 

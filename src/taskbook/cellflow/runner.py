@@ -29,9 +29,12 @@ from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.parameter_specs import Param
 from taskbook.core.plan import select_cells
 from taskbook.core.run_options import RunOptions
+from taskbook.core.states import State, StateType
 from taskbook.errors import HiddenStateError, MissingInputError, NotebookGraphWarning
 
 __all__ = ("NotebookRunner", "OutputListener")
+
+_INTERRUPTED = "The flow run was cancelled by an interrupt."
 
 OutputListener = Callable[[CellSpec, dict[str, Any]], None]
 """Called with each output of a cell as it happens (live routing in a kernel)."""
@@ -61,6 +64,8 @@ class NotebookRunner:
         self.last_success: dict[str, str] = {}
         self.last_parts: dict[str, KeyParts] = {}
         self.explanations: dict[str, list[str]] = {}
+        # What an interrupted run got to (its cells' states), until the next run.
+        self.interrupted: NotebookRunResult | None = None
         self._count = 0
         self._lock = threading.Lock()
         self._python: dict[str, str] = {}
@@ -84,6 +89,9 @@ class NotebookRunner:
             raise HiddenStateError.from_messages(hidden)
         for warning in graph.warnings if warn else ():
             warnings.warn(warning.message, NotebookGraphWarning, stacklevel=3)
+        for spec in specs if warn else ():
+            if spec.problem is not None:  # said before the run; fails when it runs
+                warnings.warn(str(spec.problem), NotebookGraphWarning, stacklevel=3)
         return graph
 
     def _ambient_names(self, strict: bool) -> frozenset[str]:
@@ -118,14 +126,7 @@ class NotebookRunner:
         # A single cell run checks its own inputs, with a more precise message.
         graph = self.graph(specs, options.strict, warn=not options.check_inputs)
         by_id = {spec.cell.id: spec for spec in specs if spec.kind != "control"}
-        selected = select_cells(
-            graph,
-            only=options.only,
-            from_=options.from_,
-            to=options.to,
-            failed=options.failed,
-            previous=self.last_states,
-        )
+        selected = self.select(graph, options)
         if options.check_inputs:
             self._check_inputs(graph, selected)
         functions = NotebookFunctions(
@@ -145,8 +146,30 @@ class NotebookRunner:
                     validate_parameters=False,
                 ),
             )
-            state = flow(**dict(options.parameters), return_state=True)
+            self.interrupted = None
+            try:
+                state = flow(**dict(options.parameters), return_state=True)
+            except KeyboardInterrupt:
+                self.interrupted = run.result(
+                    State(StateType.CANCELLED, message=_INTERRUPTED)
+                )
+                raise
         return run.result(state)
+
+    def select(self, graph: NotebookGraph, options: RunOptions) -> tuple[str, ...]:
+        """Return the ids of the cells ``options`` selects, in run order.
+
+        Raises:
+            UnknownTaskError: ``--only``/``--from``/``--to`` names no cell.
+        """
+        return select_cells(
+            graph,
+            only=options.only,
+            from_=options.from_,
+            to=options.to,
+            failed=options.failed,
+            previous=self.last_states,
+        )
 
     def _check_inputs(self, graph: NotebookGraph, selected: Sequence[str]) -> None:
         chosen = set(selected)

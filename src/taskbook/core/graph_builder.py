@@ -69,7 +69,7 @@ def _check_names(cells: Sequence[CellInput]) -> None:
     tasks: dict[str, list[int]] = {}
     for cell in cells:
         if cell.kind == "task":
-            tasks.setdefault(cell.name, []).append(cell.index)
+            tasks.setdefault(cell.name, []).append(cell.index + 1)
     for name, indices in tasks.items():
         if len(indices) > 1:
             raise DuplicateTaskNameError.from_name(name, indices)
@@ -185,9 +185,10 @@ class _Builder:
 
     def _hidden_state(self, i: int, name: str, deleter: int) -> GraphWarning:
         cell = self.cells[i]
-        where = f"Cell {cell.index} ({cell.name!r}) reads {name!r}"
+        # Cells are named by their position from 1, as JupyterLab's "Cell N/M".
+        where = f"Cell {cell.index + 1} ({cell.name!r}) reads {name!r}"
         if deleter >= 0:
-            gone = self.cells[deleter].index
+            gone = self.cells[deleter].index + 1
             message = (
                 f"{where}, but cell {gone} deletes it before. Move the cell above "
                 f"cell {gone}, or define {name!r} again after the del."
@@ -230,7 +231,7 @@ class _Builder:
                     "star-import",
                     cell.id,
                     "*",
-                    f"Cell {cell.index} ({cell.name!r}) uses a star import, so every "
+                    f"Cell {cell.index + 1} ({cell.name!r}) uses a star import, so every "
                     f"later cell waits for it. Import the names you use explicitly.",
                 )
             )

@@ -16,7 +16,10 @@ from taskbook.core.states import State, StateType
 
 def format_exception(exc: BaseException) -> str:
     """Return ``"ValueError: message"`` for an exception."""
-    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    module = type(exc).__module__
+    # taskbook's errors by their name, as users import them, not their private module
+    return text.removeprefix(f"{module}.") if module.startswith("taskbook.") else text
 
 
 # Prefect's own wording, down to the colon only the flow message has.
