@@ -11,5 +11,6 @@ source scripts/_venv.sh "pandas,notebook"
 echo
 echo "== taskbook run notebooks/01_etl.ipynb (headless, outputs in notebooks/output/)"
 mkdir -p notebooks/output
-TASKBOOK_HOME="${TASKBOOK_HOME:-$PWD/.taskbook}" \
-  .venv/bin/taskbook run notebooks/01_etl.ipynb notebooks/output/01_etl.out.ipynb --cwd notebooks
+# No TASKBOOK_HOME needed: the run finds the repo's .taskbook/ (made by the flow
+# above), as a kernel started in notebooks/ does, so they share one cache.
+.venv/bin/taskbook run notebooks/01_etl.ipynb notebooks/output/01_etl.out.ipynb --cwd notebooks

@@ -165,10 +165,11 @@ def test_error_traceback_points_at_the_cell_line(run: Run) -> None:
         o for o in by_name(result)["boom"].outputs if o["output_type"] == "error"
     )
     trace = "\n".join(error["traceback"])
-    # The user's two frames, the cell's line and the helper's, and no engine frames.
-    assert 'File "<taskbook-cell-1>", line 2, in <module>' in trace
+    # The user's two frames, the cell's line and the helper's, and no engine frames;
+    # cells are numbered from 1, as JupyterLab's "Cell N/M" counts them.
+    assert 'File "<taskbook-cell-2>", line 2, in <module>' in trace
     assert "z = divide(y)" in trace
-    assert 'File "<taskbook-cell-0>", line 2, in divide' in trace
+    assert 'File "<taskbook-cell-1>", line 2, in divide' in trace
     assert "return a / 0" in trace
     assert "taskbook/engine" not in trace
     assert "cellflow" not in trace

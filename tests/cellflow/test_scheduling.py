@@ -381,3 +381,36 @@ def test_flow_timeout_reports_the_cell_it_stopped(run: Run) -> None:
     assert by_name(result)["cell-1"].state_name != "Pending"
     assert by_name(result)["cell-2"].execution_count is None
     assert "'nb'" in str(caught[0].message)
+
+
+def test_cells_that_call_an_imported_module_run_at_the_same_time(
+    run: Run, tmp_path: Path
+) -> None:
+    # Each middle cell announces itself, then waits (with time.sleep) for the other:
+    # run one after the other, the first would wait out its 60 s and fail.
+    def meet(me: str, other: str) -> str:
+        return (
+            f"%%task {me}\n"
+            f"(pathlib.Path({str(tmp_path)!r}) / {me!r}).touch()\n"
+            f"waited = 0\n"
+            f"while not (pathlib.Path({str(tmp_path)!r}) / {other!r}).exists():\n"
+            f"    time.sleep(0.01)\n"
+            f"    waited += 1\n"
+            f"    if waited > 6000:\n"
+            f"        raise TimeoutError('{other} never started')\n"
+            f"{me}_done = True"
+        )
+
+    result = run(
+        "import pathlib\nimport time",
+        meet("left", "right"),
+        meet("right", "left"),
+        "%%task join\nboth = left_done and right_done",
+    )
+
+    assert states(result) == {
+        "cell-1": "Completed",
+        "left": "Completed",
+        "right": "Completed",
+        "join": "Completed",
+    }

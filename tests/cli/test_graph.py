@@ -155,7 +155,7 @@ def test_hidden_state_is_a_warning_on_stderr(
     assert result.exit_code == 0
     assert json.loads(result.stdout)["nodes"][0]["reads"] == ["undefined_thing"]
     assert result.stderr == (
-        "Warning: Cell 0 ('cell-1') reads 'undefined_thing', which no earlier cell "
+        "Warning: Cell 1 ('cell-1') reads 'undefined_thing', which no earlier cell "
         "defines (hidden state). Define 'undefined_thing' in a cell above, or move "
         "this cell below its definition.\n"
     )
@@ -175,17 +175,26 @@ def test_a_cycle_is_a_usage_error_naming_it(
     ]
 
 
-def test_duplicate_task_names_and_unknown_flags_are_usage_errors(
+def test_duplicate_task_names_are_usage_errors(
     make_notebook: Callable[..., Path], invoke: Callable[..., Result]
 ) -> None:
     twice = make_notebook(["%%task a\nx = 1", "%%task a\ny = 2"], name="twice.ipynb")
     result = invoke("graph", str(twice))
     assert result.exit_code == 2
     assert "Task name 'a' is used by more than one cell" in result.stderr
-    flag = make_notebook(["%%task a --retry 3\nx = 1"], name="flag.ipynb")
+
+
+def test_a_bad_task_line_is_a_node_and_a_warning_naming_its_cell(
+    make_notebook: Callable[..., Path], invoke: Callable[..., Result]
+) -> None:
+    flag = make_notebook(["x = 1", "%%task a --retry 3\ny = x"], name="flag.ipynb")
     result = invoke("graph", str(flag))
-    assert result.exit_code == 2
-    assert result.stderr.startswith("Error: Unknown option '--retry' for %%task.")
+    assert result.exit_code == 0
+    assert result.stderr.startswith(
+        "Warning: Cell 2 (%%task a --retry 3): Unknown option '--retry' for %%task."
+    )
+    graph = json.loads(result.stdout)
+    assert [n["name"] for n in graph["nodes"]] == ["cell-1", "a"]
 
 
 def test_unreadable_notebook(tmp_path: Path, invoke: Callable[..., Result]) -> None:

@@ -171,7 +171,7 @@ def test_hidden_state_is_an_error_before_anything_runs(
     result = invoke("run", str(path), str(out))
     assert_usage_error(
         result,
-        "Error: Cell 1 ('cell-2') reads 'undefined_thing', which no earlier cell "
+        "Error: Cell 2 ('cell-2') reads 'undefined_thing', which no earlier cell "
         "defines (hidden state). Define 'undefined_thing' in a cell above, or move "
         "this cell below its definition.",
         f"`taskbook graph {path}` shows what each cell reads and defines.",

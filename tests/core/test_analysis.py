@@ -444,3 +444,23 @@ def test_null_byte_is_a_syntax_error_not_a_crash() -> None:
 
     assert result.syntax_error is not None
     assert "null bytes" in result.syntax_error
+
+
+@pytest.mark.parametrize(
+    ("source", "called_on", "imports"),
+    [
+        ("time.sleep(1)", {"time"}, set()),
+        ("import time\ntime.sleep(1)", set(), {"time"}),
+        ("import numpy.random as npr", set(), {"npr"}),
+        ("from os import path as p, sep", set(), {"p", "sep"}),
+        ("import json\njson = {}", set(), set()),
+        ("rows.append(1)\nrows[0] = 2", set(), set()),
+        ("await client.fetch()", {"client"}, set()),
+        ("def f():\n    import os\n    os.getcwd()", set(), set()),
+    ],
+)
+def test_bare_method_calls_and_imports_are_told_apart(
+    source: str, called_on: set[str], imports: set[str]
+) -> None:
+    analysis = analyze_cell(source)
+    assert (set(analysis.called_on), set(analysis.imports)) == (called_on, imports)

@@ -70,6 +70,13 @@ def _invalid(flag: str, value: str, expected: str) -> str:
     )
 
 
+def _missing(flag: str, expected: str) -> str:
+    """The exact message of InvalidOptionError.from_missing for a %%task flag."""
+    return re.escape(
+        f"%%task option {flag} has no value. Write {flag} followed by {expected}."
+    )
+
+
 LINE_CASES = [
     # Names ---------------------------------------------------------------------------
     LineCase("empty line: no name, defaults", ""),
@@ -217,7 +224,8 @@ LINE_CASES = [
         " --retry 1",
         error=UnknownMagicOptionError,
         match=re.escape(
-            f"Unknown option '--retry' for %%task. Use one of: {VALID_FLAGS}."
+            "Unknown option '--retry' for %%task. Did you mean --retries? "
+            f"Use one of: {VALID_FLAGS}."
         ),
     ),
     LineCase(
@@ -260,13 +268,27 @@ LINE_CASES = [
         "--retries without a value",
         " --retries",
         error=InvalidOptionError,
-        match=re.escape("--retries=''"),
+        match=_missing("--retries", "a non-negative int"),
     ),
     LineCase(
         "--retries followed by a flag",
         " --retries --no-cache",
         error=InvalidOptionError,
-        match=re.escape("--retries=''"),
+        match=_missing("--retries", "a non-negative int"),
+    ),
+    LineCase(
+        "a bare --after says what it takes, once",
+        " load --after",
+        error=InvalidOptionError,
+        match=_missing("--after", "T[,T...]"),
+    ),
+    LineCase(
+        "a misspelt flag suggests the right one",
+        " --retires 2",
+        error=UnknownMagicOptionError,
+        match=re.escape(
+            "Unknown option '--retires' for %%task. Did you mean --retries?"
+        ),
     ),
     LineCase(
         "--retry-delay negative",
@@ -336,7 +358,7 @@ LINE_CASES = [
         "--isolate without a value",
         " --isolate",
         error=InvalidOptionError,
-        match=re.escape("--isolate=''"),
+        match=_missing("--isolate", "'thread' or 'process'"),
     ),
     LineCase(
         "unbalanced quote",
@@ -502,16 +524,19 @@ CLASSIFY_CASES = [
         expected=(("cell", "cell-1", "%flowchart"),),
     ),
     ClassifyCase(
-        "bad flag in a cell names the flag",
-        nb("x = 1", "%%task --retires 2\ny = x"),
-        error=UnknownMagicOptionError,
-        match=re.escape("Unknown option '--retires' for %%task"),
+        "a bad %%task line leaves the cell a task, its name kept",
+        nb("x = 1", "%%task load --retires 2\ny = x", "%%task z\nz = y"),
+        expected=(
+            ("cell", "cell-1", "x = 1"),
+            ("task", "load", "y = x"),
+            ("task", "z", "z = y"),
+        ),
     ),
     ClassifyCase(
-        "bad value in a cell names flag and value",
-        nb("%%task --isolate container\ny = 1"),
-        error=InvalidOptionError,
-        match=_invalid("--isolate", "container", "'thread' or 'process'"),
+        "a bad %%task line without a name is task-N",
+        nb("%%task --after\ny = 1"),
+        expected=(("task", "task-1", "y = 1"),),
+        header=TaskHeader(cache=False),
     ),
 ]
 
@@ -530,6 +555,42 @@ def test_classify(case: ClassifyCase) -> None:
         assert specs[0].header == case.header
     # classify agrees with classify_all for every cell but later parameters cells.
     assert classify(min(case.cells, key=lambda c: c.index)) == specs[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "error", "message"),
+    [
+        (
+            "%%task load --retires 2",
+            UnknownMagicOptionError,
+            "Cell 3 (%%task load --retires 2): Unknown option '--retires' for "
+            "%%task. Did you mean --retries? Use one of: " + VALID_FLAGS + ".",
+        ),
+        (
+            "%%task load --after",
+            InvalidOptionError,
+            "Cell 3 (%%task load --after): %%task option --after has no value. "
+            "Write --after followed by T[,T...].",
+        ),
+    ],
+)
+def test_a_bad_task_line_is_the_error_of_its_cell_only(
+    line: str, error: type[Exception], message: str
+) -> None:
+    # Cell 3 as JupyterLab counts: the markdown cell at position 2 counts too.
+    cells = (
+        SourceCell("a", 0, "x = 1"),
+        SourceCell("b", 2, line + "\ny = x"),
+        SourceCell("c", 3, "%%task other --retries 1\nz = x"),
+    )
+
+    plain, bad, good = classify_all(cells)
+
+    assert (plain.problem, good.problem) == (None, None)
+    assert good.header.options == {"retries": 1}
+    assert type(bad.problem) is error
+    assert str(bad.problem) == message
+    assert bad.header == TaskHeader(name="load", cache=False)  # no flag trusted
 
 
 def test_task_options_carry_the_cell_name() -> None:

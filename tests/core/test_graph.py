@@ -69,6 +69,73 @@ class GraphCase:
 
 
 CASES = [
+    # A method call on an imported module is a read (DESIGN §3) ------------------------
+    GraphCase(
+        "cells that call time.sleep run in parallel after the import",
+        notebook(
+            cell("imp", "import time"),
+            task("a", "time.sleep(1)\nx = 1"),
+            task("b", "time.sleep(1)\ny = 2"),
+            task("c", "z = x + y"),
+        ),
+        edges=(
+            "imp->a data time",
+            "imp->b data time",
+            "a->c data x",
+            "b->c data y",
+        ),
+        defines={"a": ("x",), "b": ("y",)},
+    ),
+    GraphCase(
+        "os.makedirs and logging.info are reads of their modules",
+        notebook(
+            cell("imp", "import os, logging"),
+            task("a", "os.makedirs('out', exist_ok=True)"),
+            task("b", "logging.info('hi')"),
+        ),
+        edges=("imp->a data os", "imp->b data logging"),
+    ),
+    GraphCase(
+        "an import under another name is a module too",
+        notebook(
+            cell("imp", "import numpy.random as npr"),
+            task("a", "npr.seed(1)"),
+            task("b", "npr.seed(2)"),
+        ),
+        edges=("imp->a data npr", "imp->b data npr"),
+    ),
+    GraphCase(
+        "a method call on a value (not an import) still mutates it",
+        notebook(
+            cell("make", "rows = []"),
+            task("a", "rows.append(1)"),
+            task("b", "n = len(rows)"),
+        ),
+        edges=("make->a data rows", "a->b data rows"),
+    ),
+    GraphCase(
+        "assigning into a module is a mutation",
+        notebook(
+            cell("imp", "import os"),
+            task("a", "os.environ['MODE'] = 'x'"),
+            task("b", "mode = os.environ['MODE']"),
+        ),
+        edges=("imp->a data os", "a->b data os"),
+    ),
+    GraphCase(
+        "a name an import bound but a later cell rebound is a value again",
+        notebook(
+            cell("imp", "import json"),
+            cell("shadow", "json = {}"),
+            task("a", "json.update(k=1)"),
+            task("b", "n = len(json)"),
+        ),
+        edges=(
+            "imp->shadow sequence",
+            "shadow->a data json",
+            "a->b data json",
+        ),
+    ),
     # Data edges --------------------------------------------------------------------
     GraphCase(
         "chain",
@@ -337,7 +404,7 @@ CASES = [
             task("c", "z = 3", name="load"),
         ),
         error=DuplicateTaskNameError,
-        match=r"'load' is used by more than one cell \(cells 0, 2\)",
+        match=r"'load' is used by more than one cell \(cells 1, 3\)",
     ),
     # Known gaps --------------------------------------------------------------------
     GraphCase(
@@ -392,7 +459,7 @@ def test_hidden_state_warning_names_the_name_and_the_fix() -> None:
     (warning,) = graph.warnings
     assert warning.cell_id == "a"
     assert warning.message == (
-        "Cell 0 ('train') reads 'x', which no earlier cell defines (hidden state). "
+        "Cell 1 ('train') reads 'x', which no earlier cell defines (hidden state). "
         "Define 'x' in a cell above, or move this cell below its definition."
     )
 
@@ -402,7 +469,7 @@ def test_deleted_name_warning_names_the_deleting_cell() -> None:
 
     (warning,) = build_notebook_graph(cells).warnings
 
-    assert "cell 1 deletes it" in warning.message
+    assert "cell 2 deletes it" in warning.message
     assert "define 'x' again after the del" in warning.message
 
 

@@ -186,6 +186,29 @@ def test_a_dask_runner_uses_an_existing_cluster_at_its_address():
     assert {t.state_type for t in _last_run().task_runs} == {"COMPLETED"}
 
 
+@task(retries=1)
+def flaky_where(label: str) -> tuple[str, int, str, int]:
+    from taskbook import runtime
+
+    # The first attempt fails, as a task that reads its own retry count would.
+    if runtime.task_run.run_count == 1:
+        raise ConnectionError("first attempt")
+    return (runtime.task_run.name, runtime.task_run.run_count, label, os.getpid())
+
+
+def test_runtime_reads_the_task_run_in_a_worker_process():
+    @flow(task_runner=ProcessPoolTaskRunner(max_workers=1))
+    def remote() -> tuple[str, int, str, int]:
+        return flaky_where.submit("x").result()
+
+    name, count, label, pid = remote()
+
+    assert pid != os.getpid()
+    assert (name, count, label) == ("flaky_where-0", 2, "x")
+    (run,) = _last_run().task_runs
+    assert (run.state_name, run.run_count) == ("Completed", 2)
+
+
 # --- async tasks in sync flows ---------------------------------------------------------------
 
 

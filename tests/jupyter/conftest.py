@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import time
@@ -26,6 +27,8 @@ class Reply:
     displays: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    stderr: str = ""  # the part of ``text`` sent as stderr (Jupyter shows it red)
+    tracebacks: list[str] = field(default_factory=list)  # plain text, no colours
 
     @property
     def everything(self) -> str:
@@ -72,13 +75,20 @@ class Kernel:
             kind, content = message["msg_type"], message["content"]
             if kind == "stream":
                 reply.text += content["text"]
+                if content["name"] == "stderr":
+                    reply.stderr += content["text"]
             elif kind in ("display_data", "update_display_data", "execute_result"):
                 reply.displays.append(content["data"])
             elif kind == "error":
                 reply.errors.append(f"{content['ename']}: {content['evalue']}")
+                lines = "\n".join(content["traceback"])
+                reply.tracebacks.append(re.sub(r"\x1b\[[0-9;]*m", "", lines))
             elif kind == "status" and content["execution_state"] == "idle":
                 break
         shell = self.client.get_shell_msg(timeout=timeout)
+        # Replies to earlier requests (wait_for_ready's kernel_info) may still wait.
+        while shell["parent_header"].get("msg_id") != msg_id:
+            shell = self.client.get_shell_msg(timeout=timeout)
         reply.status = shell["content"]["status"]
         reply.seconds = time.perf_counter() - started
         return reply
@@ -93,12 +103,17 @@ class Kernel:
 
 
 @pytest.fixture
-def ip(isolated_home: Path) -> Any:
+def ip(isolated_home: Path) -> Iterator[Any]:
     """The process's in-process IPython shell with taskbook loaded, as a fresh notebook."""
     from IPython.core.interactiveshell import InteractiveShell
 
+    from taskbook.engine.logs import send_info_to_stdout
+
     shell = InteractiveShell.instance()  # other tests may have created it already
     shell.run_line_magic("load_ext", "taskbook")
+    # The extension sends INFO lines to stdout, process-wide: on for these tests
+    # (a second load_ext is a no-op), off again for the tests of plain scripts.
+    send_info_to_stdout(True)
     magics = shell._taskbook_magics[0]
     magics.live_view = True
     side = magics.side
@@ -113,7 +128,8 @@ def ip(isolated_home: Path) -> Any:
         if not n.startswith("_") and n not in shell.user_ns_hidden and n != "Param"
     ]:
         del shell.user_ns[name]
-    return shell
+    yield shell
+    send_info_to_stdout(False)
 
 
 @pytest.fixture
@@ -132,9 +148,12 @@ def project(tmp_path: Path) -> Path:
 def kernel_factory(tmp_path: Path) -> Iterator[Any]:
     kernels: list[Kernel] = []
 
-    def start(cwd: Path, notebook: Path | None = None) -> Kernel:
+    def start(cwd: Path, notebook: Path | None = None, own_home: bool = True) -> Kernel:
+        """Start a kernel in ``cwd``; ``own_home=False`` lets it find its store."""
         env = dict(os.environ)
         env["TASKBOOK_HOME"] = str(tmp_path / "home")
+        if not own_home:
+            del env["TASKBOOK_HOME"]
         env["IPYTHONDIR"] = str(tmp_path / "ipython")
         env.pop("JPY_SESSION_NAME", None)
         if notebook is not None:

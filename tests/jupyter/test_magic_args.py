@@ -75,7 +75,9 @@ CASES = [
         "unknown run flag lists the run flags",
         "run --stael",
         error=UnknownMagicOptionError,
-        match=re.escape("Unknown option '--stael' for %flow run. Use one of: ")
+        match=re.escape(
+            "Unknown option '--stael' for %flow run. Did you mean --stale? Use one of: "
+        )
         + ".*--stale",
     ),
     FlowLineCase(
@@ -124,7 +126,10 @@ CASES = [
         "a value missing before the next flag",
         "run --only --force",
         error=InvalidOptionError,
-        match=re.escape("--only='' is invalid: expected a value after --only"),
+        match=re.escape(
+            "%flow run option --only has no value. Write --only followed by one or "
+            "more cell or task names (T[,T...])."
+        ),
     ),
     FlowLineCase(
         "empty names",

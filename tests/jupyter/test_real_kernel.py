@@ -287,3 +287,36 @@ def test_only_after_a_restart_restores_the_inputs_from_the_cache(
     ), reply.everything
     check = kernel.execute("print(len(clean), region_totals.shape)")
     assert check.text.strip() == "60 (4, 4)"
+
+
+CWD = ("--cwd", "notebooks")
+
+
+def test_the_cli_and_a_kernel_in_the_notebook_folder_share_one_store(
+    project, kernel_factory
+):
+    import os
+
+    (project / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (project / ".taskbook").mkdir()  # as the demo's flow leaves it at the root
+    env = {k: v for k, v in os.environ.items() if k != "TASKBOOK_HOME"}
+    headless = subprocess.run(
+        [sys.executable, "-m", "taskbook.cli", "run", "notebooks/01_etl.ipynb", *CWD],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert headless.returncode == 0, headless.stderr
+
+    notebook = project / "notebooks" / "01_etl.ipynb"
+    kernel = kernel_factory(project / "notebooks", notebook, own_home=False)
+    kernel.execute("%load_ext taskbook")
+    reply = kernel.execute("%flow run --no-view", timeout=120)
+    status = kernel.execute("%flow status")
+
+    assert set(_states(_summary(reply)).values()) == {"Cached"}, reply.everything
+    assert not (project / "notebooks" / ".taskbook").exists()
+    assert str(project / ".taskbook") in status.text

@@ -114,7 +114,7 @@ def test_nbformat_3_notebooks_are_converted(tmp_path: Path) -> None:
         ),
         (
             '{"nbformat": 4, "nbformat_minor": 2, "metadata": {}, "cells": [{"source": ""}]}',
-            "cell 0 has no 'cell_type' or 'source'",
+            "cell 1 has no 'cell_type' or 'source'",
         ),
         ('{"nbformat": 2, "metadata": {}}', "nbformat 2 is not supported"),
     ],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from taskbook.api.tasks import _session
 from taskbook.core.events import ArtifactCreated
 from taskbook.engine.context import flow_run_ctx, task_run_ctx
+from taskbook.engine.session import session_for_runs
 from taskbook.errors import InvalidOptionError
 
 __all__ = [
@@ -29,7 +29,7 @@ def _create(kind: str, data: Any, key: str | None, description: str | None) -> s
         )
     tctx = task_run_ctx.get()
     fctx = flow_run_ctx.get()
-    session = tctx.session if tctx else fctx.session if fctx else _session()
+    session = tctx.session if tctx else fctx.session if fctx else session_for_runs()
     artifact_id = str(uuid.uuid4())
     session.bus.publish(
         ArtifactCreated(

@@ -1,10 +1,12 @@
-"""What tasks and flows share about a call: binding, run names, parameter checks."""
+"""What tasks and flows share about a call.
+
+Binding arguments (fast for plain signatures), the keyword-only view the run
+protocols call, the two decorator forms, a function's source, parameter checks.
+"""
 
 from __future__ import annotations
 
 import inspect
-import random
-import string
 import textwrap
 import typing
 from collections.abc import Callable
@@ -13,7 +15,6 @@ from typing import Any
 from taskbook.errors import (
     ParameterTypeError,
     ReservedArgumentError,
-    RunNameTemplateError,
     SignatureMismatchError,
 )
 
@@ -59,14 +60,74 @@ class Signature:
                         n: given[n] if n in given else self.defaults[n]
                         for n in self.names
                     }
+        bound = self._bind(args, kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+    def given(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Return the arguments given, without defaults (Prefect maps only these),
+        with ``**kwargs`` spread into their own names."""
+        given = dict(self._bind(args, kwargs).arguments)
+        if self.var_keyword is not None and self.var_keyword in given:
+            given.update(given.pop(self.var_keyword))
+        return given
+
+    def _bind(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> inspect.BoundArguments:
         try:
-            bound = self.sig.bind(*args, **kwargs)
+            return self.sig.bind(*args, **kwargs)
         except TypeError as exc:
             raise SignatureMismatchError.from_bind_error(
                 self.fn.__name__, exc, str(self.sig)
             ) from exc
-        bound.apply_defaults()
-        return dict(bound.arguments)
+
+    def expand(
+        self, static: dict[str, Any], iterables: dict[str, list[Any]]
+    ) -> list[dict[str, Any]]:
+        """Return the bound parameters of each element of a ``.map``, in order.
+
+        Each is what ``bind`` gives a call: signature order, defaults applied,
+        ``**kwargs`` gathered back.
+        """
+        base: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        for name in self.names:
+            if name in static:
+                base[name] = static[name]
+            elif name in iterables:
+                base[name] = None  # set per element below
+            elif name == self.var_keyword:
+                base[name] = extra
+            elif name in self.defaults:
+                base[name] = self.defaults[name]
+            else:  # an empty *args
+                base[name] = ()
+        spread = [k for k in (*static, *iterables) if k not in self.name_set]
+        extra.update({k: static[k] for k in spread if k in static})
+        mapped_extra = [k for k in spread if k in iterables]
+        named = [(k, v) for k, v in iterables.items() if k in self.name_set]
+        n = len(next(iter(iterables.values())))
+        out: list[dict[str, Any]] = []
+        if len(named) == 1 and not mapped_extra:
+            # The common case (one mapped argument): a dict copy and one store each.
+            (name, values), copy = named[0], base.copy
+            for value in values:
+                params = copy()
+                params[name] = value
+                out.append(params)
+            return out
+        for i in range(n):
+            params = base.copy()
+            for name, values in named:
+                params[name] = values[i]
+            if mapped_extra:
+                params[self.var_keyword] = {  # type: ignore[index]
+                    **extra,
+                    **{k: iterables[k][i] for k in mapped_extra},
+                }
+            out.append(params)
+        return out
 
     def positional_ok(self, n: int) -> bool:
         """Return whether ``n`` positional arguments fit the positional parameters."""
@@ -82,54 +143,51 @@ class Signature:
         return bound.args, bound.kwargs
 
 
-def render_run_name(
-    template: str | Callable[[], str] | None, parameters: dict[str, Any]
-) -> str | None:
-    """Render a ``task_run_name``/``flow_run_name`` template with the parameters.
+class KeywordView:
+    """A task or flow whose ``fn`` takes its bound parameters by keyword.
 
-    Raises:
-        RunNameTemplateError: If the template names something that is no parameter.
+    What the run protocols call when the signature has ``*args``, ``**kwargs`` or
+    positional-only parameters; every other attribute is the task's or flow's.
     """
-    if template is None:
-        return None
-    if callable(template):
-        return str(template())
-    try:
-        return template.format(**parameters)
-    except KeyError as exc:
-        raise RunNameTemplateError.from_template(
-            template, str(exc.args[0]), parameters
-        ) from None
-    except (IndexError, ValueError) as exc:
-        raise RunNameTemplateError(
-            f"Run name template {template!r} is not a valid format string ({exc}). "
-            f"Use named fields like '{{name}}'."
-        ) from None
+
+    def __init__(self, owner: Any, fn: Callable[..., Any]) -> None:
+        self._owner = owner
+        self.fn = fn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._owner, name)
 
 
-_ADJECTIVES = (
-    "amber azure bold brave calm clever cosmic crimson daring eager fast fierce "
-    "gentle golden happy humble icy jolly keen lively lucky mellow merry misty "
-    "noble proud quick quiet rapid rustic shiny silent smart snowy steady sunny "
-    "swift tidy vivid warm wise witty zesty"
-).split()
-_ANIMALS = (
-    "ant badger bat bear beaver bee bison camel cat cobra crane crow deer dingo "
-    "dolphin eagle eel falcon ferret finch fox frog gecko goat hare hawk heron "
-    "ibis jaguar koala lemur lion llama lynx mole moose newt otter owl panda "
-    "pig puffin quail raven seal shrew sloth swan tapir tiger toad trout walrus "
-    "wolf wombat yak zebra"
-).split()
+def decorate(make: Callable[[Any, Any], Any], fn: Any, options: Any) -> Any:
+    """Return ``make(fn, options)`` (``@task``), or a decorator making it later
+    (``@task(...)``): the two forms of ``@task`` and ``@flow``."""
+    if fn is not None:
+        return make(fn, options)
+    return lambda fn: make(fn, options)
 
 
-def random_run_name() -> str:
-    """Return a friendly run name such as ``'crimson-otter'`` (Prefect's style)."""
-    return f"{random.choice(_ADJECTIVES)}-{random.choice(_ANIMALS)}"
+def keyword_view(owner: Any, sig: Signature, isasync: bool, name: str) -> Any:
+    """Return ``owner`` itself when its signature is simple, else a ``KeywordView``.
 
+    The view's ``fn`` spreads the bound parameters back into ``(args, kwargs)``
+    (as Prefect does), so ``def f(**params)`` gets params; it is a coroutine
+    function when ``fn`` is one, and is called ``name`` (what warnings show).
+    """
+    if sig.simple:
+        return owner
+    fn = sig.fn
 
-def short_id(n: int = 8) -> str:
-    """Return a short random id (for keys, not for runs)."""
-    return "".join(random.choices(string.ascii_lowercase + string.digits, k=n))
+    def call_with_bound(**parameters: Any) -> Any:
+        args, kwargs = sig.call_args(parameters)
+        return fn(*args, **kwargs)
+
+    async def acall_with_bound(**parameters: Any) -> Any:
+        args, kwargs = sig.call_args(parameters)
+        return await fn(*args, **kwargs)
+
+    bound = acall_with_bound if isasync else call_with_bound
+    bound.__name__ = bound.__qualname__ = name
+    return KeywordView(owner, bound)
 
 
 def function_source(fn: Callable[..., Any]) -> str:

@@ -7,21 +7,16 @@ from collections.abc import Callable
 from functools import update_wrapper
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from taskbook.api.calls import (
-    ParameterValidator,
-    Signature,
-    random_run_name,
-    render_run_name,
-)
-from taskbook.api.tasks import _BoundTask, _session
+from taskbook.api.calls import ParameterValidator, Signature, decorate, keyword_view
 from taskbook.core.events import FlowRunCreated, StateChanged
 from taskbook.core.options import FlowOptions
 from taskbook.core.states import State, StateType
 from taskbook.engine.context import FlowRun, FlowRunContext, flow_run_ctx, tags_ctx
-from taskbook.engine.flow_run import FlowCall, flow_protocol
+from taskbook.engine.flow_run import FlowCall, arun_flow, run_flow
 from taskbook.engine.ids import new_id
+from taskbook.engine.names import random_run_name, render_run_name
 from taskbook.engine.runners import TaskRunner, ThreadPoolTaskRunner
-from taskbook.engine.steps import drive_async, drive_sync
+from taskbook.engine.session import session_for_runs
 from taskbook.errors import ParameterTypeError
 
 P = ParamSpec("P")
@@ -46,6 +41,8 @@ class Flow(Generic[P, R]):
         self.isasync = inspect.iscoroutinefunction(fn)
         self._signature = Signature(fn)
         self._validator = ParameterValidator(fn, self.name)
+        # What the flow protocol calls: the flow, or a view taking keywords only.
+        self._view = keyword_view(self, self._signature, self.isasync, self.name)
         if options.task_runner is not None and not isinstance(
             options.task_runner, TaskRunner
         ):
@@ -82,7 +79,7 @@ class Flow(Generic[P, R]):
     def _start(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[FlowCall, Any]:
-        session = _session()
+        session = session_for_runs()
         parent = flow_run_ctx.get()
         parameters = self._signature.bind(args, kwargs)
         name = (
@@ -126,40 +123,25 @@ class Flow(Generic[P, R]):
             persist_result=persist,
             log_prints=log_prints,
         )
-        return FlowCall(self._callable(), ctx, parameters, ctx.futures), session
+        return FlowCall(self._view, ctx, parameters, ctx.futures), session
 
-    def _callable(self) -> Any:
-        """Return the flow, or a view of it whose ``fn`` takes bound parameters.
-
-        ``**kwargs`` and positional-only parameters are bound by name; the call
-        spreads them back (as Prefect does), so ``def f(**params)`` gets params.
-        """
-        if self._signature.simple:
-            return self
-        sig, fn = self._signature, self.fn
-
-        def call_with_bound(**parameters: Any) -> Any:
-            args, kwargs = sig.call_args(parameters)
-            return fn(*args, **kwargs)
-
-        async def acall_with_bound(**parameters: Any) -> Any:
-            args, kwargs = sig.call_args(parameters)
-            return await fn(*args, **kwargs)  # type: ignore[misc]
-
-        bound = acall_with_bound if self.isasync else call_with_bound
-        bound.__name__ = bound.__qualname__ = self.name  # what warnings name
-        return _BoundTask(self, bound)
-
-    def _invalid(self, call: FlowCall, session: Any, exc: ParameterTypeError) -> State:
-        state = State(
-            StateType.FAILED,
-            message=f"Validation of flow parameters failed with error: {exc}",
-            data=exc,
-            ts=session.clock.now(),
-        )
-        call.ctx.flow_run.state = state
-        session.bus.publish(StateChanged(call.ctx.flow_run.id, "flow", state))
-        return state
+    def _invalid(self, call: FlowCall, session: Any) -> State | None:
+        """Coerce the call's parameters; return its Failed state if they do not fit."""
+        if not self.options.validate_parameters:
+            return None
+        try:
+            call.parameters = self.validate_parameters(call.parameters)
+        except ParameterTypeError as exc:
+            state = State(
+                StateType.FAILED,
+                message=f"Validation of flow parameters failed with error: {exc}",
+                data=exc,
+                ts=session.clock.now(),
+            )
+            call.ctx.flow_run.state = state
+            session.bus.publish(StateChanged(call.ctx.flow_run.id, "flow", state))
+            return state
+        return None
 
     def __call__(
         self,
@@ -172,33 +154,13 @@ class Flow(Generic[P, R]):
         call, session = self._start(args, kwargs)
         if self.isasync:
             return self._acall(call, session, return_state)
-        try:
-            if self.options.validate_parameters:
-                call.parameters = self.validate_parameters(call.parameters)
-        except ParameterTypeError as exc:
-            state = self._invalid(call, session, exc)
-        else:
-            token = flow_run_ctx.set(call.ctx)
-            try:
-                with call.ctx.task_runner:
-                    state = drive_sync(flow_protocol(call, session), session)
-            finally:
-                flow_run_ctx.reset(token)
+        if (state := self._invalid(call, session)) is None:
+            state = run_flow(call, session)
         return state if return_state else _flow_result(state)
 
     async def _acall(self, call: FlowCall, session: Any, return_state: bool) -> Any:
-        try:
-            if self.options.validate_parameters:
-                call.parameters = self.validate_parameters(call.parameters)
-        except ParameterTypeError as exc:
-            state = self._invalid(call, session, exc)
-        else:
-            token = flow_run_ctx.set(call.ctx)
-            try:
-                with call.ctx.task_runner:
-                    state = await drive_async(flow_protocol(call, session), session)
-            finally:
-                flow_run_ctx.reset(token)
+        if (state := self._invalid(call, session)) is None:
+            state = await arun_flow(call, session)
         return state if return_state else _flow_result(state)
 
     def __repr__(self) -> str:
@@ -236,7 +198,6 @@ def flow(__fn: Callable[P, R] | None = None, **options: Any) -> Any:
         InvalidOptionError: If an option is unknown or has a bad value.
         InvalidNameError: If the name contains ``/ % & > <``.
     """
-    opts = FlowOptions().merge(**options) if options else FlowOptions()
-    if __fn is not None:
-        return Flow(__fn, opts)
-    return lambda fn: Flow(fn, opts)
+    return decorate(
+        Flow, __fn, FlowOptions().merge(**options) if options else FlowOptions()
+    )

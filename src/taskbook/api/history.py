@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from taskbook.api.tasks import _session
+from taskbook.engine.session import session_for_runs
 from taskbook.errors import MissingDependencyError, RunNotFoundError
 
 __all__ = ["RunRecord", "StateRecord", "TaskRunRecord", "get_run", "runs"]
@@ -112,7 +112,7 @@ def run_rows(
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     rows = []
-    for record in _session().store.query(sql, args):
+    for record in session_for_runs().store.query(sql, args):
         row = {column: record[column] for column in _RUN_COLUMNS}
         start, end = row["start_time"], row["end_time"]
         row["duration"] = end - start if start is not None and end is not None else None
@@ -151,7 +151,7 @@ def get_run(run_id: str) -> RunRecord:
     Raises:
         RunNotFoundError: If no flow run has this id.
     """
-    store = _session().store
+    store = session_for_runs().store
     rows = store.query("SELECT * FROM flow_runs WHERE id = ?", (str(run_id),))
     if not rows:
         raise RunNotFoundError.from_id(str(run_id), str(store.path))

@@ -9,6 +9,7 @@ function that executes the cell in the notebook's namespace, in a child process
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import time
@@ -17,7 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.cell_result import CellResult, rebind
-from taskbook.cellflow.execute import CellCode, execute, format_error, python_source
+from taskbook.cellflow.execute import (
+    CellCode,
+    execute,
+    format_error,
+    shows_every_frame,
+)
 from taskbook.cellflow.fingerprint import fingerprint
 from taskbook.cellflow.keys import KeyParts, NotebookFunctions, normalize_source
 from taskbook.cellflow.outputs import declared_files, found_files
@@ -42,7 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ("CellTasks", "describe")
 
-_FILENAME = FILENAME_PREFIX + "{index}>"
+_FILENAME = FILENAME_PREFIX + "{number}>"  # the cell as JupyterLab counts, from 1
 
 
 def describe(node: Node) -> str:
@@ -114,7 +120,7 @@ class CellTasks:
 
     def source(self, spec: CellSpec) -> str:
         """Return the cell's code as plain Python."""
-        return python_source(self.runner.shell, spec.body)
+        return self.runner.python(spec.body)
 
     # -- the task -----------------------------------------------------------------------
 
@@ -164,13 +170,15 @@ class CellTasks:
         capture.clear()
         # Kept so that a failed cell's outcome still shows what it printed.
         self.captured[node.id] = capture
-        filename = _FILENAME.format(index=spec.cell.index)
+        filename = _FILENAME.format(number=spec.cell.index + 1)
         exit_code: int | str | None = None
         exited = False
         # Files matter only to a result that is stored (the engine is recording).
         since = file_clock() if recording() else None
         with capturing(capture), Recorder() as seen:
             try:
+                if spec.problem is not None:  # a bad %%task line fails its cell
+                    raise copy.copy(spec.problem)
                 run_here = self._remote(spec)
                 if run_here is None:
                     namespace = runner.namespace
@@ -215,7 +223,8 @@ class CellTasks:
                 capture.error(type(error).__name__, str(error), [str(error)])
                 raise
             except Exception as error:
-                capture.error(*format_error(error, FILENAME_PREFIX))
+                full = shows_every_frame(runner.shell)
+                capture.error(*format_error(error, FILENAME_PREFIX, full=full))
                 raise
         runner.forget(sorted(node.defines))
         values = {n: runner.namespace[n] for n in node.defines if n in runner.namespace}

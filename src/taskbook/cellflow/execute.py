@@ -3,7 +3,7 @@
 IPython's ``run_cell`` is not thread-safe (history, displayhook, execution count),
 so cells that run in parallel are compiled and executed here instead: IPython's
 transforms (magics, ``!shell``), the last expression shown as the cell's result,
-top-level ``await``, tracebacks that point at the cell's lines.
+top-level ``await``, tracebacks that show the user's frames, not taskbook's.
 """
 
 from __future__ import annotations
@@ -13,8 +13,12 @@ import asyncio
 import inspect
 import io
 import linecache
+import os
+import sysconfig
 import tokenize
 import traceback
+from collections.abc import Sequence
+from types import TracebackType
 from typing import Any
 
 from taskbook.cellflow.capture import OutputCapture
@@ -26,6 +30,9 @@ __all__ = (
     "execute",
     "format_error",
     "python_source",
+    "shows_every_frame",
+    "user_frames",
+    "user_traceback",
 )
 
 
@@ -135,20 +142,93 @@ def _format(value: Any, formatter: Any) -> tuple[dict[str, Any], dict[str, Any]]
 
 
 def format_error(
-    error: BaseException, filename_prefix: str
+    error: BaseException, filename_prefix: str, *, full: bool = False
 ) -> tuple[str, str, list[str]]:
     """Return ``(ename, evalue, traceback lines)``, starting at the cell's own frame.
 
-    Frames of taskbook and the engine are dropped: the user sees their cell's lines.
+    Frames of taskbook and the engine are dropped (``user_frames``): the user sees
+    their cell's lines. An error with no frame of the user's (a bad ``%%task`` line)
+    is its one line. ``full`` keeps every frame.
     """
     frames = traceback.extract_tb(error.__traceback__)
-    start = next(
-        (i for i, f in enumerate(frames) if f.filename.startswith(filename_prefix)),
-        len(frames),
-    )
-    lines = ["Traceback (most recent call last):\n"]
-    lines += traceback.format_list(frames[start:])
-    lines += traceback.format_exception_only(type(error), error)
-    if isinstance(error, SyntaxError) and start == len(frames):
-        lines = traceback.format_exception_only(type(error), error)
+    if not full:
+        start = next(
+            (i for i, f in enumerate(frames) if f.filename.startswith(filename_prefix)),
+            len(frames),
+        )
+        frames = traceback.StackSummary.from_list(
+            [
+                frame
+                for frame, keep in zip(
+                    frames[start:],
+                    user_frames([f.filename for f in frames[start:]]),
+                    strict=True,
+                )
+                if keep
+            ]
+        )
+    lines = ["Traceback (most recent call last):\n"] if frames else []
+    lines += traceback.format_list(frames)
+    last = traceback.format_exception_only(type(error), error)
+    if type(error).__module__.startswith("taskbook."):
+        # Named as users import it, not by its private module.
+        last[-1] = last[-1].replace(f"{type(error).__module__}.", "", 1)
+    lines += last
     return type(error).__name__, str(error), [line.rstrip("\n") for line in lines]
+
+
+def shows_every_frame(shell: Any) -> bool:
+    """Whether the user asked for full tracebacks (IPython's ``%xmode --show``)."""
+    formatter = getattr(shell, "InteractiveTB", None)
+    return formatter is not None and not getattr(formatter, "skip_hidden", True)
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_LIBRARIES = tuple(
+    {
+        os.path.join(path, "")
+        for key in ("stdlib", "platstdlib", "purelib", "platlib")
+        if (path := sysconfig.get_paths().get(key))
+    }
+)
+
+
+def _is_library(filename: str) -> bool:
+    return filename.startswith(_LIBRARIES) or filename.startswith("<frozen ")
+
+
+def user_frames(filenames: Sequence[str]) -> list[bool]:
+    """Say, frame by frame (outermost first), whether a traceback shows it.
+
+    taskbook's own frames are hidden, and so are library frames that taskbook
+    called (the thread pool, anyio, ``concurrent.futures``) until the user's code
+    is called again. Library frames the user's code called (pandas raising) stay.
+    """
+    keep: list[bool] = []
+    hiding = False
+    for filename in filenames:
+        if filename.startswith(_PACKAGE):
+            hiding = True
+        elif not (hiding and _is_library(filename)):
+            hiding = False
+        keep.append(not hiding)
+    return keep
+
+
+def user_traceback(tb: TracebackType | None) -> tuple[TracebackType | None, int]:
+    """Return ``tb`` without the frames ``user_frames`` hides, and how many it hid.
+
+    The exception keeps its own traceback: this is a copy for display.
+    """
+    entries: list[TracebackType] = []
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    keep = user_frames([entry.tb_frame.f_code.co_filename for entry in entries])
+    shown: TracebackType | None = None
+    for entry, kept in zip(reversed(entries), reversed(keep), strict=True):
+        if kept:
+            shown = TracebackType(
+                shown, entry.tb_frame, entry.tb_lasti, entry.tb_lineno
+            )
+    return shown, keep.count(False)

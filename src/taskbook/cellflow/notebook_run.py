@@ -110,6 +110,7 @@ class NotebookRun:
         last = self.runner.last_success.get(node_id)
         return (
             self.tasks.keys[node_id] is not None  # cacheable, no input from a failure
+            and spec.problem is None  # its key ignores the bad %%task line
             and last is not None
             and last == parts.key()
             and self.runner.holds(node.defines)

@@ -267,19 +267,18 @@ def _working_directory(cwd: str | None) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _session_for(notebook: str) -> Iterator[None]:
-    """Use the run store and cache next to the notebook (or ``$TASKBOOK_HOME``).
+    """Use the notebook's run store and cache (``engine.home``'s rule).
 
-    That is where the kernel, started in the notebook's folder, keeps them, so a
-    headless run shares the notebook's cache. A read-only folder falls back to
-    ``.taskbook`` in the working directory.
+    A kernel started in the notebook's folder finds the same store, so a headless
+    run shares the notebook's cache. A new store in a read-only folder (a shared
+    corpus) goes to the working directory's instead.
     """
+    from taskbook.engine.home import find_home
     from taskbook.engine.session import Session, default_home, set_session
 
-    folder = Path(notebook).resolve().parent
-    if os.environ.get("TASKBOOK_HOME") or not _writable(folder):
+    home = find_home(Path(notebook).resolve().parent)
+    if not home.is_dir() and not _writable(home.parent):
         home = default_home().resolve()
-    else:
-        home = folder / ".taskbook"
     session = Session(home)
     previous = set_session(session)
     try:

@@ -40,6 +40,10 @@ class CellAnalysis:
         mutates: Names the cell mutates in place but does not own: always also in
             ``reads``. A name the cell bound earlier is its own value, not a mutation.
         deletes: Names removed by a cell-level ``del name`` and not rebound afterwards.
+        called_on: The names in ``mutates`` whose only mutation is a bare method
+            call (``time.sleep(1)``): a read only if the name is a module, which
+            the graph builder knows from the cell that binds it.
+        imports: Names the cell binds with ``import`` and does not rebind.
         star_import: Whether the cell runs ``from module import *``.
         functions: Sorted ``(name, free globals)`` pairs of the functions and classes
             defined at cell level; a tuple so the analysis stays hashable.
@@ -52,6 +56,8 @@ class CellAnalysis:
     reads: frozenset[str] = frozenset()
     mutates: frozenset[str] = frozenset()
     deletes: frozenset[str] = frozenset()
+    called_on: frozenset[str] = frozenset()
+    imports: frozenset[str] = frozenset()
     star_import: bool = False
     functions: _Frees = ()
     calls: frozenset[str] = frozenset()
@@ -164,6 +170,9 @@ class _CellVisitor(ast.NodeVisitor):
         self.defines: set[str] = set()
         self.reads: set[str] = set()
         self.mutates: set[str] = set()
+        self.called_on: set[str] = set()
+        self.assigned_into: set[str] = set()
+        self.imports: set[str] = set()
         self.deletes: set[str] = set()
         self.deferred: set[str] = set()
         self.functions: dict[str, frozenset[str]] = {}
@@ -184,6 +193,8 @@ class _CellVisitor(ast.NodeVisitor):
             reads=frozenset(reads),
             mutates=frozenset(self.mutates),
             deletes=frozenset(self.deletes),
+            called_on=frozenset((self.called_on & self.mutates) - self.assigned_into),
+            imports=frozenset(self.imports & self.defines),
             star_import=self.star_import,
             functions=tuple(sorted(self.functions.items())),
             calls=frozenset((called & visible) - self.ignored),
@@ -205,17 +216,19 @@ class _CellVisitor(ast.NodeVisitor):
         self._bind_cell(name)
 
     def _bind_cell(self, name: str) -> None:
+        self.imports.discard(name)  # rebound: no longer (only) a module
         self.bound.add(name)
         self.ever_bound.add(name)
         self.defines.add(name)
         self.deletes.discard(name)
 
-    def _mutate(self, name: str | None) -> None:
+    def _mutate(self, name: str | None, by_call: bool = False) -> None:
         if name is None or self._is_local(name) or name in self.bound:
             return
         if name not in self.ignored:
             self.reads.add(name)
             self.mutates.add(name)
+            (self.called_on if by_call else self.assigned_into).add(name)
 
     def _delete(self, name: str) -> None:
         if self.frames:
@@ -289,7 +302,7 @@ class _CellVisitor(ast.NodeVisitor):
         self.visit(node.value)
         call = node.value.value if isinstance(node.value, ast.Await) else node.value
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute):
-            self._mutate(_base_name(call.func.value))
+            self._mutate(_base_name(call.func.value), by_call=True)
 
     # Statements that bind ----------------------------------------------------------
 
@@ -323,14 +336,18 @@ class _CellVisitor(ast.NodeVisitor):
             self._bind(node.rest)
 
     def visit_Import(self, node: ast.Import) -> None:
-        for name in import_names(node):
-            self._bind(name)
+        self._bind_imports(import_names(node))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if any(alias.name == "*" for alias in node.names):
             self.star_import = True
-        for name in import_names(node):
+        self._bind_imports(import_names(node))
+
+    def _bind_imports(self, names: Iterable[str]) -> None:
+        for name in names:
             self._bind(name)
+            if not self.frames:
+                self.imports.add(name)
 
     # Nested scopes -----------------------------------------------------------------
 

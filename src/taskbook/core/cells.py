@@ -2,12 +2,14 @@
 
 - ``SourceCell`` is one code cell as read (saved file, kernel history, labextension).
 - ``parse_task_line`` turns a ``%%task`` line into a name, option values and the
-  ordering overrides; ``classify`` turns a ``SourceCell`` into a ``CellSpec``.
+  ordering overrides; ``classify`` turns a ``SourceCell`` into a ``CellSpec``. A
+  bad ``%%task`` line never stops classification: the cell carries its error.
 Pure: no IPython. One option table (``core.options``) serves decorator, magic and CLI.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -15,7 +17,11 @@ from typing import Any, Literal
 from taskbook.core.flags import Flag, parse_line
 from taskbook.core.graph import CellInput
 from taskbook.core.options import TaskOptions, task_flags
-from taskbook.errors import InvalidOptionError
+from taskbook.errors import (
+    ConfigurationError,
+    InvalidOptionError,
+    UnknownMagicOptionError,
+)
 
 __all__ = (
     "CONTROL_MAGICS",
@@ -87,6 +93,10 @@ class CellSpec:
         name: Task name, or ``cell-N`` / ``params`` for other cells (N is 1-based).
         body: The source without its ``%%task``/``%%params`` line.
         header: The parsed ``%%task`` line (defaults for other kinds).
+        problem: Why the ``%%task`` line is bad (it names the cell and its first
+            line), else ``None``. Such a cell is a node like any other, without
+            cache, and fails with this error when it runs: one bad header fails
+            its own cell, not the notebook.
     """
 
     cell: SourceCell
@@ -94,6 +104,8 @@ class CellSpec:
     name: str
     body: str
     header: TaskHeader = field(default_factory=TaskHeader)
+    # Exceptions compare by identity; two reads of one cell are still equal.
+    problem: ConfigurationError | None = field(default=None, compare=False)
 
     @property
     def options(self) -> TaskOptions:
@@ -168,6 +180,15 @@ def parse_task_line(line: str) -> TaskHeader:
     )
 
 
+def _first_word(arguments: str) -> str | None:
+    """Return the task name a ``%%task`` line seems to give, if any."""
+    try:
+        words = shlex.split(arguments)
+    except ValueError:  # unbalanced quotes: the plain words will do
+        words = arguments.split()
+    return words[0] if words and not words[0].startswith("-") else None
+
+
 def _split_first_line(source: str) -> tuple[str, str]:
     first, _, rest = source.lstrip("\n").partition("\n")
     return first.strip(), rest
@@ -192,14 +213,23 @@ def _is_control(source: str) -> bool:
 def classify(cell: SourceCell) -> CellSpec:
     """Classify one code cell.
 
-    Raises:
-        UnknownMagicOptionError: The ``%%task`` line has an unknown flag.
-        InvalidOptionError: A flag's value is invalid.
+    A ``%%task`` line with an unknown flag or a bad value gives a task spec whose
+    ``problem`` is that error, prefixed with the cell number and the line.
     """
     first, rest = _split_first_line(cell.source)
     number = cell.index + 1
     if first == "%%task" or first.startswith("%%task "):
-        header = parse_task_line(first[len("%%task") :])
+        arguments = first[len("%%task") :]
+        try:
+            header = parse_task_line(arguments)
+        except (UnknownMagicOptionError, InvalidOptionError) as error:
+            # No flag of a bad line is trusted; the name is kept so that other
+            # cells' --after still find the task.
+            header = TaskHeader(name=_first_word(arguments), cache=False)
+            name = header.name or f"task-{number}"
+            return CellSpec(
+                cell, "task", name, rest, header, error.in_cell(number, first)
+            )
         name = header.name or f"task-{number}"
         return CellSpec(cell, "task", name, rest, header)
     if first == "%%params" or first.startswith("%%params "):

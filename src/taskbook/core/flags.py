@@ -121,9 +121,7 @@ def parse_line(
             )
         if spec.value == "required" and not has_value:
             if position >= len(tokens) or tokens[position].startswith("--"):
-                raise InvalidOptionError.from_value(
-                    name, "", f"a value after {name}", where
-                )
+                raise InvalidOptionError.from_missing(name, spec.expected, where)
             text = tokens[position]
             position += 1
         values[spec.dest] = spec.convert(text, where)

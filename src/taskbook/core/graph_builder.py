@@ -30,7 +30,7 @@ def build_notebook_graph(
     """Build the notebook DAG from its code cells (DESIGN §3, "Dependency inference").
 
     Each read resolves to the nearest preceding cell that defines or mutates the name
-    (``data`` edge); reading a notebook function also reads its free globals, resolved
+    (``data`` edge; a bare method call on an imported name is a read only); reading a notebook function also reads its free globals, resolved
     at the reader's position, transitively. ``--after``, ``del`` and star imports add
     ``order`` edges; plain and params cells keep notebook order (``sequence`` edges).
     At most one edge joins two cells: ``data`` wins over ``order`` over ``sequence``.
@@ -69,7 +69,7 @@ def _check_names(cells: Sequence[CellInput]) -> None:
     tasks: dict[str, list[int]] = {}
     for cell in cells:
         if cell.kind == "task":
-            tasks.setdefault(cell.name, []).append(cell.index)
+            tasks.setdefault(cell.name, []).append(cell.index + 1)
     for name, indices in tasks.items():
         if len(indices) > 1:
             raise DuplicateTaskNameError.from_name(name, indices)
@@ -87,10 +87,13 @@ class _Builder:
         self.cells = cells
         self.analyses = analyses
         self.ambient = ambient
-        self.outputs = [
-            frozenset(c.makes) if c.makes is not None else a.defines | a.mutates
-            for c, a in zip(cells, analyses, strict=True)
-        ]
+        self.outputs: list[frozenset[str]] = []
+        for i, (c, a) in enumerate(zip(cells, analyses, strict=True)):
+            self.outputs.append(
+                frozenset(c.makes)
+                if c.makes is not None
+                else a.defines | (a.mutates - self._module_calls(i, a))
+            )
         self.binds = [
             frozenset(c.makes) if c.makes is not None else a.defines
             for c, a in zip(cells, analyses, strict=True)
@@ -98,6 +101,20 @@ class _Builder:
         self.functions = [a.function_globals() for a in analyses]
         self.edges: dict[tuple[int, int], tuple[EdgeKind, set[str]]] = {}
         self.warnings: list[GraphWarning] = []
+
+    def _module_calls(self, i: int, analysis: CellAnalysis) -> frozenset[str]:
+        """The names cell ``i`` only calls methods on and an earlier cell imported.
+
+        ``time.sleep(1)`` on an imported ``time`` is a read (DESIGN §3), so cells
+        that merely use a module stay independent. Needs the outputs of the cells
+        before ``i``.
+        """
+        modules = set()
+        for name in analysis.called_on:
+            producer = self._resolve(name, i)[0]
+            if producer is not None and name in self.analyses[producer].imports:
+                modules.add(name)
+        return frozenset(modules)
 
     def build(self) -> NotebookGraph:
         reads = [self._effective_reads(i) for i in range(len(self.cells))]
@@ -168,9 +185,10 @@ class _Builder:
 
     def _hidden_state(self, i: int, name: str, deleter: int) -> GraphWarning:
         cell = self.cells[i]
-        where = f"Cell {cell.index} ({cell.name!r}) reads {name!r}"
+        # Cells are named by their position from 1, as JupyterLab's "Cell N/M".
+        where = f"Cell {cell.index + 1} ({cell.name!r}) reads {name!r}"
         if deleter >= 0:
-            gone = self.cells[deleter].index
+            gone = self.cells[deleter].index + 1
             message = (
                 f"{where}, but cell {gone} deletes it before. Move the cell above "
                 f"cell {gone}, or define {name!r} again after the del."
@@ -213,7 +231,7 @@ class _Builder:
                     "star-import",
                     cell.id,
                     "*",
-                    f"Cell {cell.index} ({cell.name!r}) uses a star import, so every "
+                    f"Cell {cell.index + 1} ({cell.name!r}) uses a star import, so every "
                     f"later cell waits for it. Import the names you use explicitly.",
                 )
             )

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from taskbook.core.cache import (
     DEFAULT,
@@ -37,10 +36,10 @@ from taskbook.engine.context import (
 )
 from taskbook.engine.effects import Recorder, depend_on, lookup, recorded
 from taskbook.engine.files import FileRecord
-from taskbook.engine.hooks import call_task_hooks
 from taskbook.engine.inputs import all_plain, collect_futures, resolve_values
+from taskbook.engine.outcomes import call_hooks, crashed_state, failed_state
 from taskbook.engine.retry import delay_for, resolve_delays
-from taskbook.engine.steps import Call, Protocol, Resolve, Sleep
+from taskbook.engine.steps import Call, Protocol, Resolve, Sleep, Step
 from taskbook.errors import (
     CancelRun,
     HashError,
@@ -52,11 +51,6 @@ from taskbook.errors import (
 )
 
 _log = logging.getLogger("taskbook.task_runs")
-
-
-def format_exception(exc: BaseException) -> str:
-    """Return ``"ValueError: message"`` for an exception."""
-    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
 def effective_cache_policy(
@@ -89,7 +83,7 @@ def effective_cache_policy(
 class TaskCall:
     """What one call of a task needs: the task, its bound inputs, what it waits for."""
 
-    task: Any  # the api Task: .fn, .options, .name, .task_key, .source
+    task: Any  # the api Task: .fn, .isasync, .options, .name, .task_key, .source
     parameters: dict[str, Any]
     wait_for: list[Any]
     task_run: TaskRun
@@ -162,15 +156,40 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
         )
 
     # --- inputs: wait for upstream futures, then check they completed --------------
+    if run.inputs is None and not call.wait_for and all_plain(call.parameters):
+        # Nothing to wait for or resolve (the common case of a .map over values).
+        parameters: dict[str, Any] | None = dict(call.parameters)
+    else:
+        parameters = yield from _inputs(call, set_state)
+        if parameters is None:  # an upstream run did not complete: NotReady
+            return run.state
+    tctx = TaskRunContext(
+        task,
+        run,
+        session,
+        flow_ctx,
+        parameters,
+        task.source,
+        _log_prints(task.options, flow_ctx),
+    )
+    token = task_run_ctx.set(tctx)
+    try:
+        return (yield from _attempts(call, tctx, parameters, set_state))
+    finally:
+        task_run_ctx.reset(token)
+
+
+def _inputs(
+    call: TaskCall, set_state: Callable[..., State]
+) -> Generator[Step, Any, dict[str, Any] | None]:
+    """Wait for the run's upstream futures; return its resolved parameters.
+
+    Returns None, the run being set Pending "NotReady", when an upstream run did
+    not complete (and was not wrapped in ``allow_failure``).
+    """
+    run = call.task_run
     upstream = run.inputs  # found when the run was created, if it has any
     if upstream is None:
-        if not call.wait_for and all_plain(call.parameters):
-            # Nothing to wait for or resolve (the common case of a .map over values).
-            return (
-                yield from _run_attempts(
-                    call, session, dict(call.parameters), set_state
-                )
-            )
         upstream = collect_futures(call.parameters) + collect_futures(call.wait_for)
     else:
         run.inputs = None  # used once: the flow's runs do not keep these lists
@@ -186,40 +205,14 @@ def task_protocol(call: TaskCall, session: Any) -> Protocol:
             err = UpstreamTaskError.from_upstream(
                 getattr(future, "task_run_name", future.task_run_id), state.type.value
             )
-            final = set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
-            call_task_hooks(task, run, final)
-            return final
-    try:
-        parameters = resolve_values(call.parameters)
-    except UpstreamTaskError as err:
-        final = set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
-        call_task_hooks(task, run, final)
-        return final
-    return (yield from _run_attempts(call, session, parameters, set_state))
-
-
-def _run_attempts(
-    call: TaskCall,
-    session: Any,
-    parameters: dict[str, Any],
-    set_state: Callable[..., State],
-) -> Protocol:
-    """Run the attempts with the task run's context set."""
-    task, flow_ctx = call.task, call.flow_ctx
-    tctx = TaskRunContext(
-        task,
-        call.task_run,
-        session,
-        flow_ctx,
-        parameters,
-        task.source,
-        _log_prints(task.options, flow_ctx),
-    )
-    token = task_run_ctx.set(tctx)
-    try:
-        return (yield from _attempts(call, tctx, parameters, set_state))
-    finally:
-        task_run_ctx.reset(token)
+            break
+    else:
+        try:
+            return resolve_values(call.parameters)  # type: ignore[no-any-return]
+        except UpstreamTaskError as exc:
+            err = exc
+    set_state(State(StateType.PENDING, "NotReady", str(err), data=err))
+    return None
 
 
 def _attempts(
@@ -254,7 +247,7 @@ def _attempts(
                     ),
                     key,
                 )
-                call_task_hooks(task, run, final)
+                call_hooks(task, run, final, _log)
                 return final
             if found.stale is not None:
                 run.cache_stale = found.stale
@@ -266,17 +259,23 @@ def _attempts(
         State(StateType.RUNNING, "Running", ts=clock.now(), owner=run.id),
         stamped=True,
     )
-    call_task_hooks(task, run, state)
+    call_hooks(task, run, state, _log)
+    timeout = options.timeout_seconds
+    # Made once per run, and only when it can be needed: every object a run
+    # allocates costs a .map of 10,000 runs its share of garbage collections.
+    make_timeout = (
+        (lambda: TaskRunTimeoutError.from_timeout(run.name, timeout))
+        if timeout is not None
+        else _no_timeout
+    )
     while True:
         # --- the call, under its timeout ------------------------------------------
         step = Call(
             task.fn,
             (),
             parameters,
-            options.timeout_seconds,
-            lambda: TaskRunTimeoutError.from_timeout(
-                run.name, options.timeout_seconds or 0
-            ),
+            timeout,
+            make_timeout,
             call.executor,
             call.fn_is_coroutine,
         )
@@ -290,27 +289,14 @@ def _attempts(
         except (KeyboardInterrupt, CancelRun, GeneratorExit) as exc:
             return _interrupted(set_state, run, exc)
         except Exception as exc:  # user code failed: Failed, maybe retried
-            if isinstance(exc, TaskRunTimeoutError):
-                # Prefect's state message; the exception keeps the run's name.
-                message = (
-                    f"Task run exceeded timeout of {options.timeout_seconds} second(s)"
-                )
-                failed = State(StateType.FAILED, "TimedOut", message, data=exc)
-            else:
-                failed = State(
-                    StateType.FAILED,
-                    message=f"Task run encountered an exception {format_exception(exc)}",
-                    data=exc,
-                )
-        except BaseException as exc:  # SystemExit and the like: the run crashed
-            crashed = set_state(
-                State(
-                    StateType.CRASHED,
-                    message=f"Execution was interrupted: {format_exception(exc)}",
-                    data=exc,
-                )
+            failed = failed_state(
+                "task",
+                exc,
+                isinstance(exc, TaskRunTimeoutError),
+                options.timeout_seconds,
             )
-            call_task_hooks(task, run, crashed)
+        except BaseException as exc:  # SystemExit and the like: the run crashed
+            call_hooks(task, run, set_state(crashed_state(exc)), _log)
             raise
         else:
             if isinstance(result, State) and result.is_failed():
@@ -331,7 +317,7 @@ def _attempts(
                         key,
                         stamped=True,
                     )
-                call_task_hooks(task, run, final)
+                call_hooks(task, run, final, _log)
                 return final
 
         # --- retry decision ---------------------------------------------------------
@@ -361,7 +347,7 @@ def _attempts(
                 except (KeyboardInterrupt, CancelRun) as exc:
                     return _interrupted(set_state, run, exc)
             state = set_state(State(StateType.RUNNING, "Retrying"))
-            call_task_hooks(task, run, state)
+            call_hooks(task, run, state, _log)
             continue
         final = set_state(failed)
         error = final.data if isinstance(final.data, BaseException) else None
@@ -372,7 +358,7 @@ def _attempts(
             " - Retries are exhausted" if options.retries else "",
             exc_info=error,
         )
-        call_task_hooks(task, run, final)
+        call_hooks(task, run, final, _log)
         return final
 
 
@@ -448,6 +434,11 @@ def _cache_key(
     return None
 
 
+def _no_timeout() -> BaseException:
+    # The error maker of a call without a timeout: drivers never call it.
+    raise AssertionError("a call without a timeout cannot time out")
+
+
 def _may_retry(task: Any, run: TaskRun, failed: State) -> bool:
     fn = task.options.retry_condition_fn
     if fn is None:
@@ -461,7 +452,7 @@ def _may_retry(task: Any, run: TaskRun, failed: State) -> bool:
 
 def _interrupted(
     set_state: Callable[..., State], run: TaskRun, exc: BaseException
-) -> State:
+) -> NoReturn:
     set_state(
         State(
             StateType.CANCELLED, message="The task run was cancelled by an interrupt."

@@ -9,20 +9,27 @@ returned futures/states are aggregated (``"2/3 states failed."``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from taskbook.core.events import StateChanged
 from taskbook.core.options import FlowOptions
 from taskbook.core.states import State, StateType
-from taskbook.engine.attempt import format_exception
-from taskbook.engine.context import FlowRunContext
-from taskbook.engine.hooks import run_hooks
+from taskbook.engine.context import FlowRunContext, flow_run_ctx
 from taskbook.engine.logs import LIFECYCLE
+from taskbook.engine.outcomes import call_hooks, crashed_state, failed_state
 from taskbook.engine.retry import delay_for
-from taskbook.engine.steps import Call, Protocol, Resolve, Sleep
+from taskbook.engine.steps import (
+    Call,
+    Protocol,
+    Resolve,
+    Sleep,
+    drive_async,
+    drive_sync,
+)
 from taskbook.errors import CancelRun, FlowRunTimeoutError
 
 _log = logging.getLogger("taskbook.flow_runs")
@@ -36,6 +43,32 @@ class FlowCall:
     ctx: FlowRunContext
     parameters: dict[str, Any]
     futures: list[Any] = field(default_factory=list)
+
+
+def run_flow(call: FlowCall, session: Any) -> State:
+    """Drive a flow call to its final state in this thread, inside its run."""
+    with _inside(call.ctx):
+        state: State = drive_sync(flow_protocol(call, session), session)
+    return state
+
+
+async def arun_flow(call: FlowCall, session: Any) -> State:
+    """Drive a flow call to its final state on the running loop, inside its run."""
+    with _inside(call.ctx):
+        state: State = await drive_async(flow_protocol(call, session), session)
+    return state
+
+
+@contextlib.contextmanager
+def _inside(ctx: FlowRunContext) -> Iterator[None]:
+    # The run is current (tasks called in it belong to it) and its task runner
+    # open for as long as the flow's function runs.
+    token = flow_run_ctx.set(ctx)
+    try:
+        with ctx.task_runner:
+            yield
+    finally:
+        flow_run_ctx.reset(token)
 
 
 def flow_protocol(call: FlowCall, session: Any) -> Protocol:
@@ -67,7 +100,7 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
                 flow.name,
                 extra=LIFECYCLE,
             )
-        _call_hooks(flow, run, state)
+        call_hooks(flow, run, state, _log)
         try:
             result = yield Call(
                 flow.fn,
@@ -86,38 +119,26 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
             ctx.ledger.settle(session.cache)
         except (KeyboardInterrupt, CancelRun) as exc:
             _cancel(ctx, set_state, clock)
-            _call_hooks(flow, run, run.state)
+            call_hooks(flow, run, run.state, _log)
             raise exc
         except Exception as exc:  # the flow body failed: Failed, maybe retried
-            if isinstance(exc, FlowRunTimeoutError):
-                # Prefect's state message; the exception keeps the run's name.
-                message = (
-                    f"Flow run exceeded timeout of {options.timeout_seconds} second(s)"
-                )
-                failed = State(StateType.FAILED, "TimedOut", message, data=exc)
-            else:
-                failed = State(
-                    StateType.FAILED,
-                    message=f"Flow run encountered an exception: {format_exception(exc)}",
-                    data=exc,
-                )
-        except BaseException as exc:  # SystemExit, engine faults: Crashed
-            crashed = set_state(
-                State(
-                    StateType.CRASHED,
-                    message=f"Execution was interrupted: {format_exception(exc)}",
-                    data=exc,
-                )
+            failed = failed_state(
+                "flow",
+                exc,
+                isinstance(exc, FlowRunTimeoutError),
+                options.timeout_seconds,
             )
+        except BaseException as exc:  # SystemExit, engine faults: Crashed
+            crashed = set_state(crashed_state(exc))
             ctx.task_runner.cancel_all()
-            _call_hooks(flow, run, crashed)
+            call_hooks(flow, run, crashed, _log)
             raise
         else:
             final = return_value_to_state(result)
             if not final.is_failed():
                 final = set_state(final)
                 _log.info("Finished in state %r", final, extra=LIFECYCLE)
-                _call_hooks(flow, run, final)
+                call_hooks(flow, run, final, _log)
                 return final
             failed = final
         if attempts < (options.retries or 0):
@@ -143,7 +164,7 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
             continue
         final = set_state(failed)
         _log.error("Finished in state %r", final)
-        _call_hooks(flow, run, final)
+        call_hooks(flow, run, final, _log)
         return final
 
 
@@ -210,23 +231,3 @@ def _aggregate(states: list[State], data: Any) -> State:
         )
     not_final = sum(not s.is_final() for s in states)
     return State(StateType.FAILED, message=f"{not_final}/{total} states are not final.")
-
-
-def _call_hooks(flow: Any, run: Any, state: State | None) -> None:
-    if state is None:
-        return
-    options: FlowOptions = flow.options
-    hooks: tuple[Callable[..., Any], ...]
-    if state.is_failed():
-        hooks = options.on_failure
-    elif state.is_completed():
-        hooks = options.on_completion
-    elif state.is_cancelled():
-        hooks = options.on_cancellation
-    elif state.is_crashed():
-        hooks = options.on_crashed
-    elif state.is_running():
-        hooks = options.on_running
-    else:
-        return
-    run_hooks(hooks, (flow, run, state), _log)

@@ -1,7 +1,9 @@
-"""Futures and states among a task's inputs: find them, and replace them by their results.
+"""Futures, states and annotations inside a run's inputs: finding and resolving them.
 
-A task's parameters dict is the outermost collection; futures are looked for one
-collection deep (and inside ``allow_failure``/``unmapped``), as Prefect does.
+A run's parameters dict is the outermost collection; futures are found one
+collection deep below it (``allow_failure``/``unmapped`` wrappers seen through),
+and resolving replaces each future or state by its result, leaving other values
+(and the collections holding none) as they are.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from typing import Any
 from taskbook.core.states import State
 from taskbook.engine.annotations import AllowFailure, Unmapped
 
-__all__ = ("all_plain", "collect_futures", "resolve_values")
+
+def is_future(value: Any) -> bool:
+    """Return whether ``value`` is a taskbook future (of any task runner)."""
+    return getattr(value, "_is_taskbook_future", False) is True
 
 
 def collect_futures(
@@ -29,7 +34,7 @@ def collect_futures(
         return collect_futures(value.value, True, depth + 1)
     if isinstance(value, Unmapped):
         return collect_futures(value.value, allowed, depth + 1)
-    if _is_future(value):
+    if is_future(value):
         return [(value, allowed)]
     if isinstance(value, dict):
         return [
@@ -41,12 +46,16 @@ def collect_futures(
 
 
 def resolve_values(value: Any, depth: int = 0) -> Any:
-    """Replace futures and states in inputs by their results."""
+    """Replace futures and states in inputs by their results.
+
+    Raises:
+        UnfinishedRun: If a state given as an input is not final.
+    """
     if depth > 4:
         return value
     if isinstance(value, (AllowFailure, Unmapped)):
         return resolve_values(value.value, depth + 1)
-    if _is_future(value):
+    if is_future(value):
         state = value.state
         return (
             state.data if state.is_completed() else state.result(raise_on_failure=False)
@@ -70,16 +79,12 @@ def resolve_values(value: Any, depth: int = 0) -> Any:
 
 def _needs_resolving(value: Any) -> bool:
     return (
-        _is_future(value)
+        is_future(value)
         or isinstance(value, (State, AllowFailure, Unmapped))
         or (
             isinstance(value, (list, tuple, set, dict)) and bool(collect_futures(value))
         )
     )
-
-
-def _is_future(value: Any) -> bool:
-    return getattr(value, "_is_taskbook_future", False) is True
 
 
 # Input types that can hold no future, state or annotation (exact types only).

@@ -1,8 +1,10 @@
 """Run logging: ``get_run_logger``, ``log_prints``, and recording log lines.
 
 Log records made inside a run are published on the bus (so the run store keeps
-them with the run's ids) and printed to stderr in Prefect's console format.
-``print`` inside a run with ``log_prints`` becomes an INFO log line.
+them with the run's ids) and printed in Prefect's console format: to stderr, as
+Prefect does, or, where the notebook extension asks for it, INFO and below to
+stdout (Jupyter shows stderr as an error). ``print`` inside a run with
+``log_prints`` becomes an INFO log line.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ def configure_logging() -> None:
         root = logging.getLogger("taskbook")
         root.setLevel(os.environ.get("TASKBOOK_LOGGING_LEVEL", "INFO").upper())
         root.addHandler(_RunRecordHandler())
-        console = _StderrHandler()
+        console = _ConsoleHandler()
         console.setFormatter(_ConsoleFormatter())
         root.addHandler(console)
         root.propagate = False
@@ -107,17 +109,36 @@ def quiet_lifecycle_lines() -> Iterator[None]:
         _quiet_lifecycle.reset(token)
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Write to whatever ``sys.stderr`` is at the time of the record.
+def send_info_to_stdout(enabled: bool) -> None:
+    """Print INFO and DEBUG lines to stdout (True) or, as Prefect does, stderr.
 
-    Notebooks (ipykernel, taskbook's per-cell capture) swap ``sys.stderr`` after
+    Warnings and errors always go to stderr. The notebook extension turns this
+    on: Jupyter styles stderr as an error, and an INFO line is none.
+    """
+    _ConsoleHandler.info_to_stdout = enabled
+
+
+class _ConsoleHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Write to whatever ``sys.stderr`` (or ``sys.stdout``) is at each record.
+
+    Notebooks (ipykernel, taskbook's per-cell capture) swap the streams after
     this handler exists; a stream bound once would bypass them.
     """
+
+    info_to_stdout = False
 
     def emit(self, record: logging.LogRecord) -> None:
         if _quiet_lifecycle.get() and getattr(record, "taskbook_lifecycle", False):
             return
-        super().emit(record)
+        quiet = record.levelno < logging.WARNING and self.info_to_stdout
+        stream = sys.stdout if quiet else sys.stderr
+        try:
+            stream.write(self.format(record) + self.terminator)
+            stream.flush()
+        except RecursionError:  # as logging.StreamHandler.emit
+            raise
+        except Exception:
+            self.handleError(record)
 
     @property  # type: ignore[override]
     def stream(self) -> Any:

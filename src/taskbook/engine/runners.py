@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from taskbook.engine.attempt import MapCall, TaskCall, task_protocol
 from taskbook.engine.effects import Recorder, merge
 from taskbook.engine.futures import TaskFuture
+from taskbook.engine.remote_context import capture_run, entered_run
 from taskbook.engine.steps import (
     Call,
     call_in_thread_with_timeout,
@@ -251,19 +252,25 @@ class _RemoteCallRunner(ThreadPoolTaskRunner):
 
 
 def _remote_call(payload: bytes) -> bytes:
-    """Run a cloudpickled ``(fn, args, kwargs)``; return the outcome and files written."""
+    """Run a cloudpickled ``(fn, args, kwargs, run)``; return the outcome and files written.
+
+    ``run`` is the flow and task run the call belongs to, so ``taskbook.runtime``
+    reads them over there as it does here (as with Prefect's remote runners). The
+    files the call wrote go back with its outcome: they count for the run here.
+    """
     import inspect
 
     import cloudpickle
 
-    fn, args, kwargs = cloudpickle.loads(payload)
+    fn, args, kwargs, run = cloudpickle.loads(payload)
     with Recorder() as seen:
         try:
-            value = fn(*args, **kwargs)
-            if inspect.isawaitable(value):
-                import asyncio
+            with entered_run(run):
+                value = fn(*args, **kwargs)
+                if inspect.isawaitable(value):
+                    import asyncio
 
-                value = asyncio.run(value)  # a fresh process/worker: no loop here
+                    value = asyncio.run(value)  # a fresh process/worker: no loop here
             answer = cloudpickle.dumps((True, value, seen.export()))
         except Exception as exc:  # shipped back and re-raised in the driver
             answer = cloudpickle.dumps((False, exc, seen.export()))
@@ -274,7 +281,9 @@ def _pack(step: Call) -> bytes:
     import cloudpickle
 
     try:
-        return cloudpickle.dumps((step.fn, step.args, step.kwargs))  # type: ignore[no-any-return]
+        return cloudpickle.dumps(
+            (step.fn, step.args, step.kwargs, capture_run(step.kwargs))
+        )  # type: ignore[no-any-return]
     except Exception as exc:  # pickling raises many types; name the culprit
         raise UnpicklableInputError.from_call(
             getattr(step.fn, "__name__", "?"), step.kwargs, exc

@@ -1,26 +1,28 @@
 """A Session ties the engine's parts together: bus, run store, result cache, clock.
 
 One default session is created lazily on first use (the only module-level mutable
-state); tests make their own. Its home is ``$TASKBOOK_HOME`` or ``./.taskbook``.
+state); tests make their own. Its home follows ``engine.home.find_home``.
+It also owns the task runner of ``.submit()``/``.map()`` outside any flow.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 from taskbook.engine.bus import EventBus
 from taskbook.engine.clock import Clock, RealClock
+from taskbook.engine.home import find_home
+from taskbook.engine.logs import configure_logging
 from taskbook.engine.portal import Portal
 from taskbook.engine.result_cache import ResultCache
+from taskbook.engine.runners import ThreadPoolTaskRunner
 from taskbook.engine.store import RunStore
 
 
 def default_home() -> Path:
-    """Return ``$TASKBOOK_HOME`` if set, else ``.taskbook`` in the working directory."""
-    env = os.environ.get("TASKBOOK_HOME")
-    return Path(env) if env else Path.cwd() / ".taskbook"
+    """Return the store folder for the working directory (``engine.home``'s rule)."""
+    return find_home()
 
 
 class Session:
@@ -35,6 +37,7 @@ class Session:
         self.portal = Portal()
         self._lock = threading.Lock()
         self._unsubscribe_store = None
+        self._task_runner: ThreadPoolTaskRunner | None = None
 
     @property
     def store(self) -> RunStore:
@@ -47,8 +50,23 @@ class Session:
                     self._store = store
         return self._store
 
+    @property
+    def task_runner(self) -> ThreadPoolTaskRunner:
+        """The runner of tasks submitted outside any flow (Prefect allows it too).
+
+        Created on first use; closing the session waits for its runs.
+        """
+        if self._task_runner is None:
+            with self._lock:
+                if self._task_runner is None:
+                    self._task_runner = ThreadPoolTaskRunner()
+        return self._task_runner
+
     def close(self) -> None:
-        """Flush and close the store, the cache and the engine loop."""
+        """Finish submitted runs; flush and close the store, cache and engine loop."""
+        if self._task_runner is not None:
+            self._task_runner.shutdown(wait=True)
+            self._task_runner = None
         if self._store is not None:
             self._store.close()
             if self._unsubscribe_store is not None:
@@ -70,6 +88,14 @@ def get_session() -> Session:
             if _default is None:
                 _default = Session()
     return _default
+
+
+def session_for_runs() -> Session:
+    """Return the default session, ready to record runs: store open, logging set up."""
+    session = get_session()
+    _ = session.store  # open the run store (and subscribe it) on first use
+    configure_logging()
+    return session
 
 
 def set_session(session: Session | None) -> Session | None:

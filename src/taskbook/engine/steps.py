@@ -13,7 +13,7 @@ import ctypes
 import inspect
 import threading
 import warnings
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from contextvars import copy_context
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -65,19 +65,44 @@ Protocol = Generator[Step, Any, Any]
 _ABANDON_GRACE = 0.2
 
 
+class _Progress:
+    """A protocol being driven: iterating gives its steps, each resumed with the
+    outcome the driver recorded for the previous one (``value``, or ``error`` to
+    throw in); when the protocol returns, ``value`` is its final value.
+
+    The two drivers differ only in how they perform a step, so the resuming is
+    written once, here (STYLE habit 3: no second copy of the protocol's driving).
+    """
+
+    __slots__ = ("error", "gen", "value")
+
+    def __init__(self, gen: Protocol) -> None:
+        self.gen = gen
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def __iter__(self) -> Iterator[Step]:
+        send, throw = self.gen.send, self.gen.throw
+        try:
+            while True:
+                if self.error is None:
+                    step = send(self.value)
+                else:
+                    error, self.error = self.error, None
+                    step = throw(error)
+                self.value = None
+                yield step
+        except StopIteration as stop:
+            self.value = stop.value
+
+
 def drive_sync(gen: Protocol, session: Session) -> Any:
     """Run a protocol to completion in the calling thread; return its final value."""
-    send: Any = None
-    throw: BaseException | None = None
-    while True:
-        try:
-            step = gen.throw(throw) if throw is not None else gen.send(send)
-        except StopIteration as stop:
-            return stop.value
-        send = throw = None
+    progress = _Progress(gen)
+    for step in progress:
         try:
             if isinstance(step, Call):
-                send = _call_sync(step, session)
+                progress.value = _call_sync(step, session)
             elif isinstance(step, Sleep):
                 if step.seconds > 0:
                     session.clock.sleep(step.seconds)
@@ -85,24 +110,19 @@ def drive_sync(gen: Protocol, session: Session) -> Any:
                 for future in step.futures:
                     future.wait()
         except BaseException as exc:  # delivered into the protocol, which decides
-            throw = exc
+            progress.error = exc
+    return progress.value
 
 
 async def drive_async(gen: Protocol, session: Session) -> Any:
     """Run a protocol to completion on the running event loop."""
     import anyio
 
-    send: Any = None
-    throw: BaseException | None = None
-    while True:
-        try:
-            step = gen.throw(throw) if throw is not None else gen.send(send)
-        except StopIteration as stop:
-            return stop.value
-        send = throw = None
+    progress = _Progress(gen)
+    for step in progress:
         try:
             if isinstance(step, Call):
-                send = await _call_async(step, session)
+                progress.value = await _call_async(step, session)
             elif isinstance(step, Sleep):
                 if step.seconds > 0:
                     await anyio.sleep(step.seconds)
@@ -111,7 +131,8 @@ async def drive_async(gen: Protocol, session: Session) -> Any:
                     if not future.done():
                         await anyio.to_thread.run_sync(future.wait)
         except BaseException as exc:  # delivered into the protocol, which decides
-            throw = exc
+            progress.error = exc
+    return progress.value
 
 
 def _call_sync(step: Call, session: Session) -> Any:

@@ -245,16 +245,7 @@ class RunStore:
         message = "The process running this flow exited before the run finished."
         with conn:
             for run_id in dead:
-                conn.execute(
-                    "UPDATE flow_runs SET state_type='CRASHED', state_name='Crashed', "
-                    "message=?, end_time=? WHERE id=?",
-                    (message, now, run_id),
-                )
-                conn.execute(
-                    "INSERT INTO states(run_id, kind, type, name, message, ts) "
-                    "VALUES (?,?,?,?,?,?)",
-                    (run_id, "flow", "CRASHED", "Crashed", message, now),
-                )
+                _set_crashed(conn, "flow", run_id, message, now)
                 unfinished = conn.execute(
                     "SELECT id FROM task_runs WHERE flow_run_id=? AND (state_type IS "
                     "NULL OR state_type NOT IN ('COMPLETED','FAILED','CANCELLED',"
@@ -262,16 +253,7 @@ class RunStore:
                     (run_id,),
                 ).fetchall()
                 for (task_run_id,) in unfinished:
-                    conn.execute(
-                        "UPDATE task_runs SET state_type='CRASHED', "
-                        "state_name='Crashed', message=?, end_time=? WHERE id=?",
-                        (message, now, task_run_id),
-                    )
-                    conn.execute(
-                        "INSERT INTO states(run_id, kind, type, name, message, ts) "
-                        "VALUES (?,?,?,?,?,?)",
-                        (task_run_id, "task", "CRASHED", "Crashed", message, now),
-                    )
+                    _set_crashed(conn, "task", task_run_id, message, now)
 
     # -- reading ---------------------------------------------------------------
 
@@ -284,6 +266,22 @@ class RunStore:
             return conn.execute(sql, args).fetchall()
         finally:
             conn.close()
+
+
+def _set_crashed(
+    conn: sqlite3.Connection, kind: str, run_id: str, message: str, now: float
+) -> None:
+    """Record a ``"flow"`` or ``"task"`` run as Crashed: its row and a state row."""
+    conn.execute(  # the table is flow_runs or task_runs: kind is never user input
+        f"UPDATE {kind}_runs SET state_type='CRASHED', state_name='Crashed', "
+        "message=?, end_time=? WHERE id=?",
+        (message, now, run_id),
+    )
+    conn.execute(
+        "INSERT INTO states(run_id, kind, type, name, message, ts) "
+        "VALUES (?,?,?,?,?,?)",
+        (run_id, kind, "CRASHED", "Crashed", message, now),
+    )
 
 
 def _alive(pid: int) -> bool:

@@ -6,6 +6,7 @@ offending value, then the fix) in a ``from_...`` classmethod.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
 class ConfigurationError(TaskbookError, ValueError):
     """A task, flow or notebook is configured in a way that cannot work."""
 
+    def in_cell(self, number: int, line: str) -> Self:
+        """Return this error with the cell it comes from named first.
+
+        Args:
+            number: The cell's position, from 1, as JupyterLab's "Cell N/M" shows.
+            line: The cell's first line (its ``%%task`` line).
+        """
+        return type(self)(f"Cell {number} ({line.strip()}): {self}")
+
 
 class InvalidOptionError(ConfigurationError, TypeError):
     """An option of ``@task``/``@flow`` (or its magic/CLI flag) has a bad value."""
@@ -29,6 +39,13 @@ class InvalidOptionError(ConfigurationError, TypeError):
         return cls(
             f"{owner} option {option}={value!r} is invalid: expected {expected}. "
             f"Pass {option} as {expected}."
+        )
+
+    @classmethod
+    def from_missing(cls, option: str, expected: str, owner: str = "task") -> Self:
+        return cls(
+            f"{owner} option {option} has no value. Write {option} followed by "
+            f"{expected}."
         )
 
     @classmethod
@@ -116,8 +133,11 @@ class UnknownMagicOptionError(ConfigurationError):
 
     @classmethod
     def from_flag(cls, flag: str, known: Iterable[str], magic: str = "%%task") -> Self:
+        known = sorted(known)
+        close = difflib.get_close_matches(flag, known, n=1)
+        guess = f" Did you mean {close[0]}?" if close else ""
         return cls(
-            f"Unknown option {flag!r} for {magic}. Use one of: {listing(known)}."
+            f"Unknown option {flag!r} for {magic}.{guess} Use one of: {listing(known)}."
         )
 
 
@@ -152,6 +172,14 @@ class ParameterValueError(ConfigurationError, TypeError):
         return cls(
             f"Parameter {name!r} got {short_repr(value)}, which is not {expected}. "
             f"Pass {expected}.{listed}"
+        )
+
+    @classmethod
+    def from_declaration(cls, name: str, value: Any, expected: str) -> Self:
+        return cls(
+            f"The parameters cell sets {name} = {short_repr(value)}, but its "
+            f"declaration wants {expected}, so the parameter form cannot show it. "
+            f"Change the value, or the annotation, so that they agree."
         )
 
 

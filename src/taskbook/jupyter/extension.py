@@ -1,13 +1,15 @@
-"""``%load_ext taskbook``: register the magics and remember the cells the user runs.
+"""``%load_ext taskbook``: register the magics, remember the cells the user runs.
 
-Loading twice is harmless (the second load is a no-op); unloading removes the
-event hook. The kernel-side state lives on the magics instance, not in a global.
+Also sets how the shell shows taskbook's problems (``jupyter.problems``). Loading
+twice is harmless (the second load is a no-op); unloading removes the hooks. The
+kernel-side state lives on the magics instance, not in a global.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from taskbook.jupyter import problems
 from taskbook.jupyter.kernel import KernelSide
 from taskbook.jupyter.magics import TaskbookMagics
 
@@ -40,6 +42,7 @@ def load(shell: Any) -> None:
         for callback in callbacks:
             shell.events.register(event, callback)
     side.views.warm_up()
+    problems.install(shell)
     setattr(shell, _ATTRIBUTE, (magics, hooks))
 
 
@@ -52,4 +55,5 @@ def unload(shell: Any) -> None:
     for event, callbacks in hooks.items():
         for callback in callbacks:
             shell.events.unregister(event, callback)
+    problems.uninstall(shell)
     setattr(shell, _ATTRIBUTE, None)

@@ -19,9 +19,10 @@ from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner
 from taskbook.core.cells import CellSpec, SourceCell, classify, classify_all
 from taskbook.core.parameter_parsing import parse_parameters
+from taskbook.core.parameter_specs import ParameterSpec, coerce, describe_type
 from taskbook.core.run_options import RunOptions
 from taskbook.engine.logs import quiet_lifecycle_lines
-from taskbook.errors import RunInProgressError
+from taskbook.errors import ParameterValueError, RunInProgressError
 from taskbook.jupyter import render
 from taskbook.jupyter.output import CellDisplays, KernelOutput, bundle
 from taskbook.jupyter.sources import ExecutedCells, NotebookSource, cell_id_for
@@ -146,12 +147,14 @@ class KernelSide:
         magic = "%%task" if kind == "task" else "%%params"
         text = f"{magic} {line}".rstrip() + "\n" + body
         parent = self._parent()
-        spec = classify(SourceCell("", 0, text))  # validates the flags first
+        spec = classify(SourceCell("", 0, text))  # the name; a bad line fails later
         cell_id = cell_id_for(parent, text, spec.name if spec.header.name else None)
         source = self.executed.current(self.shell.user_ns)
         cells = self.executed.with_current(source, cell_id, text)
         specs = classify_all(cells)
         self._claim(f"cell {spec.name!r}")
+        # What the user ran, even if it fails: %flow run uses it over the file.
+        self.executed.record(cell_id, text)
         if kind == "params":
             self.parameters = {}  # the cell's own values count again
         try:
@@ -159,15 +162,23 @@ class KernelSide:
             self._route = _Route(home, cell_id, set())
             self._show_cell_displays(home, cell_id, spec.name)
             self._own.active = True
-            with quiet_lifecycle_lines():  # the status line says it
-                result = self.runner.run(
-                    specs, RunOptions(only=(cell_id,), check_inputs=True)
+            try:
+                with quiet_lifecycle_lines():  # the status line says it
+                    result = self.runner.run(
+                        specs, RunOptions(only=(cell_id,), check_inputs=True)
+                    )
+            except BaseException as error:
+                # No status line stays "Running": say how it ended, and why.
+                home.display(
+                    render.stopped_line(cell_id, spec.name, error),
+                    _status_id(cell_id),
+                    update=True,
                 )
+                raise
         finally:
             self._own.active = False
             self._route = None
             self._release()
-        self.executed.record(cell_id, text)
         self.last_result = result
         for outcome in result.cells.values():
             self._update_status(home, outcome)
@@ -179,7 +190,11 @@ class KernelSide:
         """Show the parameter form under a parameters cell that just ran."""
         declared = parse_parameters(body)
         namespace = self.shell.user_ns
-        values = {p.name: namespace[p.name] for p in declared if p.name in namespace}
+        values = {
+            p.name: _declared_value(p, namespace[p.name])
+            for p in declared
+            if p.name in namespace
+        }
         try:
             graph = self.runner.graph(specs, warn=False)
         except Exception:  # a notebook with a bad DAG still gets its form
@@ -228,7 +243,10 @@ class KernelSide:
         """
         source = self.executed.current(self.shell.user_ns)
         specs = classify_all(source.cells)
-        graph = self.runner.graph(specs)  # a bad DAG is reported before anything starts
+        # A bad DAG or selection is reported before anything is drawn or run
+        # (its warnings once, by the run).
+        graph = self.runner.graph(specs, warn=False)
+        self.runner.select(graph, options)
         parent = self._parent()
         home = KernelOutput(self.kernel, parent, self.shell)
         self._claim("%flow run")
@@ -244,7 +262,8 @@ class KernelSide:
                 "name": "stdout",
                 "text": f"Running the notebook's cells from {source.description}"
                 + (f" with {given}" if given else "")
-                + ".\n",
+                + ".\n"
+                + (f"{source.changes}\n" if source.changes else ""),
             }
         )
         try:
@@ -310,6 +329,12 @@ class KernelSide:
             self._own.active = True
             with quiet_lifecycle_lines():  # the view and the summary say it
                 result = self.runner.run(specs, options)
+        except KeyboardInterrupt:
+            # The cells' own status lines say how far the run got.
+            interrupted = self.runner.interrupted
+            for outcome in interrupted.cells.values() if interrupted else ():
+                self._update_status(home, outcome)
+            raise
         finally:
             self._own.active = False
             self._route = None
@@ -345,3 +370,17 @@ class KernelSide:
 
 def _status_id(cell_id: str) -> str:
     return f"taskbook-status-{cell_id}"
+
+
+def _declared_value(spec: ParameterSpec, value: Any) -> Any:
+    """Return a parameter's value as its declaration types it, for the form.
+
+    Raises:
+        ParameterValueError: The cell's value does not fit its own declaration.
+    """
+    try:
+        return coerce(spec, value)
+    except ParameterValueError:
+        raise ParameterValueError.from_declaration(
+            spec.name, value, describe_type(spec)
+        ) from None

@@ -93,9 +93,12 @@ class TaskbookMagics(Magics):
             raise CellFailedError.from_flow_run(result.state.name, names)
 
     def _flow_status(self, command: Any) -> None:
+        from taskbook.engine.session import get_session
+
         thread = self.side.background
         running = thread is not None and thread.is_alive()
         print("A background run is in progress." if running else "No run in progress.")
+        print(f"Runs and the cache are stored in {get_session().home.resolve()}.")
 
     def _flow_history(self, command: Any) -> Any:
         from taskbook.api.history import runs

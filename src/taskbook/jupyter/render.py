@@ -14,14 +14,16 @@ from typing import Any
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.core.graph import NotebookGraph
 from taskbook.core.palette import StateStyle, state_style, text_color
+from taskbook.errors import CancelRun, MissingInputError, TaskbookError
 
-__all__ = ("graph_table", "run_summary", "status_line")
+__all__ = ("graph_table", "run_summary", "running_line", "status_line", "stopped_line")
 
 
 def _describe(outcome: CellOutcome) -> str:
     state = outcome.state_name
     if outcome.state_type == "PENDING":
-        return "not run"
+        # NotReady says why the cell did not run (an upstream, a missing input).
+        return "not run" + (f" — {outcome.message}" if outcome.message else "")
     parts = [state]
     if outcome.duration is not None and outcome.state_name != "Cached":
         parts.append(f"in {outcome.duration:.2f} s")
@@ -63,6 +65,30 @@ def running_line(name: str) -> dict[str, str]:
     """Return the status shown while a cell runs."""
     style = state_style("RUNNING")
     return _line("RUNNING", name, style, f"{name}: {style.label}")
+
+
+def stopped_line(cell_id: str, name: str, error: BaseException) -> dict[str, str]:
+    """Return the final status of a cell whose run raised instead of finishing.
+
+    An interrupt ends it Cancelled (as the engine records it); a missing input
+    NotReady (the cell did not run); a bad notebook (cycle, unknown task) Failed;
+    anything else Crashed. The reason is the error's message.
+    """
+    if isinstance(error, (KeyboardInterrupt, CancelRun)):
+        state = (
+            "CANCELLED",
+            "Cancelled",
+            "The task run was cancelled by an interrupt.",
+        )
+    elif isinstance(error, MissingInputError):
+        state = ("PENDING", "NotReady", str(error))  # as the engine's NotReady
+    elif isinstance(error, TaskbookError):
+        state = ("FAILED", "Failed", f"{type(error).__name__}: {error}")
+    else:
+        state = ("CRASHED", "Crashed", f"{type(error).__name__}: {error}")
+    state_type, state_name, message = state
+    outcome = CellOutcome(cell_id, name, "task", state_type, state_name, message)
+    return status_line(outcome)
 
 
 def run_summary(

@@ -1,21 +1,27 @@
-"""Where the kernel gets the notebook's cells for ``%flow``: the saved file or history.
+"""Where the kernel gets the notebook's cells for ``%flow``: the saved file and history.
 
 The kernel learns its notebook's path from the Jupyter session (``__session__`` /
 ``JPY_SESSION_NAME``, VS Code's ``__vsc_ipynb_file__``). Cells executed in this
-kernel are remembered by cell id (JupyterLab sends ``cellId``) so that, without a
-file, the executed cells are the notebook; callers say which source they used.
+kernel are remembered by cell id (JupyterLab sends ``cellId``): what the user ran
+after the last save replaces the saved cell, so a run matches what the user sees
+(until the labextension sends the editor's cells). Without a file, the executed
+cells are the notebook. Callers say which source they used, and what differs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from taskbook.core.cells import SourceCell
+from taskbook.core.cells import SourceCell, classify
 
-__all__ = ("ExecutedCells", "NotebookSource", "notebook_path")
+__all__ = ("ExecutedCells", "NotebookSource", "cell_id_for", "notebook_path")
+
+_INVENTED = ("task-", "src-")
+"""Prefixes of the ids ``cell_id_for`` invents when the frontend sends none."""
 
 
 def notebook_path(namespace: dict[str, Any]) -> str | None:
@@ -45,41 +51,61 @@ def cell_id_for(
     if isinstance(cell_id, str) and cell_id:
         return cell_id
     if task_name is not None:
-        return f"task-{task_name}"
-    return "src-" + hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
+        return f"{_INVENTED[0]}{task_name}"
+    return _INVENTED[1] + hashlib.blake2b(source.encode(), digest_size=6).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
 class NotebookSource:
-    """The cells a ``%flow`` command works on, and where they came from."""
+    """The cells a ``%flow`` command works on, and where they came from.
+
+    Attributes:
+        cells: The code cells, in notebook order.
+        description: Where they came from ("the saved notebook PATH").
+        changes: One sentence naming the cells whose source is the one last run
+            in this kernel rather than the saved one, or "" when none is.
+    """
 
     cells: tuple[SourceCell, ...]
     description: str
+    changes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    source: str
+    at: float  # time.time() when it ran: compared with the file's mtime
 
 
 class ExecutedCells:
     """Cells executed in this kernel, by id, in first-execution order."""
 
     def __init__(self) -> None:
-        self._cells: dict[str, str] = {}
+        self._cells: dict[str, _Run] = {}
 
     def record(self, cell_id: str, source: str) -> None:
-        """Remember the latest source of a cell that ran."""
-        self._cells[cell_id] = source
+        """Remember the source of a cell the user runs now."""
+        self._cells[cell_id] = _Run(source, time.time())
 
     def source_of(self, cell_id: str) -> str | None:
         """Return the source last executed for ``cell_id``."""
-        return self._cells.get(cell_id)
+        run = self._cells.get(cell_id)
+        return run.source if run is not None else None
 
     def as_cells(self) -> tuple[SourceCell, ...]:
         """Return the executed cells as a notebook, in first-execution order."""
         return tuple(
-            SourceCell(cell_id, index, source)
-            for index, (cell_id, source) in enumerate(self._cells.items())
+            SourceCell(cell_id, index, run.source)
+            for index, (cell_id, run) in enumerate(self._cells.items())
         )
 
     def current(self, namespace: dict[str, Any]) -> NotebookSource:
-        """Return the notebook's cells: the saved file if known, else this history.
+        """Return the notebook's cells: the saved file merged with this history.
+
+        A cell run in this kernel after the file was saved counts with the source
+        it ran with (the file has an older one, or lacks the cell: then it goes
+        last). A cell saved after it ran counts as saved: the file is newer.
+        Without a file, the executed cells are the notebook.
 
         Raises:
             UnreadableNotebookError: The session names a file that cannot be read.
@@ -94,8 +120,28 @@ class ExecutedCells:
             )
         from taskbook.notebook.read import read_notebook
 
-        _notebook, cells = read_notebook(path)
-        return NotebookSource(cells, f"the saved notebook {path}")
+        _notebook, saved = read_notebook(path)
+        saved_at = os.path.getmtime(path)
+        newer = {i: r for i, r in self._cells.items() if r.at > saved_at}
+        cells, edited = [], []
+        for cell in saved:
+            run = newer.get(cell.id)
+            if run is not None and not _same_code(run.source, cell.source):
+                cell = SourceCell(cell.id, cell.index, run.source, cell.tags)
+                edited.append(cell)
+            cells.append(cell)
+        ids = {cell.id for cell in saved}
+        index = max((cell.index for cell in saved), default=-1)
+        added = []
+        for cell_id, run in newer.items():
+            if cell_id not in ids and not cell_id.startswith(_INVENTED):
+                index += 1
+                added.append(SourceCell(cell_id, index, run.source))
+        return NotebookSource(
+            (*cells, *added),
+            f"the saved notebook {path}",
+            _changes(edited, [c for c in added if classify(c).kind != "control"]),
+        )
 
     def with_current(
         self, source: NotebookSource, cell_id: str, text: str
@@ -111,3 +157,41 @@ class ExecutedCells:
                 return tuple(cells)
         index = max((c.index for c in cells), default=-1) + 1
         return (*cells, SourceCell(cell_id, index, text))
+
+
+def _same_code(ran: str, saved: str) -> bool:
+    """Whether two sources of a cell are the same code (trailing blanks aside).
+
+    A ``%%task`` cell is rebuilt from IPython's magic line, which drops the
+    trailing blanks of the first line.
+    """
+
+    def lines(text: str) -> list[str]:
+        return [line.rstrip() for line in text.strip("\n").splitlines()]
+
+    return lines(ran) == lines(saved)
+
+
+def _changes(edited: list[SourceCell], added: list[SourceCell]) -> str:
+    """Say which cells run with a source other than the saved one, in one line."""
+    parts = []
+    if edited:
+        numbers = [str(cell.index + 1) for cell in edited]
+        listed = ", ".join(numbers[:-1]) + " and " if len(numbers) > 1 else ""
+        one = len(numbers) == 1
+        parts.append(
+            f"{'Cell' if one else 'Cells'} {listed}{numbers[-1]} "
+            f"{'differs' if one else 'differ'} from the saved file and "
+            f"{'runs' if one else 'run'} as last executed in this kernel"
+        )
+    if added:
+        one = len(added) == 1
+        parts.append(
+            f"{len(added)} new {'cell' if one else 'cells'}, executed here but not "
+            f"saved, {'runs' if one else 'run'} last"
+        )
+    if not parts:
+        return ""
+    sentence = "; ".join(parts)
+    sentence = sentence[0].upper() + sentence[1:]
+    return f"{sentence} (save the notebook to make the file match)."

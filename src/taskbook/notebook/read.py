@@ -108,7 +108,7 @@ def _structure_problem(document: Any) -> str:
             return "its 'cells' is not a list of cells"
         for position, cell in enumerate(cells):
             if "cell_type" not in cell or "source" not in cell:
-                return f"cell {position} has no 'cell_type' or 'source'"
+                return f"cell {position + 1} has no 'cell_type' or 'source'"
     return ""
 
 

@@ -1,0 +1,58 @@
+"""Run names: templates rendered with a run's parameters, and random flow-run names.
+
+A ``task_run_name``/``flow_run_name`` is a format string or a callable; a flow
+run without one gets a friendly random name, as in Prefect.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from typing import Any
+
+from taskbook.errors import RunNameTemplateError
+
+
+def render_run_name(
+    template: str | Callable[[], str] | None, parameters: dict[str, Any]
+) -> str | None:
+    """Render a ``task_run_name``/``flow_run_name`` template with the parameters.
+
+    Raises:
+        RunNameTemplateError: If the template names something that is no parameter.
+    """
+    if template is None:
+        return None
+    if callable(template):
+        return str(template())
+    try:
+        return template.format(**parameters)
+    except KeyError as exc:
+        raise RunNameTemplateError.from_template(
+            template, str(exc.args[0]), parameters
+        ) from None
+    except (IndexError, ValueError) as exc:
+        raise RunNameTemplateError(
+            f"Run name template {template!r} is not a valid format string ({exc}). "
+            f"Use named fields like '{{name}}'."
+        ) from None
+
+
+_ADJECTIVES = (
+    "amber azure bold brave calm clever cosmic crimson daring eager fast fierce "
+    "gentle golden happy humble icy jolly keen lively lucky mellow merry misty "
+    "noble proud quick quiet rapid rustic shiny silent smart snowy steady sunny "
+    "swift tidy vivid warm wise witty zesty"
+).split()
+_ANIMALS = (
+    "ant badger bat bear beaver bee bison camel cat cobra crane crow deer dingo "
+    "dolphin eagle eel falcon ferret finch fox frog gecko goat hare hawk heron "
+    "ibis jaguar koala lemur lion llama lynx mole moose newt otter owl panda "
+    "pig puffin quail raven seal shrew sloth swan tapir tiger toad trout walrus "
+    "wolf wombat yak zebra"
+).split()
+
+
+def random_run_name() -> str:
+    """Return a friendly run name such as ``'crimson-otter'`` (Prefect's style)."""
+    return f"{random.choice(_ADJECTIVES)}-{random.choice(_ANIMALS)}"
