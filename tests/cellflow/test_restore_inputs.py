@@ -16,7 +16,7 @@ import pytest
 from taskbook.cellflow.result import NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner
 from taskbook.core.run_options import RunOptions
-from taskbook.errors import MissingInputError
+from taskbook.errors import MissingInputError, NotebookGraphWarning
 
 from .helpers import notebook, states
 
@@ -93,6 +93,21 @@ def test_a_producer_without_caching_is_named(
 
     with pytest.raises(MissingInputError, match=r"caching is off \(--no-cache\)"):
         _after_restart(shell, restart, *cells, only=("slow_b",))
+
+
+def test_a_producer_with_a_bad_task_line_is_named_for_that_line(
+    run: Run, shell: Any, restart: Callable[[], None]
+) -> None:
+    run(*CELLS)
+    cells = list(CELLS)
+    cells[2] = "%%task clean --retires 2\nclean = [x * factor for x in raw]"
+
+    with pytest.warns(NotebookGraphWarning, match="--retires"):
+        with pytest.raises(MissingInputError) as caught:
+            _after_restart(shell, restart, *cells, only=("slow_a",))
+
+    assert "cannot be used: its %%task line is bad; fix that line." in str(caught.value)
+    assert "a" not in shell.user_ns
 
 
 def test_a_producer_whose_output_file_is_gone_is_named(

@@ -81,7 +81,11 @@ class _Restorer:
         overrides = dict(self.parameters) if spec.kind == "params" else {}
         self.tasks.key_parts(spec, node, overrides)
         key = self.tasks.keys[producer_id] if spec.header.cache else None
-        why = "its caching is off (--no-cache)"
+        why = (
+            "its caching is off (--no-cache)"
+            if spec.problem is None
+            else "its %%task line is bad; fix that line"  # which turns its cache off
+        )
         if key is not None:
             found = lookup(get_session().cache, key, time.time())
             if found.hit and isinstance(found.value, CellResult):
