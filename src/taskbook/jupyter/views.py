@@ -130,7 +130,9 @@ class Views:
         """Import the widget modules in a thread, so the first view appears at once.
 
         plotly's FigureWidget pulls in nbformat and jsonschema on first use (about
-        1.5 s on our machines): pay that while the user reads the notebook.
+        1.5 s on our machines), and a view imports pandas before its run
+        (``taskbook.widgets.gantt_widget.preload``): pay that while the user reads
+        the notebook.
         """
         if not (self._enabled() and widgets_installed()):
             return
@@ -140,6 +142,9 @@ class Views:
                 import plotly.graph_objs._figurewidget  # noqa: F401
 
                 import taskbook.widgets.run_view  # noqa: F401
+                from taskbook.widgets.gantt_widget import preload
+
+                preload()
             except Exception:  # the view will report the problem when it is used
                 pass
 

@@ -3,11 +3,14 @@
 One horizontal bar trace per colour: waiting, retrying, and the running segments
 grouped by their run's state (Running, Completed, Failed...). Arrays go to plotly as
 numpy arrays in one batch, so a frame is one message and validating 1,000 rows
-costs a few milliseconds instead of tens.
+costs a few milliseconds instead of tens. ``preload`` imports what plotly peeks at
+before a run starts, so no frame meets a module another thread is importing.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
 
 import numpy as np
@@ -15,7 +18,7 @@ import plotly.graph_objects as go
 
 from taskbook.core.palette import NOT_RUN, SEGMENT_COLORS, state_style
 
-__all__ = ("TRACES", "GanttWidget", "gantt_traces")
+__all__ = ("TRACES", "GanttWidget", "gantt_traces", "preload")
 
 _STATE_TRACES = (
     ("Running", "RUNNING"),
@@ -36,9 +39,27 @@ TRACES: tuple[tuple[str, str], ...] = (
 """Trace names and colours, in drawing order."""
 
 _BY_STATE = {name for name, _ in _STATE_TRACES}
+# Modules plotly's validators take from sys.modules without importing them
+# (``get_module(name, should_load=False)``) and use at once, on every update.
+# numpy is one too, imported above.
+_PEEKED = ("pandas",)
 _ROW = 20
 _MAX_LABELS = 200
 _MIN_HEIGHT = 140
+
+
+def preload() -> None:
+    """Import the installed modules plotly peeks at; call it before a run starts.
+
+    plotly takes pandas from ``sys.modules`` if it is there, without waiting for
+    an import in progress: a frame drawn while a task thread imports pandas met
+    the half-built module ("partially initialized module 'pandas' has no attribute
+    'Series'"). Imported first, pandas is whole before any task can import it.
+    Costs pandas' import once per process when pandas is installed.
+    """
+    for name in _PEEKED:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
 
 
 def _trace_of(kind: str, row: dict[str, Any]) -> str:
