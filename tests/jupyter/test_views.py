@@ -9,10 +9,14 @@ through nbclient.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from IPython.utils.capture import capture_output
+
+import taskbook
+from taskbook.api.history import get_run, run_duration
 
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
@@ -24,6 +28,11 @@ class Shown:
     success: bool
     text: str
     outputs: list[Any] = field(default_factory=list)
+
+    def plain(self) -> str:
+        """Everything printed and displayed, as text."""
+        shown = (str(o.data.get("text/plain", "")) for o in self.outputs)
+        return "\n".join([self.text, *shown])
 
     def html(self) -> list[str]:
         return [str(o.data.get("text/html", "")) for o in self.outputs]
@@ -219,3 +228,48 @@ def test_cell_preview_shows_what_a_cell_defined() -> None:
     assert "north" in preview["data"]
     assert "DataFrame 2×2" in preview["data"]
     assert "<b>count</b>" in preview["data"]
+
+
+# -- one duration per run, from the run store (issue 12, item 13) ------------------------
+
+CANCEL = "%%task stop --no-cache\nraise KeyboardInterrupt"
+
+
+def _seconds(pattern: str, text: str) -> str:
+    found = re.search(pattern, text)
+    assert found is not None, text
+    return found.group(1)
+
+
+def test_summary_header_and_history_give_a_run_one_duration(ip: Any) -> None:
+    run(ip, "a = 2")
+    run(ip, "%%task slow --no-cache\nimport time\ntime.sleep(0.2)\nb = a * 2")
+    shown = run(ip, "%flow run")
+    assert shown.success
+    run_id = taskbook.runs(limit=1)["id"][0]
+    stored = f"{run_duration(run_id):.2f}"
+    assert stored == f"{get_run(run_id).duration:.2f}"
+    assert _seconds(r"Flow run Completed in ([\d.]+) s", shown.plain()) == stored
+    (static,) = shown.statics()
+    assert _seconds(r"Completed</span><span>([\d.]+) s</span>", static) == stored
+
+
+def test_a_cancelled_cell_is_timed_from_the_store_and_gantt_shows_that_run(
+    ip: Any,
+) -> None:
+    run(ip, "a = 2")
+    assert run(ip, "%flow run").success
+    run(ip, CANCEL)
+    shown = run(ip, "%flow run")
+    assert not shown.success
+    record = get_run(taskbook.runs(limit=1)["id"][0])
+    assert record.state_name == "Cancelled"
+    (stop,) = [t for t in record.task_runs if t.task_name == "stop"]
+    assert stop.start_time is not None
+    assert stop.end_time is not None
+    line = _seconds(r"stop: Cancelled in (-?[\d.]+) s", shown.plain())
+    assert line == f"{stop.end_time - stop.start_time:.2f}"
+
+    (static,) = run(ip, "%flow gantt").statics()
+    assert f'data-flow-run-id="{record.id}"' in static
+    assert 'class="tb-header" data-state="CANCELLED"' in static

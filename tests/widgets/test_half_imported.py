@@ -68,4 +68,4 @@ def test_the_view_draws_while_a_task_thread_imports_pandas(tmp_path: Path) -> No
     assert "live view update failed" not in proc.stderr
     outcome = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "view failed" not in outcome.pop("hold")
-    assert outcome == {"result": 6, "rows": ["load-0"], "state": "Completed"}
+    assert outcome == {"result": 6, "rows": ["load"], "state": "Completed"}

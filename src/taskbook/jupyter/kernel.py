@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from taskbook.api.history import run_duration
 from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner
@@ -316,10 +317,12 @@ class KernelSide:
         self.last_result = result
         for outcome in result.cells.values():
             self._update_status(home, outcome)
+        # The run store's duration, as the live view and history show it.
+        seconds = run_duration(result.flow_run_id)
         summary = render.run_summary(
             result,
             source.description,
-            time.perf_counter() - started,
+            time.perf_counter() - started if seconds is None else seconds,
             table=live is None,  # the live view shows every cell's state
         )
         if summary_id is None:

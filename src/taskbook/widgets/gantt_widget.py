@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from taskbook.core.palette import NOT_RUN, SEGMENT_COLORS, state_style
+from taskbook.widgets.rows import row_labels
 
 __all__ = ("TRACES", "GanttWidget", "gantt_traces", "preload")
 
@@ -44,6 +45,7 @@ _BY_STATE = {name for name, _ in _STATE_TRACES}
 # numpy is one too, imported above.
 _PEEKED = ("pandas",)
 _ROW = 20
+_SLIVER = 0.006  # of the time axis: a cache hit's bar, about 5 px wide
 _MAX_LABELS = 200
 _MIN_HEIGHT = 140
 
@@ -63,6 +65,8 @@ def preload() -> None:
 
 
 def _trace_of(kind: str, row: dict[str, Any]) -> str:
+    if kind == "cached":
+        return "Cached"
     if kind != "running":
         return kind
     name = row["state_name"]
@@ -78,25 +82,21 @@ def gantt_traces(
 ) -> tuple[list[str], dict[str, dict[str, list[Any]]]]:
     """Return the row labels and, per trace, the bar lists ``y``, ``base``, ``x``, ``text``.
 
-    Row labels are made unique (a run name seen twice gets its id's tail appended),
-    since plotly merges bars that share a category.
+    Row labels are ``row_labels``'s, unique since plotly merges bars that share a
+    category. A cache hit, an instant, is drawn as a sliver of the time axis.
     """
     traces: dict[str, dict[str, list[Any]]] = {
         name: {"y": [], "base": [], "x": [], "text": []} for name, _ in TRACES
     }
-    labels: list[str] = []
-    seen: set[str] = set()
-    for row in model["rows"]:
-        label = row["label"]
-        if label in seen:
-            label = f"{label} ({row['id'][-6:]})"
-        seen.add(label)
-        labels.append(label)
+    labels = row_labels(model["rows"])
+    sliver = max(model["end"], 1e-3) * _SLIVER
+    for label, row in zip(labels, model["rows"], strict=True):
         for seg in row["segments"]:
             trace = traces[_trace_of(seg["kind"], row)]
+            width = max(seg["end"] - seg["start"], 0.0)
             trace["y"].append(label)
             trace["base"].append(seg["start"])
-            trace["x"].append(max(seg["end"] - seg["start"], 0.0))
+            trace["x"].append(max(width, sliver) if seg["kind"] == "cached" else width)
             trace["text"].append(
                 f"{row['label']} · {seg['kind']} · {row['state_name']}"
             )

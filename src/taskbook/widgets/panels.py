@@ -172,7 +172,9 @@ def history_html(history: dict[str, Any], limit: int = 50) -> str:
         f"<div class='tb-history-summary' style='display:flex;gap:14px;align-items:center'>"
         f"<span>{len(history['runs'])} runs</span>"
         f"<span>success rate <b>{'–' if rate is None else f'{rate:.0%}'}</b> "
-        f"of {history['finished']} finished</span>"
+        f"of {history['finished'] - history['cancelled']} finished"
+        + (f", {history['cancelled']} cancelled" if history["cancelled"] else "")
+        + "</span>"
         f"<span>duration trend {sparkline_svg(history['trend'])}</span></div>"
     )
     cells = "padding:2px 8px;text-align:left;border-bottom:1px solid #e5e7eb"

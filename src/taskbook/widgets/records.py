@@ -3,7 +3,8 @@
 Pure. ``record_events`` turns a ``taskbook.get_run`` record into the engine's
 events, so ``fold_record`` gives exactly the fold a live view had at the end of
 the run. ``history_model`` summarises ``taskbook.runs()`` rows: status, duration,
-success rate and the duration trend. Records are read by attribute (duck typing),
+success rate (a cancelled run is neither a success nor a failure) and the
+duration trend. Records are read by attribute (duck typing),
 so anything shaped like ``RunRecord`` works.
 """
 
@@ -150,7 +151,9 @@ def history_model(rows: Iterable[Mapping[str, Any]], trend: int = 30) -> dict[st
 
     Returns:
         ``{"runs": [...], "success_rate": float | None, "finished": int,
-        "trend": [durations oldest first]}``.
+        "cancelled": int, "trend": [durations oldest first]}``. The success rate
+        is over the runs that completed, failed or crashed: someone stopped a
+        cancelled run, it did not fail.
     """
     runs: list[dict[str, Any]] = []
     for row in rows:
@@ -172,11 +175,13 @@ def history_model(rows: Iterable[Mapping[str, Any]], trend: int = 30) -> dict[st
     finished = [
         r for r in runs if r["state"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
     ]
-    ok = sum(r["state"] == "COMPLETED" for r in finished)
+    judged = [r for r in finished if r["state"] != "CANCELLED"]
+    ok = sum(r["state"] == "COMPLETED" for r in judged)
     durations = [r["duration"] for r in finished if r["duration"] is not None]
     return {
         "runs": runs,
         "finished": len(finished),
-        "success_rate": ok / len(finished) if finished else None,
+        "cancelled": len(finished) - len(judged),
+        "success_rate": ok / len(judged) if judged else None,
         "trend": list(reversed(durations[:trend])),
     }

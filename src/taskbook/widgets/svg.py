@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 
 from taskbook.core.palette import SEGMENT_COLORS, STALE_COLOR, state_style
+from taskbook.widgets.rows import row_labels
 
 __all__ = ("graph_svg", "node_patch", "sparkline_svg", "timeline_svg")
 
@@ -20,6 +21,7 @@ _EDGE_STYLE = {
     "data": ("#6b7280", "1.4", ""),
     "order": ("#9ca3af", "1.2", ' stroke-dasharray="5 4"'),
     "sequence": ("#d1d5db", "1.2", ' stroke-dasharray="2 3"'),
+    "subflow": ("#a78bfa", "1.2", ' stroke-dasharray="1 3"'),  # a subflow runs it
 }
 _FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"'
 _MAX_EDGE_LABELS = 300
@@ -171,8 +173,10 @@ def timeline_svg(
         max_rows: Rows drawn at most; the rest are counted below the chart.
     """
     rows = model["rows"][:max_rows]
+    labels = row_labels(rows)
     hidden = len(model["rows"]) - len(rows) + model.get("truncated", 0)
-    top, bottom = 24, 8 + (16 if hidden else 0)
+    legend = _legend(rows)
+    top, bottom = 24 + (18 if legend else 0), 8 + (16 if hidden else 0)
     height = top + len(rows) * row_height + bottom
     span = max(model["end"], 1e-3)
     plot = width - label_width - 12
@@ -183,7 +187,8 @@ def timeline_svg(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="tb-gantt" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" {_FONT} font-size="11">'
+        f'height="{height}" viewBox="0 0 {width} {height}" {_FONT} font-size="11">',
+        _legend_svg(legend, label_width),
     ]
     step = _tick_step(span)
     tick = 0.0
@@ -196,19 +201,20 @@ def timeline_svg(
             f"{_seconds(round(tick, 6))}</text>"
         )
         tick += step
-    for i, row in enumerate(rows):
+    for i, (row, label) in enumerate(zip(rows, labels, strict=True)):
         y = top + i * row_height
         parts.append(
             f'<g class="tb-row" data-run-id="{_a(row["id"])}" data-state="{_a(row["state"] or "")}">'
             f'<text x="{label_width - 6}" y="{y + row_height - 5}" text-anchor="end" '
-            f'fill="#111827">{_a(_clip(row["label"], 26))}</text>'
+            f'fill="#111827">{_a(_clip(label, 26))}</text>'
         )
         for seg in row["segments"]:
             fill = SEGMENT_COLORS.get(seg["kind"], row["fill"])
             x0, x1 = x(seg["start"]), x(seg["end"])
+            least = 4.0 if seg["kind"] == "cached" else 1.5
             parts.append(
                 f'<rect class="tb-seg" data-kind="{seg["kind"]}" x="{x0:.1f}" y="{y + 3}" '
-                f'width="{max(x1 - x0, 1.5):.1f}" height="{row_height - 6}" fill="{fill}">'
+                f'width="{max(x1 - x0, least):.1f}" height="{row_height - 6}" fill="{fill}">'
                 f"<title>{_a(row['label'])}: {seg['kind']} "
                 f"{_seconds(round(seg['end'] - seg['start'], 3))}</title></rect>"
             )
@@ -220,6 +226,36 @@ def timeline_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _legend(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Return the ``(label, colour)`` keys of what the rows draw, in a fixed order."""
+    kinds = {seg["kind"] for row in rows for seg in row["segments"]}
+    keys = [
+        (kind, SEGMENT_COLORS[kind])
+        for kind in ("waiting", "retrying")
+        if kind in kinds
+    ]
+    states: dict[str, str] = {}
+    for row in rows:
+        if any(seg["kind"] in ("running", "cached") for seg in row["segments"]):
+            states.setdefault(
+                state_style(row["state"], row["state_name"]).label, row["fill"]
+            )
+    return keys + sorted(states.items())
+
+
+def _legend_svg(keys: list[tuple[str, str]], left: int) -> str:
+    parts = ['<g class="tb-legend">']
+    x = float(left)
+    for label, color in keys:
+        parts.append(
+            f'<rect x="{x:.1f}" y="4" width="10" height="10" fill="{color}"/>'
+            f'<text x="{x + 14:.1f}" y="13" fill="#374151">{_a(label)}</text>'
+        )
+        x += 24 + 6.5 * len(label)
+    parts.append("</g>")
+    return "".join(parts) if keys else ""
 
 
 def sparkline_svg(values: list[float], *, width: int = 160, height: int = 32) -> str:
