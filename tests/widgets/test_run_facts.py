@@ -9,18 +9,16 @@ tasks are apart from the caller's.
 
 from __future__ import annotations
 
-import threading
 import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
 
 from taskbook import flow, task
-from taskbook.api.history import get_run, run_rows
+from taskbook.api.history import run_rows
 from taskbook.cache_policies import INPUTS
-from taskbook.core.events import Event, FlowRunCreated, StateChanged, TaskRunCreated
+from taskbook.core.events import FlowRunCreated, StateChanged, TaskRunCreated
 from taskbook.core.states import State, StateType
-from taskbook.engine.session import get_session
 from taskbook.widgets.gantt_widget import gantt_traces
 from taskbook.widgets.panels import history_html
 from taskbook.widgets.records import fold_record, history_model
@@ -28,39 +26,6 @@ from taskbook.widgets.svg import timeline_svg
 from taskbook.widgets.viewmodel import RunFold
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-class Recorder:
-    """Keeps the bus's events (delivered on worker threads) for one fold later."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, event: Event) -> None:
-        with self._lock:
-            self.events.append(event)
-
-    def fold(self) -> RunFold:
-        """Fold the first top-level flow run recorded."""
-        fold = RunFold()
-        for event in self.events:
-            fold.apply(event)
-        return fold
-
-
-def run_recorded(fn: Any) -> tuple[RunFold, Any]:
-    """Run flow ``fn``; return its live fold and the run store's record of it."""
-    recorder = Recorder()
-    session = get_session()
-    unsubscribe = session.bus.subscribe(recorder)
-    try:
-        fn()
-    finally:
-        unsubscribe()
-    fold = recorder.fold()
-    assert fold.flow_run_id is not None
-    return fold, get_run(fold.flow_run_id)
 
 
 # -- durations: one source ------------------------------------------------------------
@@ -88,7 +53,7 @@ def test_a_run_is_timed_from_its_first_running_state_as_the_store_times_it() -> 
 
 
 def test_the_live_header_and_history_give_a_real_run_the_same_duration(
-    isolated_home: Any,
+    run_recorded: Any,
 ) -> None:
     @task
     def step() -> int:
@@ -108,7 +73,7 @@ def test_the_live_header_and_history_give_a_real_run_the_same_duration(
 
 
 def test_a_cache_hit_is_a_bar_of_its_own_and_rows_are_named_by_their_task(
-    isolated_home: Any,
+    run_recorded: Any,
 ) -> None:
     @task(cache_policy=INPUTS)
     def slow(x: int) -> int:
@@ -200,7 +165,7 @@ def outer() -> int:
 
 
 def test_a_subflow_is_a_node_and_its_tasks_are_apart_from_the_callers(
-    isolated_home: Any,
+    run_recorded: Any,
 ) -> None:
     live, _record = run_recorded(outer)
     graph = live.graph_model()
