@@ -24,7 +24,7 @@ from taskbook.core.run_options import RunOptions
 from taskbook.engine.logs import quiet_lifecycle_lines
 from taskbook.errors import RunInProgressError
 from taskbook.jupyter import render
-from taskbook.jupyter.output import CellDisplays, KernelOutput, bundle
+from taskbook.jupyter.output import CellDisplays, HeadedOutputs, KernelOutput, bundle
 from taskbook.jupyter.sources import ExecutedCells, NotebookSource, cell_id_for
 from taskbook.jupyter.views import Views
 
@@ -37,7 +37,7 @@ class _Route:
 
     home: KernelOutput
     current_cell: str | None
-    announced: set[str]
+    headed: HeadedOutputs
 
 
 class KernelSide:
@@ -98,6 +98,8 @@ class KernelSide:
                 route.home.display(
                     bundle([]), CellDisplays.display_id(cell_id), update=True
                 )
+            elif route.home.kernel is not None:
+                route.headed.clear(cell_id)
             return
         if route.home.kernel is None:
             route.home.output(output)  # a terminal: print as it comes, no displays
@@ -106,16 +108,8 @@ class KernelSide:
             data = self.displays.add(cell_id, output)
             route.home.display(data, CellDisplays.display_id(cell_id), update=True)
             return
-        if cell_id not in route.announced:
-            route.announced.add(cell_id)
-            route.home.output(
-                {
-                    "output_type": "stream",
-                    "name": "stdout",
-                    "text": f"── {spec.name} (cell {spec.cell.index + 1}) ──\n",
-                }
-            )
-        route.home.output(output)
+        header = f"── {spec.name} (cell {spec.cell.index + 1}) ──\n"
+        route.headed.add(cell_id, header, output)
 
     def _show_cell_displays(self, home: KernelOutput, cell_id: str, name: str) -> None:
         """Give the executing cell its status and output displays (updated later)."""
@@ -157,7 +151,7 @@ class KernelSide:
             self.parameters = {}  # the cell's own values count again
         try:
             home = KernelOutput(self.kernel, parent, self.shell)
-            self._route = _Route(home, cell_id, set())
+            self._route = _Route(home, cell_id, HeadedOutputs(home))
             self._show_cell_displays(home, cell_id, spec.name)
             self._own.active = True
             with quiet_lifecycle_lines():  # the status line says it
@@ -300,7 +294,7 @@ class KernelSide:
         live: Any = None,
     ) -> NotebookRunResult:
         started = time.perf_counter()
-        self._route = _Route(home, None, set())
+        self._route = _Route(home, None, HeadedOutputs(home))
         for spec in specs:
             if self.displays.has(spec.cell.id):
                 self.displays.reset(spec.cell.id)
