@@ -1,4 +1,5 @@
-"""A 1,000-task run in a real JupyterLab: its graph draws every node, readably.
+"""A 1,000-task run in a real JupyterLab: its graph draws every node, fitted, and
+readable at full size.
 
 The kernel runs a flow of 1,000 distinct tasks, then a cell opens the past run
 (``show_run``). How long the browser takes to draw it is a benchmark, not a test
@@ -57,8 +58,11 @@ def test_the_graph_of_a_thousand_task_run_draws_every_node(
     nodes = area.locator("g.tb-node")
     expect(nodes).to_have_count(1000)
     nb.screenshot("thousand-nodes")
-    # Readable: boxes keep their size and the box scrolls instead of shrinking.
+    # Fitted to the output's width at first; full size (1:1) is a click away, and
+    # then the box scrolls instead of shrinking the boxes.
     box = area.locator(".tb-graph-box").first
+    assert box.evaluate("(b) => b.scrollWidth <= b.clientWidth + 1")
+    area.locator(".tb-graph-tools button.tb-actual").click()
     assert box.evaluate(
         "(b) => b.scrollHeight > b.clientHeight || b.scrollWidth > b.clientWidth"
     )

@@ -54,6 +54,7 @@ def test_graph_model_of_a_run_in_flight(script: Any) -> None:
                     "stale": False,
                     "x": 12.0,
                     "y": 12.0,
+                    "cell": None,
                 },
                 {
                     "id": "task:transform",
@@ -69,6 +70,7 @@ def test_graph_model_of_a_run_in_flight(script: Any) -> None:
                     "stale": False,
                     "x": 218.0,
                     "y": 12.0,
+                    "cell": None,
                 },
                 {
                     "id": "task:load",
@@ -84,6 +86,7 @@ def test_graph_model_of_a_run_in_flight(script: Any) -> None:
                     "stale": False,
                     "x": 424.0,
                     "y": 12.0,
+                    "cell": None,
                 },
             ],
             "edges": [

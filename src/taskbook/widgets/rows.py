@@ -102,8 +102,13 @@ def node_model(
     runs: Collection[TaskRunView],
     stale: bool,
     position: tuple[float, float],
+    cell: int | None = None,
 ) -> dict[str, Any]:
-    """Return a graph node: its state (the most active of its runs), colours, counts."""
+    """Return a graph node: its state (the most active of its runs), colours, counts.
+
+    ``cell`` is the notebook position of the cell the node is (None for tasks of
+    Python-API flows): a click on the node leads there.
+    """
     counts: dict[str, int] = {}
     kinds: dict[str, str] = {}
     best: tuple[float, str | None, str | None] = (99.0, None, None)
@@ -135,6 +140,7 @@ def node_model(
         "stale": stale,
         "x": position[0],
         "y": position[1],
+        "cell": cell,
     }
 
 

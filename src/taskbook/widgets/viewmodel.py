@@ -76,6 +76,7 @@ class RunFold:
         self._subflows: dict[str, str] = {}  # subflow run id -> its node
         self._node_names: dict[str, str] = {}
         self._labels: dict[str, tuple[str, str]] = {}  # node id -> (label, kind)
+        self._cells: dict[str, int] = {}  # node id -> its cell's notebook position
         self._groups: dict[str, list[TaskRunView]] = {}
         self._run_edges: dict[tuple[str, str], str] = {}  # (from, to) -> kind
         # Caches for frames: the shape (nodes, edges, layout) changes rarely, node
@@ -91,6 +92,7 @@ class RunFold:
                 self._node_names[node.id] = node.id
                 self._node_names.setdefault(node.name, node.id)
                 self._labels[node.id] = (node.name, node.kind)
+                self._cells[node.id] = node.cell_index
 
     # -- folding ------------------------------------------------------------------
 
@@ -359,6 +361,7 @@ class RunFold:
                     groups.get(node_id, ()),
                     node_id in stale_set,
                     layout.positions[node_id],
+                    self._cells.get(node_id),
                 )
                 cache[node_id] = node
             nodes.append(node)
