@@ -9,6 +9,7 @@ through nbclient.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -186,6 +187,109 @@ def test_params_cell_shows_a_form_whose_run_reruns_only_the_stale_cells(
     run(ip, PARAMS)
     run(ip, "%flow run")
     assert ip.user_ns["s"] == 3
+
+
+def _node_states(form: Any) -> dict[str, str | None]:
+    return {n["label"]: n["state_name"] for n in form.graph_model()["nodes"]}
+
+
+def test_the_form_graph_shows_what_the_cells_last_runs_left(ip: Any) -> None:
+    notebook_with_params(ip)
+    run(ip, PARAMS)
+    form = side_of(ip).views.last_form
+    # Before its own Run: every cell as its last run left it, none "not run".
+    assert set(_node_states(form).values()) == {"Completed"}
+    form.set_value("n", 5)
+    with capture_output():
+        form.run()
+    after = _node_states(form)
+    assert after == {
+        "params": "Completed",
+        "load": "Completed",
+        "total": "Completed",
+        "other": "Completed",  # not rerun: still what its last run left
+    }
+
+
+def test_a_form_value_that_is_not_the_cells_is_flagged_until_reset(ip: Any) -> None:
+    notebook_with_params(ip)
+    run(ip, PARAMS)
+    form = side_of(ip).views.last_form
+    assert form.differs_note.value == ""
+    form.set_value("n", 5)
+    assert "n = 5 (the cell says 3)" in form.differs_note.value
+    assert form.controls["n"].layout.border
+    assert not form.controls["label"].layout.border
+    with capture_output():
+        form.run()
+    assert "n = 5 (the cell says 3)" in form.differs_note.value  # still not the cell's
+    form.reset()
+    assert form.values["n"] == 3
+    assert form.differs_note.value == ""
+    assert not form.controls["n"].layout.border
+
+
+def _record(shown: Any) -> Any:
+    """The form's record as the cell shows it last."""
+    return [o for o in shown.outputs if "taskbook-form-record" in str(o.data)][-1]
+
+
+def test_the_form_leaves_a_record_a_saved_notebook_keeps_and_restores(
+    ip: Any, tmp_path: Any
+) -> None:
+    notebook_with_params(ip)
+    shown = run(ip, PARAMS)
+    record = _record(shown)
+    cell_id = record.metadata["taskbook"]["form"]["cell_id"]
+    assert record.metadata["taskbook"]["form"]["values"] == {"n": 3, "label": "run"}
+    assert "n</b></td>" in record.data["text/html"]
+    form = side_of(ip).views.last_form
+    form.set_value("n", 7)
+    assert side_of(ip).views.last_form is form
+
+    # The notebook saved with the record's last state, then reopened: the next
+    # form of the cell starts from the saved values, flagged.
+    saved = {"n": 7, "label": "run"}
+    notebook = tmp_path / "saved.ipynb"
+    notebook.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {
+                        "id": cell_id,
+                        "cell_type": "code",
+                        "source": PARAMS,
+                        "metadata": {},
+                        "outputs": [
+                            {
+                                "output_type": "display_data",
+                                "data": {"text/plain": "Parameter form values"},
+                                "metadata": {
+                                    "taskbook": {
+                                        "form": {"cell_id": cell_id, "values": saved}
+                                    }
+                                },
+                            }
+                        ],
+                    }
+                ],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
+    ip.user_ns["__session__"] = str(notebook)
+    try:
+        shown = run(ip, PARAMS)
+    finally:
+        del ip.user_ns["__session__"]
+    restored = side_of(ip).views.last_form
+    assert restored is not form
+    assert restored.values["n"] == 7
+    assert "n = 7 (the cell says 3)" in restored.differs_note.value
+    assert _record(shown).metadata["taskbook"]["form"]["values"] == saved
+    assert form.run_button.comm is None  # the cell's previous form was closed
 
 
 def test_flow_history_lists_runs_and_gantt_shows_a_past_run(ip: Any) -> None:

@@ -196,7 +196,12 @@ class KernelSide:
                 replace_view=runs > 1,  # one output under the form, not one per run
             )
 
-        self.views.parameter_form(declared, graph, values, run)
+        def states() -> dict[str, tuple[str, str | None]]:
+            return {k: (v, None) for k, v in self.runner.last_states.items()}
+
+        self.views.parameter_form(
+            declared, graph, values, run, cell_id=cell_id, states=states
+        )
 
     def record_plain_cell(self, parent: dict[str, Any], source: str) -> None:
         """Remember a plain cell the user ran (for notebooks with no saved file)."""

@@ -20,7 +20,7 @@ import traitlets
 
 from taskbook.widgets.svg import graph_svg, node_patch
 
-__all__ = ("GraphWidget",)
+__all__ = ("GraphWidget", "close_tree")
 
 _ESM = """
 const BUTTON = "font:11px system-ui,sans-serif;padding:0 7px;height:20px;margin-left:4px;" +
@@ -260,3 +260,24 @@ class GraphWidget(anywidget.AnyWidget):
     def on_select(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(node_id)`` whenever the user clicks a node."""
         self.observe(lambda change: callback(change["new"]), names="selected")
+
+
+def close_tree(*roots: Any) -> None:
+    """Close widgets, their children, layouts and styles (the views a run leaves).
+
+    A closed widget's output disappears from the page, and the kernel and the
+    front end drop its model; a layout or style left open would stay a model
+    each, restored with every page that reconnects to the kernel.
+    """
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        widget = stack.pop()
+        if id(widget) in seen:
+            continue
+        seen.add(id(widget))
+        stack.extend(getattr(widget, "children", ()))
+        for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
+            if part is not None and hasattr(part, "close"):
+                stack.append(part)
+        widget.close()

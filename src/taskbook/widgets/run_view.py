@@ -20,7 +20,7 @@ import ipywidgets as widgets
 
 from taskbook.widgets.details import ResultPreview, details_model
 from taskbook.widgets.gantt_widget import GanttWidget
-from taskbook.widgets.graph_widget import GraphWidget
+from taskbook.widgets.graph_widget import GraphWidget, close_tree
 from taskbook.widgets.panels import details_html, header_html, logs_html
 from taskbook.widgets.static import static_bundle
 from taskbook.widgets.viewmodel import RunFold
@@ -100,17 +100,7 @@ class RunView:
 
     def close(self) -> None:
         """Close every widget of the view (the front end drops them)."""
-        for widget in (
-            self.header,
-            self.graph,
-            self.details,
-            self.gantt.figure,
-            self.gantt_box,
-            self.logs,
-            *self.widget.children,
-            self.widget,
-        ):
-            widget.close()
+        close_tree(self.widget, self.gantt.figure)
 
     def static_bundle(self) -> dict[str, str]:
         """Return the static MIME bundle of the run as it is now."""
