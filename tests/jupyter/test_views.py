@@ -292,6 +292,39 @@ def test_the_form_leaves_a_record_a_saved_notebook_keeps_and_restores(
     assert form.run_button.comm is None  # the cell's previous form was closed
 
 
+def _alive() -> dict[str, int]:
+    """Widget models alive in the kernel, by class (a reconnecting page restores them)."""
+    from ipywidgets.widgets.widget import _instances
+
+    counts: dict[str, int] = {}
+    for widget in list(_instances.values()):
+        name = type(widget).__name__
+        counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def test_views_leave_alive_only_the_widgets_still_shown(ip: Any) -> None:
+    before = _alive()
+    notebook_with_params(ip)
+    run(ip, "%%task slow --no-cache\nimport time\ntime.sleep(0.4)\nz = 1")
+    assert run(
+        ip, "%flow run"
+    ).widgets()  # the live view made widgets, then closed them
+    run(ip, PARAMS)
+    run(ip, PARAMS)  # the cell's form again: the first one is gone from the page
+    run(ip, "%flow history")
+    history = ip.user_ns["_"]
+    ids = [value for _label, value in history.picker.options]
+    history.open(ids[0])
+    history.open(ids[1])  # replaces the run opened first
+    grown = {k: v - before.get(k, 0) for k, v in _alive().items()}
+    grown = {k: v for k, v in grown.items() if v}
+    assert grown.get("GraphWidget") == 2  # the form's and the open run's
+    assert grown.get("FigureWidget") == 1  # the open run's Gantt
+    assert grown.get("IntSlider") == 1  # the form's one control
+    history.widget.close()
+
+
 def test_flow_history_lists_runs_and_gantt_shows_a_past_run(ip: Any) -> None:
     run(ip, "%%task one\nx = 1")
     run(ip, "%flow run")

@@ -195,3 +195,25 @@ def test_a_subflow_is_a_node_and_its_tasks_are_apart_from_the_callers(
     ]
     summary = live.summary_model()
     assert summary["total"] == 5  # task runs; the subflow's run is not one
+
+
+def test_gantt_ticks_of_a_short_run_are_told_apart() -> None:
+    rows = [
+        {
+            "id": "r1",
+            "label": "a-0",
+            "task": "a",
+            "node": "task:a",
+            "state": "COMPLETED",
+            "state_name": "Completed",
+            "fill": "#16a34a",
+            "segments": [{"kind": "running", "start": 0.0, "end": 0.0024}],
+        }
+    ]
+    svg = ET.fromstring(timeline_svg({"rows": rows, "end": 0.0024}))
+    ticks = [
+        t.text
+        for t in svg.iter(f"{SVG}text")
+        if t.get("text-anchor") == "middle" and t.text
+    ]
+    assert ticks == ["0s", "0.5ms", "1ms", "1.5ms", "2ms"]

@@ -205,7 +205,8 @@ def _tick_step(span: float, ticks: int = 8) -> float:
 def _seconds(value: float) -> str:
     if value >= 60:
         return f"{int(value // 60)}m{value % 60:02.0f}s"
-    return f"{value:g}s" if value >= 1 or value == 0 else f"{value * 1000:.0f}ms"
+    # Ticks come in steps of 1, 2 or 5 times a power of ten: 3 digits tell them apart.
+    return f"{value:g}s" if value >= 1 or value == 0 else f"{value * 1000:.3g}ms"
 
 
 def timeline_svg(
