@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from controls import set_slider
 
 pytestmark = pytest.mark.browser
 
@@ -28,14 +29,6 @@ CELLS = [
 
 def widget_errors(nb: Any) -> list[str]:
     return [m for m in nb.errors() if "widget" in m.lower() or "model" in m.lower()]
-
-
-def set_slider(output: Any, value: int) -> None:
-    readout = output.locator(".widget-slider .widget-readout").first
-    readout.click()
-    readout.press("Control+a")
-    readout.type(str(value))
-    readout.press("Enter")
 
 
 def test_a_reopened_notebook_restores_its_views_and_form_values(

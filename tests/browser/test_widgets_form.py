@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from controls import set_slider
 
 pytestmark = pytest.mark.browser
 
@@ -39,15 +40,6 @@ form
 SUB_TEXTS = """(root) => Object.fromEntries(
     Array.from(root.querySelectorAll('g.tb-node')).map(
         (g) => [g.dataset.nodeId, g.querySelector('text.tb-sub').textContent]))"""
-
-
-def set_slider(output: Any, value: int) -> None:
-    """Type a value into the slider's readout, as a user can in ipywidgets 8."""
-    readout = output.locator(".widget-slider .widget-readout").first
-    readout.click()
-    readout.press("Control+a")
-    readout.type(str(value))
-    readout.press("Enter")
 
 
 def test_changing_a_parameter_marks_the_cells_it_reaches_stale(
