@@ -73,9 +73,13 @@ class QuietHost:
         fn()
 
     def display(
-        self, bundle: dict[str, Any], display_id: str, update: bool = False
+        self,
+        bundle: dict[str, Any],
+        display_id: str,
+        update: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
-        del bundle, display_id, update
+        del bundle, display_id, update, metadata
 
 
 def workloads(n: int) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """The live view in Notebook 7 (``jupyter notebook``), not only in JupyterLab.
 
 DESIGN §6: the views are plain ipywidgets, anywidget and plotly, so they work in
-Notebook 7 too. A cell defines a chain of five 1-second ``@task``s in a ``@flow``;
-the next cell attaches a ``LiveView`` explicitly (no ``%load_ext``) and calls the
-flow, run with Shift+Enter as a user would. Screenshots go to
-``test-artifacts/browser/`` (mid-run, end, reopened without a kernel).
+Notebook 7 too. A cell defines a chain of five ``@task``s in a ``@flow``, each
+waiting until the test releases it; the next cell attaches a ``LiveView``
+explicitly (no ``%load_ext``) and calls the flow, run with Shift+Enter as a user
+would. Screenshots go to ``test-artifacts/browser/`` (mid-run, end, reopened
+without a kernel).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from five_tasks import DEFINE, NODES, node_states
+from five_tasks import NODES, Gates, node_states, states_selector
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +25,10 @@ five()
 
 
 def test_live_graph_and_gantt_then_static_copy_in_notebook7(
-    notebook7_page: Any,
+    notebook7_page: Any, notebook7_server: Any
 ) -> None:
-    nb = notebook7_page([DEFINE, RUN], "nb7_live_view")
+    gates = Gates(notebook7_server.root, "nb7_live_view")
+    nb = notebook7_page([gates.define, RUN], "nb7_live_view")
     # Notebook 7's own page, not JupyterLab: its URL and its application.
     assert "/notebooks/nb7_live_view.ipynb" in nb.page.url
     assert nb.page.evaluate("() => window.jupyterapp.name") == "Jupyter Notebook"
@@ -37,31 +39,28 @@ def test_live_graph_and_gantt_then_static_copy_in_notebook7(
     nb.page.mouse.move(0, 0)  # no hover toolbar over the Gantt in the screenshots
     output = nb.output(1)
 
-    # Mid-run, in the live anywidget graph: some tasks done, the next one running.
-    nb.wait_in_output(
-        1,
-        '.taskbook-live g.tb-node[data-state="COMPLETED"] ~ g.tb-node[data-state="RUNNING"]',
-        30_000,
-    )
+    # Mid-run, in the live anywidget graph: t1 and t2 released and done, t3 running.
+    gates.release("t1", "t2")
+    done = 2
+    nb.wait_in_output(1, states_selector(done, ".taskbook-live"))
     mid = node_states(output)
     assert nb.is_running(1)
     assert output.locator(".taskbook-live svg.tb-graph").count() == 1
     mid_states = [mid[n][0] for n in NODES]
-    done = mid_states.count("COMPLETED")
-    assert 1 <= done <= 4, mid_states
     assert mid_states == ["COMPLETED"] * done + ["RUNNING"] + ["PENDING"] * (4 - done)
     # The plotly FigureWidget Gantt has a row per task run and its bars.
     output.locator(".js-plotly-plot .barlayer .point").first.wait_for()
     gantt_rows = output.locator(
         ".js-plotly-plot .yaxislayer-above .ytick text"
     ).all_text_contents()
-    assert sorted(gantt_rows) == ["t1-0", "t2-1", "t3-2", "t4-3", "t5-4"]
+    assert sorted(gantt_rows) == ["t1", "t2", "t3", "t4", "t5"]
     assert output.locator(".js-plotly-plot .barlayer .point").count() >= 5
     # Notebook 7 scrolls inside its panel, not the page: bring the cell into view.
     nb.cell(1).evaluate("(c) => c.scrollIntoView({block: 'start'})")
     mid_shot = nb.screenshot("mid-run")
 
     # The end: the live widgets were replaced by the static copy.
+    gates.release_all()
     nb.wait_idle()
     nb.wait_in_output(1, ".taskbook-run svg.tb-graph")
     end = node_states(output)

@@ -4,9 +4,11 @@ reaches stale in the graph, and Run reruns exactly those through ``%flow run``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from controls import set_slider
 
 pytestmark = pytest.mark.browser
 
@@ -38,15 +40,6 @@ form
 SUB_TEXTS = """(root) => Object.fromEntries(
     Array.from(root.querySelectorAll('g.tb-node')).map(
         (g) => [g.dataset.nodeId, g.querySelector('text.tb-sub').textContent]))"""
-
-
-def set_slider(output: Any, value: int) -> None:
-    """Type a value into the slider's readout, as a user can in ipywidgets 8."""
-    readout = output.locator(".widget-slider .widget-readout").first
-    readout.click()
-    readout.press("Control+a")
-    readout.type(str(value))
-    readout.press("Enter")
 
 
 def test_changing_a_parameter_marks_the_cells_it_reaches_stale(
@@ -122,7 +115,29 @@ def test_run_reruns_only_the_stale_cells_with_the_new_value(notebook_page: Any) 
         "4 task runs: 4 Completed"
         in form.locator(".taskbook-run .tb-header").inner_text()
     )
+    # The form's own graph shows what the cells' last runs left, none "not run";
+    # its record (saved with the notebook) flags n as not the cell's value.
+    form_nodes = form.evaluate(
+        """(root) => Object.fromEntries(Array.from(
+            root.querySelectorAll('.taskbook-params g.tb-node')).map(
+            (g) => [g.querySelector('text.tb-label').textContent, g.dataset.state]))"""
+    )
+    assert set(form_nodes) == {"params", "load", "total", "other", "cell-6"}
+    assert set(form_nodes.values()) == {"COMPLETED"}, form_nodes
+    assert "n = 5 (the cell says 3)" in form.locator(".tb-differs-note").inner_text()
+    record = form.locator(".taskbook-form-record tr[data-differs='true']")
+    assert record.inner_text().startswith("n\t5")
     nb.screenshot("rerun")
+
+    # Saved, the notebook keeps the record with the form's values in its metadata
+    # (the next form of the cell starts from them: tests/jupyter/test_views.py).
+    saved = json.loads(nb.save().read_text())
+    records = [
+        output["metadata"]["taskbook"]["form"]["values"]
+        for output in saved["cells"][1]["outputs"]
+        if "taskbook" in output.get("metadata", {})
+    ]
+    assert records == [{"n": 5}]
 
     # The kernel agrees: total was recomputed from n = 5, other kept its value.
     nb.run_cell(5)

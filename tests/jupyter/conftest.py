@@ -29,11 +29,39 @@ class Reply:
     seconds: float = 0.0
     stderr: str = ""  # the part of ``text`` sent as stderr (Jupyter shows it red)
     tracebacks: list[str] = field(default_factory=list)  # plain text, no colours
+    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def everything(self) -> str:
         shown = "\n".join(str(d.get("text/plain", "")) for d in self.displays)
         return "\n".join([self.text, shown, *self.errors])
+
+    def output_area(self) -> list[dict[str, Any]]:
+        """The cell's outputs as JupyterLab's output area ends up with them.
+
+        Consecutive stream messages of one stream join one output; an
+        ``update_display_data`` replaces the outputs shown with its display id.
+        """
+        area: list[dict[str, Any]] = []
+        for kind, content in self.messages:
+            display_id = content.get("transient", {}).get("display_id")
+            if kind == "stream":
+                last = area[-1] if area else None
+                if (
+                    last
+                    and last["type"] == "stream"
+                    and last["name"] == content["name"]
+                ):
+                    last["text"] += content["text"]
+                else:
+                    area.append({"type": "stream", **content})
+            elif kind == "update_display_data":
+                for output in area:
+                    if output.get("display_id") == display_id:
+                        output["data"] = content["data"]
+            elif kind in ("display_data", "execute_result", "error"):
+                area.append({"type": kind, "display_id": display_id, **content})
+        return area
 
 
 class Kernel:
@@ -73,6 +101,7 @@ class Kernel:
             if message["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, content = message["msg_type"], message["content"]
+            reply.messages.append((kind, content))
             if kind == "stream":
                 reply.text += content["text"]
                 if content["name"] == "stderr":

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
+from taskbook.api.history import RunRecord, get_run
 from taskbook.core.events import (
     Event,
     FlowRunCreated,
@@ -16,6 +19,7 @@ from taskbook.core.events import (
 from taskbook.core.graph import CellInput, NotebookGraph
 from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.states import State, StateType
+from taskbook.engine.session import get_session
 from taskbook.widgets.viewmodel import RunFold
 
 T0 = 1000.0
@@ -126,3 +130,39 @@ def script() -> type[Script]:
 def nb_graph() -> Any:
     """``nb_graph(("p", "params", "n = 1"), ("a", "task", "x = n"))`` -> NotebookGraph."""
     return notebook_graph
+
+
+class _Recorder:
+    """Keeps the bus's events (delivered on worker threads) for one fold later."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            self.events.append(event)
+
+
+@pytest.fixture
+def run_recorded(isolated_home: Any) -> Callable[[Any], tuple[RunFold, RunRecord]]:
+    """``run_recorded(flow_fn)``: call the flow; return its live fold and stored record.
+
+    The live fold follows the first top-level flow run the call published, as a
+    live view would; the record is ``get_run`` of that run.
+    """
+
+    def run(fn: Any) -> tuple[RunFold, RunRecord]:
+        recorder = _Recorder()
+        unsubscribe = get_session().bus.subscribe(recorder)
+        try:
+            fn()
+        finally:
+            unsubscribe()
+        fold = RunFold()
+        for event in recorder.events:
+            fold.apply(event)
+        assert fold.flow_run_id is not None
+        return fold, get_run(fold.flow_run_id)
+
+    return run

@@ -8,6 +8,7 @@ paying for ipywidgets or plotly until a view is shown.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -41,6 +42,7 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
         "taskbook.widgets.records",
         "taskbook.widgets.static",
         "taskbook.widgets.form_model",
+        "taskbook.widgets.edges",
         "taskbook.widgets.bridge",
     ],
 )
@@ -51,7 +53,12 @@ def test_pure_widget_modules_stay_light(module: str, tmp_path: Path) -> None:
         text=True,
         check=False,
         cwd=tmp_path,
-        env={"TASKBOOK_HOME": str(tmp_path / "home"), "PATH": ""},
+        # PYTHONPATH passes through: the taskbook under test, not the installed one.
+        env={
+            "TASKBOOK_HOME": str(tmp_path / "home"),
+            "PATH": "",
+            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+        },
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr

@@ -29,7 +29,11 @@ class RecordingHost(NullHost):
         self.displays: list[tuple[str, bool, dict[str, Any]]] = []
 
     def display(
-        self, bundle: dict[str, Any], display_id: str, update: bool = False
+        self,
+        bundle: dict[str, Any],
+        display_id: str,
+        update: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         self.displays.append((display_id, update, bundle))
 

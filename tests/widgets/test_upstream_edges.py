@@ -6,20 +6,12 @@ subscriber) and replayed from the run store (``fold_record(get_run(...))``).
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-import pytest
-
 from taskbook import allow_failure, flow, runtime, task, unmapped
-from taskbook.api.history import get_run
-from taskbook.core.events import Event
-from taskbook.engine.session import get_session
 from taskbook.widgets.details import details_model
 from taskbook.widgets.records import fold_record
 from taskbook.widgets.viewmodel import RunFold
-
-pytestmark = pytest.mark.usefixtures("isolated_home")
 
 
 @task
@@ -60,34 +52,15 @@ def pipeline() -> str:
     return runtime.flow_run.id
 
 
-class Recorder:
-    """Keeps the bus's events (delivered on worker threads) for one fold later."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self._lock = threading.Lock()
-
-    def __call__(self, event: Event) -> None:
-        with self._lock:
-            self.events.append(event)
-
-
 def _edges(fold: RunFold) -> set[tuple[str, str]]:
     return {(e["from"], e["to"]) for e in fold.graph_model()["edges"]}
 
 
-def test_live_and_stored_folds_draw_the_edges_of_futures_wait_for_and_allow_failure():
-    recorder = Recorder()
-    session = get_session()
-    unsubscribe = session.bus.subscribe(recorder)
-    try:
-        flow_run_id = pipeline(return_state=True).data
-    finally:
-        unsubscribe()
-    live = RunFold(flow_run_id=flow_run_id)
-    for event in recorder.events:
-        live.apply(event)
-    stored = fold_record(get_run(flow_run_id))
+def test_live_and_stored_folds_draw_the_edges_of_futures_wait_for_and_allow_failure(
+    run_recorded: Any,
+) -> None:
+    live, record = run_recorded(pipeline)
+    stored = fold_record(record)
 
     expected = {
         ("task:load", "task:clean"),  # b from a; each mapped run from its load

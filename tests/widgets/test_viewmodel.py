@@ -54,6 +54,7 @@ def test_graph_model_of_a_run_in_flight(script: Any) -> None:
                     "stale": False,
                     "x": 12.0,
                     "y": 12.0,
+                    "cell": None,
                 },
                 {
                     "id": "task:transform",
@@ -69,6 +70,7 @@ def test_graph_model_of_a_run_in_flight(script: Any) -> None:
                     "stale": False,
                     "x": 218.0,
                     "y": 12.0,
+                    "cell": None,
                 },
                 {
                     "id": "task:load",
@@ -84,6 +86,7 @@ def test_graph_model_of_a_run_in_flight(script: Any) -> None:
                     "stale": False,
                     "x": 424.0,
                     "y": 12.0,
+                    "cell": None,
                 },
             ],
             "edges": [
@@ -143,7 +146,11 @@ def test_timeline_model_cuts_waiting_running_retrying(script: Any) -> None:
         {
             "extract-0": [("waiting", 0.0, 0.5), ("running", 0.5, 1.5)],
             "transform-0": [("waiting", 1.5, 2.0), ("running", 2.0, 2.5)],
-            "transform-1": [("waiting", 1.5, 2.0), ("running", 2.0, 2.0)],
+            "transform-1": [
+                ("waiting", 1.5, 2.0),
+                ("running", 2.0, 2.0),
+                ("cached", 2.0, 2.0),
+            ],
             "transform-2": [("waiting", 1.5, 2.0), ("running", 2.0, 5.0)],
             "load-0": [
                 ("waiting", 2.5, 3.0),
@@ -172,9 +179,9 @@ SEGMENT_CASES = [
     SegmentCase("created only, in flight", (), (("waiting", 0.0, 2.0),), None, now=2.0),
     SegmentCase("created only, no clock", (), (("waiting", 0.0, 0.0),), None),
     SegmentCase(
-        "cache hit skips running",
+        "cache hit skips running, ends in a cached instant",
         (("Cached", 0.25),),
-        (("waiting", 0.0, 0.25),),
+        (("waiting", 0.0, 0.25), ("cached", 0.25, 0.25)),
         0.25,
     ),
     SegmentCase(
@@ -303,9 +310,9 @@ FOLLOW_CASES = [
         follows="A",
     ),
     FollowCase(
-        "subflow tasks join the view",
+        "a subflow and its tasks join the view",
         (_flow("A"), _flow("S", parent="A"), _task("s1", "S")),
-        ("s1",),
+        ("S", "s1"),
         follows="A",
     ),
     FollowCase(

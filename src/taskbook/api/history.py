@@ -10,7 +10,14 @@ from typing import Any
 from taskbook.engine.session import session_for_runs
 from taskbook.errors import MissingDependencyError, RunNotFoundError
 
-__all__ = ["RunRecord", "StateRecord", "TaskRunRecord", "get_run", "runs"]
+__all__ = [
+    "RunRecord",
+    "StateRecord",
+    "TaskRunRecord",
+    "get_run",
+    "run_duration",
+    "runs",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +130,21 @@ def run_rows(
         row["tags"] = json.loads(row["tags"]) if row["tags"] else []
         rows.append(row)
     return rows
+
+
+def run_duration(run_id: str) -> float | None:
+    """Return a flow run's duration as the store records it, or None.
+
+    From its first Running state to its final state: the one duration every view
+    shows (live header, summary line, history). None while it runs, or for an
+    unknown id.
+    """
+    rows = session_for_runs().store.query(
+        "SELECT start_time, end_time FROM flow_runs WHERE id = ?", (str(run_id),)
+    )
+    if not rows or rows[0]["start_time"] is None or rows[0]["end_time"] is None:
+        return None
+    return float(rows[0]["end_time"] - rows[0]["start_time"])
 
 
 def runs(flow_name: str | None = None, limit: int | None = None) -> Any:

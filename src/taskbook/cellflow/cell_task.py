@@ -32,6 +32,7 @@ from taskbook.cellflow.remote import FILENAME_PREFIX, CellJob
 from taskbook.core.cells import CellSpec
 from taskbook.core.graph import Node
 from taskbook.core.options import TaskOptions
+from taskbook.engine.context import task_run_ctx
 from taskbook.engine.effects import Recorder, declare, recording
 from taskbook.engine.files import file_clock
 from taskbook.errors import (
@@ -67,7 +68,8 @@ class CellTasks:
     Attributes:
         parts: Cell id -> the key parts computed for this run.
         keys: Cell id -> the cache key (None when an input has no fingerprint).
-        started: Cell id -> when its last attempt started.
+        started: Cell id -> when its task run first entered Running (the run
+            store's ``start_time``, so a status line times it as history does).
         attempts: Cell id -> attempts made.
         captured: Cell id -> the outputs of its last attempt.
         partial_inputs: Cell id -> its inputs that a failed or cancelled run
@@ -140,7 +142,9 @@ class CellTasks:
             return self.keys[node.id] if cache_on else None
 
         def run_cell() -> CellResult:
-            self.started[node.id] = time.time()
+            current = task_run_ctx.get()
+            start = current.task_run.start_time if current is not None else None
+            self.started[node.id] = time.time() if start is None else start
             self.attempts[node.id] = self.attempts.get(node.id, 0) + 1
             return self._execute(spec, node, source, overrides)
 

@@ -164,7 +164,12 @@ class TaskFuture(Generic[R]):
         if isinstance(outcome, State):
             return outcome
         if isinstance(outcome, (KeyboardInterrupt, CancelRun)):
-            return State(StateType.CANCELLED, message="The task run was cancelled.")
+            # The run's own Cancelled state, when it reached one, has its time.
+            return (
+                run_state
+                if _is_final(run_state)
+                else State(StateType.CANCELLED, message="The task run was cancelled.")
+            )
         return (
             run_state
             if _is_final(run_state)

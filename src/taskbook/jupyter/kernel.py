@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from taskbook.api.history import run_duration
 from taskbook.cellflow.capture import OutputCapture, capturing
 from taskbook.cellflow.result import CellOutcome, NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner
@@ -24,7 +25,7 @@ from taskbook.core.run_options import RunOptions
 from taskbook.engine.logs import quiet_lifecycle_lines
 from taskbook.errors import ParameterValueError, RunInProgressError
 from taskbook.jupyter import render
-from taskbook.jupyter.output import CellDisplays, KernelOutput, bundle
+from taskbook.jupyter.output import CellDisplays, HeadedOutputs, KernelOutput, bundle
 from taskbook.jupyter.sources import ExecutedCells, NotebookSource, cell_id_for
 from taskbook.jupyter.views import Views
 
@@ -37,7 +38,7 @@ class _Route:
 
     home: KernelOutput
     current_cell: str | None
-    announced: set[str]
+    headed: HeadedOutputs
 
 
 class KernelSide:
@@ -98,6 +99,8 @@ class KernelSide:
                 route.home.display(
                     bundle([]), CellDisplays.display_id(cell_id), update=True
                 )
+            elif route.home.kernel is not None:
+                route.headed.clear(cell_id)
             return
         if route.home.kernel is None:
             route.home.output(output)  # a terminal: print as it comes, no displays
@@ -106,16 +109,8 @@ class KernelSide:
             data = self.displays.add(cell_id, output)
             route.home.display(data, CellDisplays.display_id(cell_id), update=True)
             return
-        if cell_id not in route.announced:
-            route.announced.add(cell_id)
-            route.home.output(
-                {
-                    "output_type": "stream",
-                    "name": "stdout",
-                    "text": f"── {spec.name} (cell {spec.cell.index + 1}) ──\n",
-                }
-            )
-        route.home.output(output)
+        header = f"── {spec.name} (cell {spec.cell.index + 1}) ──\n"
+        route.headed.add(cell_id, header, output)
 
     def _show_cell_displays(self, home: KernelOutput, cell_id: str, name: str) -> None:
         """Give the executing cell its status and output displays (updated later)."""
@@ -159,7 +154,7 @@ class KernelSide:
             self.parameters = {}  # the cell's own values count again
         try:
             home = KernelOutput(self.kernel, parent, self.shell)
-            self._route = _Route(home, cell_id, set())
+            self._route = _Route(home, cell_id, HeadedOutputs(home))
             self._show_cell_displays(home, cell_id, spec.name)
             self._own.active = True
             try:
@@ -216,7 +211,12 @@ class KernelSide:
                 replace_view=runs > 1,  # one output under the form, not one per run
             )
 
-        self.views.parameter_form(declared, graph, values, run)
+        def states() -> dict[str, tuple[str, str | None]]:
+            return {k: (v, None) for k, v in self.runner.last_states.items()}
+
+        self.views.parameter_form(
+            declared, graph, values, run, cell_id=cell_id, states=states
+        )
 
     def record_plain_cell(self, parent: dict[str, Any], source: str) -> None:
         """Remember a plain cell the user ran (for notebooks with no saved file)."""
@@ -318,7 +318,7 @@ class KernelSide:
         live: Any = None,
     ) -> NotebookRunResult:
         started = time.perf_counter()
-        self._route = _Route(home, None, set())
+        self._route = _Route(home, None, HeadedOutputs(home))
         for spec in specs:
             if self.displays.has(spec.cell.id):
                 self.displays.reset(spec.cell.id)
@@ -351,10 +351,12 @@ class KernelSide:
                     f"{names}.\n",
                 }
             )
+        # The run store's duration, as the live view and history show it.
+        seconds = run_duration(result.flow_run_id)
         summary = render.run_summary(
             result,
             source.description,
-            time.perf_counter() - started,
+            time.perf_counter() - started if seconds is None else seconds,
             table=live is None,  # the live view shows every cell's state
         )
         if summary_id is None:

@@ -159,15 +159,20 @@ class TaskbookMagics(Magics):
                 print(line["message"])
 
     def _flow_gantt(self, command: Any) -> None:
-        from taskbook.api.history import get_run
+        from taskbook.api.history import get_run, run_rows
 
         run_id = command.args[0] if command.args else None
         if run_id is None:
-            if self.side.last_result is None:
+            # The notebook's latest run in the store, however it ended (a
+            # cancelled run returns no result to remember).
+            latest = run_rows(self.side.runner.notebook_name, limit=1)
+            if not latest:
                 raise _usage(
-                    UnknownTaskError("No run yet in this kernel: run %flow run first.")
+                    UnknownTaskError(
+                        "No run of this notebook yet: run %flow run first."
+                    )
                 )
-            run_id = self.side.last_result.flow_run_id
+            run_id = latest[0]["id"]
         if self.side.views.on():
             graph = (
                 self._graph_or_none() if _is_notebook_run(run_id, self.side) else None

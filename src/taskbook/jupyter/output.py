@@ -4,19 +4,23 @@ Since ipykernel 7, output sent from threads other than the kernel's is lost unle
 its parent is set, so every message here is sent with the parent header captured
 when the run started. A task cell executed in this kernel leaves a display (by
 ``display_id``) that later runs update; outputs of cells that never ran here are
-shown in the cell that started the run, under the task's name.
+shown in the cell that started the run, under a header with the task's name, each
+cell's in a display of its own, so cells running at once do not interleave.
+Consecutive writes to a stream are one block, as Jupyter shows them.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import threading
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from taskbook.cellflow.capture import outside_capture
 
-__all__ = ("CellDisplays", "KernelOutput")
+__all__ = ("CellDisplays", "HeadedOutputs", "KernelOutput")
 
 
 class KernelOutput:
@@ -133,17 +137,64 @@ class CellDisplays:
         """Add one output; return the bundle that now represents them all.
 
         A lone rich output keeps its own bundle (plots, widgets, DataFrames);
-        several are flattened into one HTML block.
+        several are flattened into one HTML block. A write to the stream the
+        last output wrote to joins it (``print`` writes its text, then a newline).
         """
         with self._lock:
             outputs = self._outputs.setdefault(cell_id, [])
-            outputs.append(output)
+            last = outputs[-1] if outputs else None
+            if (
+                last is not None
+                and output["output_type"] == last["output_type"] == "stream"
+                and output["name"] == last["name"]
+            ):
+                outputs[-1] = {**last, "text": last["text"] + output["text"]}
+            else:
+                outputs.append(output)
             if len(outputs) == 1 and output["output_type"] in (
                 "display_data",
                 "execute_result",
             ):
                 return dict(output["data"])
             return bundle(outputs)
+
+
+class HeadedOutputs:
+    """Outputs of one run's cells that have no display of their own.
+
+    Each cell's outputs go to a display of their own in the run's cell, under a
+    header line naming the cell; later outputs of the cell update that display,
+    wherever other cells' outputs came in between.
+
+    Args:
+        home: Where the run's own cell gets its messages.
+    """
+
+    def __init__(self, home: KernelOutput) -> None:
+        self.home = home
+        self._displays = CellDisplays()
+        self._prefix = f"taskbook-run-{uuid.uuid4().hex[:12]}-"
+
+    def add(self, cell_id: str, header: str, output: Mapping[str, Any]) -> None:
+        """Show one output of ``cell_id``; its header first if it is the first."""
+        first = not self._displays.has(cell_id)
+        if first:
+            self._displays.register(cell_id)
+            self._displays.reset(cell_id)
+            self.home.output(
+                {"output_type": "stream", "name": "stdout", "text": header}
+            )
+        data = self._displays.add(cell_id, output)
+        self.home.display(data, self._prefix + cell_id, update=not first)
+
+    def clear(self, cell_id: str) -> None:
+        """Forget a cell's outputs so far (a retry starts)."""
+        if self._displays.has(cell_id):
+            self._displays.reset(cell_id)
+            self.home.display(bundle([]), self._prefix + cell_id, update=True)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def bundle(outputs: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -157,7 +208,9 @@ def bundle(outputs: list[Mapping[str, Any]]) -> dict[str, Any]:
             style = ' style="color:#b22"' if output["name"] == "stderr" else ""
             parts.append(f"<pre{style}>{html.escape(output['text'])}</pre>")
         elif kind == "error":
-            text = "\n".join(output["traceback"])
+            text = _ANSI.sub(
+                "", "\n".join(output["traceback"])
+            )  # colours are for terminals
             texts.append(text)
             parts.append(f'<pre style="color:#b22">{html.escape(text)}</pre>')
         else:

@@ -17,22 +17,31 @@ not widgets without state.
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Mapping
 from html import escape
 from typing import TYPE_CHECKING, Any
 
 from taskbook.cellflow.cell_result import CellResult
 from taskbook.core.events import Event, FlowRunCreated
 from taskbook.core.states import State
+from taskbook.jupyter.sources import notebook_path
 
 if TYPE_CHECKING:
     from taskbook.core.graph import NotebookGraph
     from taskbook.core.parameter_specs import ParameterSpec
     from taskbook.widgets.live import LiveView
 
-__all__ = ("Views", "cell_preview", "widgets_installed")
+__all__ = (
+    "Views",
+    "cell_preview",
+    "form_record",
+    "saved_form_values",
+    "widgets_installed",
+)
 
 _NEEDED = ("ipywidgets", "plotly", "anywidget")
 _HINT = (
@@ -87,6 +96,36 @@ def cell_preview(task_run_id: str, state: State | None) -> dict[str, str] | None
     return {"mime": "text/html", "data": "".join(parts), "type": names}
 
 
+def form_record(form: Any) -> dict[str, str]:
+    """Return the static record of a parameter form, as a MIME bundle."""
+    from taskbook.widgets.panels import form_record_html
+
+    plain = ", ".join(f"{k} = {v!r}" for k, v in form.values.items())
+    return {
+        "text/html": form_record_html(dict(form.values), dict(form.source)),
+        "text/plain": f"Parameter form values: {plain}",
+    }
+
+
+def saved_form_values(path: str | None, cell_id: str) -> dict[str, Any] | None:
+    """Return the form values a saved notebook recorded under a parameters cell."""
+    if path is None or not cell_id:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            notebook = json.load(handle)
+    except (OSError, ValueError):
+        return None  # unreadable: the form starts from the cell's values
+    for cell in notebook.get("cells", []):
+        if cell.get("id") != cell_id:
+            continue
+        for output in cell.get("outputs", []):
+            form = (output.get("metadata") or {}).get("taskbook", {}).get("form")
+            if isinstance(form, dict) and isinstance(form.get("values"), dict):
+                return dict(form["values"])
+    return None
+
+
 class Views:
     """The live views of one kernel.
 
@@ -114,6 +153,7 @@ class Views:
         self._unshown = 0
         self.last_form: Any = None
         """The parameter form shown last (``%%params``)."""
+        self._forms: dict[str, Any] = {}  # parameters cell id -> its form
 
     def on(self) -> bool:
         """Return whether to show views now (hint once when the extra is missing)."""
@@ -130,7 +170,9 @@ class Views:
         """Import the widget modules in a thread, so the first view appears at once.
 
         plotly's FigureWidget pulls in nbformat and jsonschema on first use (about
-        1.5 s on our machines): pay that while the user reads the notebook.
+        1.5 s on our machines), and a view imports pandas before its run
+        (``taskbook.widgets.gantt_widget.preload``): pay that while the user reads
+        the notebook.
         """
         if not (self._enabled() and widgets_installed()):
             return
@@ -140,6 +182,9 @@ class Views:
                 import plotly.graph_objs._figurewidget  # noqa: F401
 
                 import taskbook.widgets.run_view  # noqa: F401
+                from taskbook.widgets.gantt_widget import preload
+
+                preload()
             except Exception:  # the view will report the problem when it is used
                 pass
 
@@ -230,13 +275,62 @@ class Views:
         graph: NotebookGraph | None,
         values: dict[str, Any],
         on_run: Callable[[dict[str, Any], tuple[str, ...]], Any],
+        *,
+        cell_id: str = "",
+        states: Callable[[], Mapping[str, tuple[str, str | None]]] | None = None,
     ) -> Any:
-        """Show the form of a parameters cell in the running cell; return it."""
+        """Show the form of a parameters cell in the running cell; return it.
+
+        Below the form goes its record: the values, flagged where they differ
+        from the cell's, as plain HTML that a saved notebook keeps, with the
+        values in its metadata. The next form of the cell starts from the
+        values the saved notebook recorded; the cell's previous form is closed.
+
+        Args:
+            specs: The declarations of the parameters cell.
+            graph: The notebook DAG.
+            values: The values in force.
+            on_run: What the form's Run button does.
+            cell_id: The parameters cell's id.
+            states: Returns node id -> ``(state type, state name)`` of each
+                cell's last run in this kernel, for the form's graph.
+        """
         from taskbook.widgets import ParameterForm, kernel_host
 
         host = kernel_host(self.shell)
-        form = ParameterForm(specs, graph, on_run, values=values, host=host)
+        record_id = f"taskbook-form-record-{uuid.uuid4().hex[:12]}"
+        form: Any = None
+
+        def show_record(update: bool = True) -> None:
+            if form is None:  # the form is still being made
+                return
+            host.display(
+                form_record(form),
+                record_id,
+                update=update,
+                metadata={
+                    "taskbook": {"form": {"cell_id": cell_id, "values": form.state()}}
+                },
+            )
+
+        form = ParameterForm(
+            specs,
+            graph,
+            on_run,
+            values=values,
+            states=states,
+            host=host,
+            on_update=show_record,
+        )
+        saved = saved_form_values(notebook_path(self.shell.user_ns), cell_id)
+        if saved:
+            form.restore(saved)
+        previous = self._forms.pop(cell_id, None)
+        if previous is not None:
+            previous.close()  # its output is gone: free its widgets
+        self._forms[cell_id] = form
         host.display(form.widget._repr_mimebundle_(), f"taskbook-form-{id(form)}")
+        show_record(update=False)
         self.last_form = form
         return form
 

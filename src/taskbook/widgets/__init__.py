@@ -2,8 +2,9 @@
 
 The only package that imports ipywidgets, anywidget and plotly; it never imports
 IPython or ipykernel (the kernel comes in as a ``Host``, see ``bridge.kernel_host``).
-The pure modules (``viewmodel``, ``details``, ``layout``, ``records``, ``svg``,
-``static``, ``form_model``) import none of them; the names below load lazily.
+The pure modules (``viewmodel``, ``details``, ``layout``, ``edges``, ``records``,
+``svg``, ``static``, ``form_model``) import none of them; the names below load
+lazily.
 """
 
 from __future__ import annotations

@@ -43,7 +43,11 @@ class Host(Protocol):
         """Run ``fn`` so the widget messages it sends reach the cell's output."""
 
     def display(
-        self, bundle: dict[str, Any], display_id: str, update: bool = False
+        self,
+        bundle: dict[str, Any],
+        display_id: str,
+        update: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         """Show (or with ``update``, replace) the output ``display_id`` with a MIME bundle."""
 
@@ -55,9 +59,13 @@ class NullHost:
         fn()
 
     def display(
-        self, bundle: dict[str, Any], display_id: str, update: bool = False
+        self,
+        bundle: dict[str, Any],
+        display_id: str,
+        update: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
-        del bundle, display_id, update
+        del bundle, display_id, update, metadata
 
 
 class KernelHost:
@@ -92,7 +100,11 @@ class KernelHost:
         self.context.copy().run(self._run, fn)
 
     def display(
-        self, bundle: dict[str, Any], display_id: str, update: bool = False
+        self,
+        bundle: dict[str, Any],
+        display_id: str,
+        update: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         publisher = getattr(self.shell, "display_pub", None)
         if publisher is None:
@@ -101,7 +113,7 @@ class KernelHost:
         self.deliver(
             lambda: publisher.publish(
                 data=data,
-                metadata={},
+                metadata=metadata or {},
                 transient={"display_id": display_id},
                 update=update,
             )

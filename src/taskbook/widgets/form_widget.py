@@ -4,7 +4,9 @@ Each change is checked against the declaration (``taskbook.core.parameter_specs.
 a bad value shows its error and changes nothing. A good one marks the cells it
 affects stale in the notebook graph, lists them, and calls ``on_change(values)``.
 The Run button calls ``on_run(values, stale_node_ids)`` and makes the new values
-the baseline.
+the baseline; the graph then shows the states the run left. A value that differs
+from the parameters cell's own is outlined and named, until Reset puts the cell's
+values back. ``state()``/``restore()`` carry the values over a save and reopen.
 """
 
 from __future__ import annotations
@@ -30,10 +32,13 @@ from taskbook.widgets.form_model import (
     parse_literal,
     stale_nodes,
 )
-from taskbook.widgets.graph_widget import GraphWidget
-from taskbook.widgets.viewmodel import RunFold
+from taskbook.widgets.graph_widget import GraphWidget, close_tree
+from taskbook.widgets.records import fold_states
 
-__all__ = ("ParameterForm",)
+__all__ = ("CellStates", "ParameterForm")
+
+CellStates = Mapping[str, tuple[str, str | None]]
+"""Node id -> ``(state type, state name)`` of the cell's last run."""
 
 _WIDE = {"description_width": "initial"}
 
@@ -97,9 +102,15 @@ class ParameterForm:
         graph: The notebook DAG; without it nothing is marked stale.
         on_run: Called with ``(values, stale_node_ids)`` when Run is pressed.
         on_change: Called with the values after every accepted change.
+        on_update: Called after anything the form shows changed (a value, the
+            states a run left), e.g. to redraw a copy of it.
         params_node_id: The parameters cell; the graph's ``params`` node if None.
         values: Current values (defaults for the missing ones).
-        fold: A run to colour the graph by (the last run); "not run" if None.
+        states: Node id -> ``(state type, state name)`` each cell's last run
+            ended in, or a function returning that (read at every redraw, so
+            runs made elsewhere show too); the graph shows them ("not run" where
+            missing). Given a mapping, Run adds the states of its run
+            (``on_run``'s result's ``cells``).
         host: The cell the form lives in (``kernel_host(get_ipython())``, found
             through builtins when None). ``on_run`` runs in that cell's context,
             so what it prints and displays (a live view) lands under the form
@@ -113,21 +124,27 @@ class ParameterForm:
         on_run: Callable[[dict[str, Any], tuple[str, ...]], Any] | None = None,
         *,
         on_change: Callable[[dict[str, Any]], Any] | None = None,
+        on_update: Callable[[], Any] | None = None,
         params_node_id: str | None = None,
         values: Mapping[str, Any] | None = None,
-        fold: RunFold | None = None,
+        states: CellStates | Callable[[], CellStates] | None = None,
         host: Host | None = None,
     ) -> None:
         self.host = host or default_host()
         self.specs = {spec.name: spec for spec in specs}
         self.graph = graph
-        self.on_run, self.on_change = on_run, on_change
+        self.on_run, self.on_change, self.on_update = on_run, on_change, on_update
         self.params_node_id = params_node_id or (params_node(graph) if graph else None)
-        self.baseline = {n: s.default for n, s in self.specs.items()}
+        self.source = {n: s.default for n, s in self.specs.items()}
+        """The parameters cell's own values."""
+        self.baseline = dict(self.source)
         self.baseline.update(values or {})
         self.values = dict(self.baseline)
         self.stale: frozenset[str] = frozenset()
-        self.fold = fold or RunFold(graph)
+        self._latest = states if callable(states) else None
+        self.states: dict[str, tuple[str, str | None]] = (
+            {} if callable(states) else dict(states or {})
+        )
         self.controls = {n: _control(s, self.values[n]) for n, s in self.specs.items()}
         for name, control in self.controls.items():
             control.observe(
@@ -135,20 +152,29 @@ class ParameterForm:
             )
         self.error = widgets.HTML("")
         self.stale_note = widgets.HTML(self._stale_text())
+        self.differs_note = widgets.HTML("")
         self.run_button = widgets.Button(
             description="Run", button_style="primary", icon="play"
         )
         self.run_button.on_click(lambda _button: self.run())
+        self.reset_button = widgets.Button(
+            description="Reset",
+            icon="undo",
+            tooltip="Put back the values the parameters cell sets",
+        )
+        self.reset_button.on_click(lambda _button: self.reset())
         self.graph_view = GraphWidget(uid="tbform") if graph is not None else None
         children: list[widgets.Widget] = [
             widgets.VBox(list(self.controls.values())),
             self.error,
-            widgets.HBox([self.run_button, self.stale_note]),
+            self.differs_note,
+            widgets.HBox([self.run_button, self.reset_button, self.stale_note]),
         ]
         if self.graph_view is not None:
             children.append(self.graph_view)
         self.widget = widgets.VBox(children)
         self.widget.add_class("taskbook-params")
+        self._mark_differences()
         self._repaint()
 
     def _value_of(self, spec: ParameterLike, raw: Any) -> Any:
@@ -179,12 +205,52 @@ class ParameterForm:
             literal_text(value) if control_kind(spec) == "literal" else value
         )
 
+    def reset(self) -> None:
+        """Put the parameters cell's own values back in the controls."""
+        for name, value in self.source.items():
+            self.set_value(name, value)
+
+    def state(self) -> dict[str, Any]:
+        """Return the form's values as JSON-able data (dates as ISO text)."""
+        return {name: _jsonable(value) for name, value in self.values.items()}
+
+    def restore(self, saved: Mapping[str, Any]) -> None:
+        """Set the controls to saved values (``state()``); skip what no longer fits."""
+        for name, raw in saved.items():
+            spec = self.specs.get(name)
+            if spec is None:
+                continue
+            try:
+                value = coerce(spec, raw, self.specs.values())  # type: ignore[arg-type]
+            except ParameterValueError:
+                continue  # the declaration changed since: keep the cell's value
+            self.set_value(name, value)
+
     def _update_stale(self) -> None:
         changed = changed_names(self.baseline, self.values)
         if self.graph is not None and self.params_node_id is not None:
             self.stale = stale_nodes(self.graph, self.params_node_id, changed)
         self.stale_note.value = self._stale_text()
+        self._mark_differences()
         self._repaint()
+
+    def _mark_differences(self) -> None:
+        differs = changed_names(self.source, self.values)
+        for name, control in self.controls.items():
+            control.layout.border = "1px solid #d97706" if name in differs else ""
+        if not differs:
+            self.differs_note.value = ""
+            return
+        listed = ", ".join(
+            f"{escape(n)} = {escape(repr(self.values[n]))} "
+            f"(the cell says {escape(repr(self.source[n]))})"
+            for n in self.specs
+            if n in differs
+        )
+        self.differs_note.value = (
+            "<span class='tb-differs-note' style='color:#b45309'>"
+            f"Not the parameters cell's values: {listed}.</span>"
+        )
 
     def _ordered_stale(self) -> tuple[str, ...]:
         if self.graph is None:
@@ -199,9 +265,29 @@ class ParameterForm:
         )
         return f"<span class='tb-stale-note' style='color:#b45309'>Will rerun: {names}</span>"
 
+    def graph_model(self) -> dict[str, Any] | None:
+        """Return what the form's graph shows: last states and stale marks."""
+        if self.graph is None:
+            return None
+        states = self._latest() if self._latest is not None else self.states
+        return fold_states(self.graph, states).graph_model(self.stale)
+
     def _repaint(self) -> None:
-        if self.graph_view is not None:
-            self.graph_view.show(self.fold.graph_model(self.stale))
+        model = self.graph_model()
+        if self.graph_view is not None and model is not None:
+            self.graph_view.show(model)
+        if self.on_update is not None:
+            self.on_update()
+
+    def _ran(self, result: Any) -> None:
+        """Take the cells' states from a run's result (``NotebookRunResult``)."""
+        cells = getattr(result, "cells", None)
+        if self._latest is not None or not isinstance(cells, Mapping):
+            return  # the function gives the latest states, this run's included
+        for cell_id, outcome in cells.items():
+            type_ = getattr(outcome, "state_type", None)
+            if type_ is not None and type_ != "PENDING":  # never reached: as before
+                self.states[cell_id] = (type_, getattr(outcome, "state_name", None))
 
     def run(self) -> Any:
         """Do what the Run button does; return what ``on_run`` returned."""
@@ -224,9 +310,24 @@ class ParameterForm:
             self.host.deliver(call)
             if not result:
                 return None  # failed: the stale cells stay stale
+            self._ran(result[0])
         self.baseline = dict(self.values)
         self._update_stale()
         return result[0] if result else None
 
+    def close(self) -> None:
+        """Close every widget of the form (the front end drops them)."""
+        close_tree(self.widget, *self.controls.values())
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value

@@ -3,19 +3,23 @@
 One horizontal bar trace per colour: waiting, retrying, and the running segments
 grouped by their run's state (Running, Completed, Failed...). Arrays go to plotly as
 numpy arrays in one batch, so a frame is one message and validating 1,000 rows
-costs a few milliseconds instead of tens.
+costs a few milliseconds instead of tens. ``preload`` imports what plotly peeks at
+before a run starts, so no frame meets a module another thread is importing.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 from taskbook.core.palette import NOT_RUN, SEGMENT_COLORS, state_style
+from taskbook.widgets.rows import row_labels
 
-__all__ = ("TRACES", "GanttWidget", "gantt_traces")
+__all__ = ("TRACES", "GanttWidget", "gantt_traces", "preload")
 
 _STATE_TRACES = (
     ("Running", "RUNNING"),
@@ -36,12 +40,33 @@ TRACES: tuple[tuple[str, str], ...] = (
 """Trace names and colours, in drawing order."""
 
 _BY_STATE = {name for name, _ in _STATE_TRACES}
+# Modules plotly's validators take from sys.modules without importing them
+# (``get_module(name, should_load=False)``) and use at once, on every update.
+# numpy is one too, imported above.
+_PEEKED = ("pandas",)
 _ROW = 20
+_SLIVER = 0.006  # of the time axis: a cache hit's bar, about 5 px wide
 _MAX_LABELS = 200
 _MIN_HEIGHT = 140
 
 
+def preload() -> None:
+    """Import the installed modules plotly peeks at; call it before a run starts.
+
+    plotly takes pandas from ``sys.modules`` if it is there, without waiting for
+    an import in progress: a frame drawn while a task thread imports pandas met
+    the half-built module ("partially initialized module 'pandas' has no attribute
+    'Series'"). Imported first, pandas is whole before any task can import it.
+    Costs pandas' import once per process when pandas is installed.
+    """
+    for name in _PEEKED:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+
+
 def _trace_of(kind: str, row: dict[str, Any]) -> str:
+    if kind == "cached":
+        return "Cached"
     if kind != "running":
         return kind
     name = row["state_name"]
@@ -57,25 +82,21 @@ def gantt_traces(
 ) -> tuple[list[str], dict[str, dict[str, list[Any]]]]:
     """Return the row labels and, per trace, the bar lists ``y``, ``base``, ``x``, ``text``.
 
-    Row labels are made unique (a run name seen twice gets its id's tail appended),
-    since plotly merges bars that share a category.
+    Row labels are ``row_labels``'s, unique since plotly merges bars that share a
+    category. A cache hit, an instant, is drawn as a sliver of the time axis.
     """
     traces: dict[str, dict[str, list[Any]]] = {
         name: {"y": [], "base": [], "x": [], "text": []} for name, _ in TRACES
     }
-    labels: list[str] = []
-    seen: set[str] = set()
-    for row in model["rows"]:
-        label = row["label"]
-        if label in seen:
-            label = f"{label} ({row['id'][-6:]})"
-        seen.add(label)
-        labels.append(label)
+    labels = row_labels(model["rows"])
+    sliver = max(model["end"], 1e-3) * _SLIVER
+    for label, row in zip(labels, model["rows"], strict=True):
         for seg in row["segments"]:
             trace = traces[_trace_of(seg["kind"], row)]
+            width = max(seg["end"] - seg["start"], 0.0)
             trace["y"].append(label)
             trace["base"].append(seg["start"])
-            trace["x"].append(max(seg["end"] - seg["start"], 0.0))
+            trace["x"].append(max(width, sliver) if seg["kind"] == "cached" else width)
             trace["text"].append(
                 f"{row['label']} · {seg['kind']} · {row['state_name']}"
             )

@@ -1,7 +1,8 @@
 """The history view: past runs with status, duration, success rate and trend.
 
 Selecting a run in the list opens its graph, Gantt and details below (the same
-``RunView`` a live run uses, replayed from the run store).
+``RunView`` a live run uses, replayed from the run store); the run open before
+is closed, so its widgets do not live on in the kernel.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class HistoryView:
         )
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
         self.opened = widgets.VBox([])
+        self._open_view: Any = None
         self.widget = widgets.VBox(
             [self.table, widgets.HBox([self.picker, self.refresh_button]), self.opened]
         )
@@ -90,6 +92,9 @@ class HistoryView:
         own = self.graph_flow is None or flows.get(run_id) == self.graph_flow
         view = show_run(run_id, self.graph if own else None, preview=self.preview)
         self.opened.children = [view.widget]  # type: ignore[union-attr]
+        if self._open_view is not None:
+            self._open_view.close()
+        self._open_view = view
 
     def _open(self, change: dict[str, Any]) -> None:
         if change["new"]:

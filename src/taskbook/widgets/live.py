@@ -21,6 +21,7 @@ from taskbook.core.graph import NotebookGraph
 from taskbook.engine.session import Session, get_session
 from taskbook.widgets.bridge import Bridge, Host, default_host
 from taskbook.widgets.details import ResultPreview
+from taskbook.widgets.gantt_widget import preload
 from taskbook.widgets.records import fold_record
 from taskbook.widgets.run_view import RunView
 from taskbook.widgets.static import static_bundle
@@ -125,6 +126,7 @@ class LiveView:
         the view takes the place of the output shown as ``display_id`` (a form's
         previous run) instead of adding one.
         """
+        preload()  # before the run: its frames must not meet a half-imported pandas
         if display:
             self.host.display(_PLACEHOLDER, self.display_id, update=replace)
             self._displayed = True

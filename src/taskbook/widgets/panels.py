@@ -12,11 +12,13 @@ from html import escape
 from typing import Any
 
 from taskbook.core.palette import state_style, text_color
+from taskbook.widgets.form_model import changed_names
 from taskbook.widgets.svg import sparkline_svg
 
 __all__ = (
     "details_html",
     "duration_text",
+    "form_record_html",
     "header_html",
     "history_html",
     "logs_html",
@@ -172,7 +174,9 @@ def history_html(history: dict[str, Any], limit: int = 50) -> str:
         f"<div class='tb-history-summary' style='display:flex;gap:14px;align-items:center'>"
         f"<span>{len(history['runs'])} runs</span>"
         f"<span>success rate <b>{'–' if rate is None else f'{rate:.0%}'}</b> "
-        f"of {history['finished']} finished</span>"
+        f"of {history['finished'] - history['cancelled']} finished"
+        + (f", {history['cancelled']} cancelled" if history["cancelled"] else "")
+        + "</span>"
         f"<span>duration trend {sparkline_svg(history['trend'])}</span></div>"
     )
     cells = "padding:2px 8px;text-align:left;border-bottom:1px solid #e5e7eb"
@@ -191,3 +195,28 @@ def history_html(history: dict[str, Any], limit: int = 50) -> str:
         for r in history["runs"][:limit]
     )
     return f"{summary}<table class='tb-history' style='border-collapse:collapse;font-size:12px'><tr>{head}</tr>{rows}</table>"
+
+
+def form_record_html(values: dict[str, Any], source: dict[str, Any]) -> str:
+    """Return the static record of a parameter form: its values, flagged where they
+    differ from the parameters cell's (``source``)."""
+    cells = "padding:1px 8px;text-align:left"
+    changed = changed_names(source, values)
+    rows = []
+    for name, value in values.items():
+        differs = name in changed and name in source
+        note = (
+            f"<span style='color:#b45309'>≠ the cell's {escape(repr(source[name]))}</span>"
+            if differs
+            else ""
+        )
+        rows.append(
+            f"<tr class='tb-form-value' data-name='{escape(name)}' "
+            f"data-differs='{str(differs).lower()}'><td style='{cells}'><b>{escape(name)}</b></td>"
+            f"<td style='{cells};{_MONO}'>{escape(repr(value))}</td><td style='{cells}'>{note}</td></tr>"
+        )
+    return (
+        "<div class='taskbook-form-record' style='font-size:12px'>"
+        "<div style='color:#6b7280'>Parameter form values:</div>"
+        f"<table style='border-collapse:collapse'>{''.join(rows)}</table></div>"
+    )

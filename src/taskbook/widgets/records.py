@@ -2,8 +2,10 @@
 
 Pure. ``record_events`` turns a ``taskbook.get_run`` record into the engine's
 events, so ``fold_record`` gives exactly the fold a live view had at the end of
-the run. ``history_model`` summarises ``taskbook.runs()`` rows: status, duration,
-success rate and the duration trend. Records are read by attribute (duck typing),
+the run. ``fold_states`` draws a notebook's cells in the states their last runs
+ended in, across runs (the parameter form's graph). ``history_model`` summarises ``taskbook.runs()`` rows: status, duration,
+success rate (a cancelled run is neither a success nor a failure) and the
+duration trend. Records are read by attribute (duck typing),
 so anything shaped like ``RunRecord`` works.
 """
 
@@ -19,7 +21,7 @@ from taskbook.core.palette import state_style
 from taskbook.core.states import State, StateType
 from taskbook.widgets.viewmodel import RunFold
 
-__all__ = ("fold_record", "history_model", "record_events")
+__all__ = ("fold_record", "fold_states", "history_model", "record_events")
 
 
 def _state(entry: Any) -> State:
@@ -131,6 +133,38 @@ def fold_record(record: Any, graph: NotebookGraph | None = None) -> RunFold:
     return fold
 
 
+def fold_states(
+    graph: NotebookGraph, states: Mapping[str, tuple[str, str | None]]
+) -> RunFold:
+    """Return a fold whose graph shows each cell in the state its last run ended in.
+
+    Args:
+        graph: The notebook DAG.
+        states: Node id -> ``(state type, state name)``; nodes without one are
+            "not run". Ids not in the graph are ignored.
+    """
+    fold = RunFold(graph, flow_run_id="latest")
+    fold.apply(events.FlowRunCreated("latest", "", "", {}, (), None, 0.0))
+    known = {node.id for node in graph.nodes}
+    for node_id, (type_, name) in states.items():
+        if node_id not in known:
+            continue
+        run_id = f"latest:{node_id}"
+        fold.apply(
+            events.TaskRunCreated(run_id, "latest", node_id, node_id, node_id, (), 0.0)
+        )
+        state = _state_of(type_, name)
+        fold.apply(events.StateChanged(run_id, "task", state))
+    return fold
+
+
+def _state_of(type_: str, name: str | None) -> State:
+    try:
+        return State(StateType(type_), name or "")
+    except ValueError:  # not a state type: show it as broken
+        return State(StateType.CRASHED, name or type_)
+
+
 def _number(value: Any) -> float | None:
     try:
         number = float(value)
@@ -150,7 +184,9 @@ def history_model(rows: Iterable[Mapping[str, Any]], trend: int = 30) -> dict[st
 
     Returns:
         ``{"runs": [...], "success_rate": float | None, "finished": int,
-        "trend": [durations oldest first]}``.
+        "cancelled": int, "trend": [durations oldest first]}``. The success rate
+        is over the runs that completed, failed or crashed: someone stopped a
+        cancelled run, it did not fail.
     """
     runs: list[dict[str, Any]] = []
     for row in rows:
@@ -172,11 +208,13 @@ def history_model(rows: Iterable[Mapping[str, Any]], trend: int = 30) -> dict[st
     finished = [
         r for r in runs if r["state"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
     ]
-    ok = sum(r["state"] == "COMPLETED" for r in finished)
+    judged = [r for r in finished if r["state"] != "CANCELLED"]
+    ok = sum(r["state"] == "COMPLETED" for r in judged)
     durations = [r["duration"] for r in finished if r["duration"] is not None]
     return {
         "runs": runs,
         "finished": len(finished),
-        "success_rate": ok / len(finished) if finished else None,
+        "cancelled": len(finished) - len(judged),
+        "success_rate": ok / len(judged) if judged else None,
         "trend": list(reversed(durations[:trend])),
     }

@@ -2,13 +2,14 @@
 
 Pure. ``TaskRunView`` is what the fold keeps per task run; ``node_model`` colours a
 graph node by the states of its runs (a mapped task's runs share one node, with a
-count per state); ``timeline_row`` cuts a run's life into waiting, running and
-retrying segments.
+count per state); ``timeline_row`` cuts a run's life into waiting, running,
+retrying and cached segments; ``row_labels`` names the rows of a Gantt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections import Counter
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from taskbook.core.palette import state_style, text_color
 from taskbook.core.states import FINAL_TYPES, State, StateType
 
-__all__ = ("StateEntry", "TaskRunView", "node_model", "timeline_row")
+__all__ = ("StateEntry", "TaskRunView", "node_model", "row_labels", "timeline_row")
 
 _FINAL = frozenset(t.value for t in FINAL_TYPES)
 _RUNNING = StateType.RUNNING.value
@@ -101,8 +102,13 @@ def node_model(
     runs: Collection[TaskRunView],
     stale: bool,
     position: tuple[float, float],
+    cell: int | None = None,
 ) -> dict[str, Any]:
-    """Return a graph node: its state (the most active of its runs), colours, counts."""
+    """Return a graph node: its state (the most active of its runs), colours, counts.
+
+    ``cell`` is the notebook position of the cell the node is (None for tasks of
+    Python-API flows): a click on the node leads there.
+    """
     counts: dict[str, int] = {}
     kinds: dict[str, str] = {}
     best: tuple[float, str | None, str | None] = (99.0, None, None)
@@ -134,6 +140,7 @@ def node_model(
         "stale": stale,
         "x": position[0],
         "y": position[1],
+        "cell": cell,
     }
 
 
@@ -158,25 +165,31 @@ def _segments(
             segments.append((kind, start, max(entry.ts, start)))
         kind, start = new_kind, entry.ts
         if new_kind is None:
+            if entry.name == "Cached":  # an instant, but it must not look like waiting
+                segments.append(("cached", entry.ts, entry.ts))
             return segments, entry.ts
     if kind is not None:
         segments.append((kind, start, max(now if now is not None else last, start)))
     return segments, None
 
 
-def timeline_row(run: TaskRunView, t0: float, now: float | None) -> dict[str, Any]:
+def timeline_row(
+    run: TaskRunView, t0: float, now: float | None, task: str | None = None
+) -> dict[str, Any]:
     """Return a Gantt row: segments in seconds since ``t0``, colour of the state.
 
     Segments: ``waiting`` from creation to the first Running, ``running`` while an
-    attempt runs, ``retrying`` from AwaitingRetry to the next attempt. A run still
-    in flight has its last segment end at ``now`` (or its last state if None).
+    attempt runs, ``retrying`` from AwaitingRetry to the next attempt, and a
+    ``cached`` instant where a cache hit ended the run. A run still in flight has
+    its last segment end at ``now`` (or its last state if None). ``task`` names
+    the row's task (its graph node's label; the run's task name if None).
     """
     segments, end = _segments(run, now)
     type_, name = run.state_type, run.state_name
     return {
         "id": run.id,
         "label": run.name,
-        "task": run.task_name,
+        "task": task or run.task_name,
         "node": run.node,
         "state": type_,
         "state_name": name,
@@ -189,3 +202,22 @@ def timeline_row(run: TaskRunView, t0: float, now: float | None) -> dict[str, An
         "end": None if end is None else end - t0,
         "attempts": run.run_count,
     }
+
+
+def row_labels(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Return one distinct label per timeline row, in order.
+
+    A task that ran once is labelled by its name (``extract``), not its run's
+    (``extract-0``); the runs of a task that ran several times keep their run
+    names. A label met twice gets the tail of its run id.
+    """
+    per_task = Counter(row["node"] for row in rows)
+    labels: list[str] = []
+    seen: set[str] = set()
+    for row in rows:
+        label = row["task"] if per_task[row["node"]] == 1 else row["label"]
+        if label in seen:
+            label = f"{label} ({row['id'][-6:]})"
+        seen.add(label)
+        labels.append(label)
+    return labels

@@ -1,4 +1,7 @@
-"""One run on screen: header, state graph with a details panel, Gantt, recent logs.
+"""One run on screen: header, state graph, a node's details, Gantt, recent logs.
+
+The graph takes the output's whole width (it fits itself to it); the details of
+the node clicked last show below it.
 
 ``RunView`` shows frames of a ``RunFold`` (live or replayed from the store). The fold
 is read under ``lock``, which the live bridge holds while it folds, so a click that
@@ -17,7 +20,7 @@ import ipywidgets as widgets
 
 from taskbook.widgets.details import ResultPreview, details_model
 from taskbook.widgets.gantt_widget import GanttWidget
-from taskbook.widgets.graph_widget import GraphWidget
+from taskbook.widgets.graph_widget import GraphWidget, close_tree
 from taskbook.widgets.panels import details_html, header_html, logs_html
 from taskbook.widgets.static import static_bundle
 from taskbook.widgets.viewmodel import RunFold
@@ -52,9 +55,7 @@ class RunView:
         self.graph = GraphWidget(uid=self.uid)
         self.details = widgets.HTML(
             details_html(None),
-            layout=widgets.Layout(
-                width="38%", max_height="460px", overflow="auto", padding="0 0 0 8px"
-            ),
+            layout=widgets.Layout(max_height="320px", overflow="auto"),
         )
         self.gantt = GanttWidget()
         self.gantt_box = widgets.Box(
@@ -62,14 +63,9 @@ class RunView:
             layout=widgets.Layout(max_height="520px", overflow="auto", width="100%"),
         )
         self.logs = widgets.HTML("")
-        self.graph.layout = widgets.Layout(width="62%")
+        self.graph.layout = widgets.Layout(width="100%")
         self.widget = widgets.VBox(
-            [
-                self.header,
-                widgets.HBox([self.graph, self.details]),
-                self.gantt_box,
-                self.logs,
-            ]
+            [self.header, self.graph, self.details, self.gantt_box, self.logs]
         )
         self.widget.add_class("taskbook-live")
         self.graph.on_select(self._selected)
@@ -104,17 +100,7 @@ class RunView:
 
     def close(self) -> None:
         """Close every widget of the view (the front end drops them)."""
-        for widget in (
-            self.header,
-            self.graph,
-            self.details,
-            self.gantt.figure,
-            self.gantt_box,
-            self.logs,
-            *self.widget.children,
-            self.widget,
-        ):
-            widget.close()
+        close_tree(self.widget, self.gantt.figure)
 
     def static_bundle(self) -> dict[str, str]:
         """Return the static MIME bundle of the run as it is now."""

@@ -13,7 +13,7 @@ from typing import Any
 
 from taskbook.widgets.details import ResultPreview, details_model
 from taskbook.widgets.panels import details_html, duration_text, header_html, logs_html
-from taskbook.widgets.svg import graph_svg, timeline_svg
+from taskbook.widgets.svg import fit_to_width, graph_svg, timeline_svg
 from taskbook.widgets.viewmodel import RunFold
 
 __all__ = ("STATIC_MIME", "static_bundle", "summary_text")
@@ -89,7 +89,7 @@ def static_bundle(
         f'<div class="taskbook-run" data-flow-run-id="{escape(summary["flow_run_id"] or "")}" '
         'style="font-size:12px;line-height:1.4">'
         f"{header_html(summary)}"
-        f'<div class="tb-static-graph" style="overflow:auto;max-height:520px;margin:6px 0">{graph_part}</div>'
+        f'<div class="tb-static-graph" style="overflow:auto;max-height:520px;margin:6px 0">{fit_to_width(graph_part)}</div>'
         f'<div class="tb-static-gantt" style="overflow:auto;max-height:520px">{gantt_part}</div>'
         + (
             f"<details class='tb-all-details'><summary>Task details</summary>{''.join(details)}</details>"

@@ -2,8 +2,9 @@
 
 Pure string building. The SVG uses presentation attributes only (no CSS, no
 script), so it looks the same in the live widget, in a saved notebook, on GitHub and
-in nbviewer. Graph nodes carry ``data-node-id`` and ``data-state`` for the widget's
-click handler and for tests.
+in nbviewer. Graph nodes carry ``data-node-id`` and ``data-state`` (and a notebook
+cell's ``data-cell`` position) for the widget's click handler and for tests. Edge
+labels never overlap one another or a node (``taskbook.widgets.edges``).
 """
 
 from __future__ import annotations
@@ -13,16 +14,28 @@ from html import escape
 from typing import Any
 
 from taskbook.core.palette import SEGMENT_COLORS, STALE_COLOR, state_style
+from taskbook.widgets.edges import Curve, edge_curve, place_labels
+from taskbook.widgets.rows import row_labels
 
-__all__ = ("graph_svg", "node_patch", "sparkline_svg", "timeline_svg")
+__all__ = (
+    "FIT_WIDTH",
+    "fit_to_width",
+    "graph_svg",
+    "node_patch",
+    "sparkline_svg",
+    "timeline_svg",
+)
 
 _EDGE_STYLE = {
     "data": ("#6b7280", "1.4", ""),
     "order": ("#9ca3af", "1.2", ' stroke-dasharray="5 4"'),
     "sequence": ("#d1d5db", "1.2", ' stroke-dasharray="2 3"'),
+    "subflow": ("#a78bfa", "1.2", ' stroke-dasharray="1 3"'),  # a subflow runs it
 }
 _FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"'
 _MAX_EDGE_LABELS = 300
+FIT_WIDTH = 960
+"""Static graphs wider than this (pixels) scale down to their container's width."""
 
 
 def _clip(text: str, limit: int) -> str:
@@ -59,27 +72,66 @@ def node_patch(node: dict[str, Any], selected: bool = False) -> dict[str, str]:
     }
 
 
-def _edge_path(
-    model: dict[str, Any], source: dict[str, Any], target: dict[str, Any]
-) -> tuple[str, float, float]:
+def _path(curve: Curve) -> str:
+    x1, y1, c1x, c1y, c2x, c2y, x2, y2 = curve
+    return (
+        f"M{x1:.1f},{y1:.1f} C{c1x:.1f},{c1y:.1f} {c2x:.1f},{c2y:.1f} {x2:.1f},{y2:.1f}"
+    )
+
+
+def _edges_svg(
+    model: dict[str, Any], nodes: dict[str, dict[str, Any]], marker: str
+) -> list[str]:
+    """Return the edges' paths, then their labels (placed apart, over the paths)."""
     w, h = model["node_width"], model["node_height"]
-    x1, y1 = source["x"] + w, source["y"] + h / 2
-    x2, y2 = target["x"], target["y"] + h / 2
-    if x2 <= x1:  # same column (a wrapped layer): leave from the bottom
-        x1, y1 = source["x"] + w / 2, source["y"] + h
-        x2, y2 = target["x"] + w / 2, target["y"]
-        bend = max(20.0, abs(y2 - y1) / 2)
-        d = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + bend:.1f} {x2:.1f},{y2 - bend:.1f} {x2:.1f},{y2:.1f}"
-    else:
-        bend = max(20.0, (x2 - x1) / 2)
-        d = f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
-    return d, (x1 + x2) / 2, (y1 + y2) / 2
+    drawn: list[tuple[dict[str, Any], Curve]] = []
+    for edge in model["edges"]:
+        source, target = nodes.get(edge["from"]), nodes.get(edge["to"])
+        if source is not None and target is not None:
+            drawn.append((edge, edge_curve(source, target, w, h)))
+    named = (
+        [(edge, curve) for edge, curve in drawn if edge["names"]]
+        if len(model["edges"]) <= _MAX_EDGE_LABELS
+        else []
+    )
+    texts = [_clip(", ".join(edge["names"]), 24) for edge, _ in named]
+    boxes = [(n["x"], n["y"], n["x"] + w, n["y"] + h) for n in nodes.values()]
+    spots = place_labels([curve for _, curve in named], texts, boxes)
+    unlabelled = {
+        id(edge) for (edge, _), spot in zip(named, spots, strict=True) if spot is None
+    }
+    paths, labels = [], []
+    for edge, curve in drawn:
+        color, stroke, dash = _EDGE_STYLE.get(edge["kind"], _EDGE_STYLE["data"])
+        # No room for its label: the edge names what it carries on hover.
+        title = (
+            f"<title>{_a(', '.join(edge['names']))}</title>"
+            if id(edge) in unlabelled
+            else ""
+        )
+        paths.append(
+            f'<path class="tb-edge" data-from="{_a(edge["from"])}" data-to="{_a(edge["to"])}" '
+            f'd="{_path(curve)}" fill="none" stroke="{color}" stroke-width="{stroke}"{dash} '
+            f'marker-end="url(#{_a(marker)})">{title}</path>'
+        )
+    for (edge, _), full, spot in zip(named, texts, spots, strict=True):
+        if spot is None:
+            continue
+        x, y, text = spot
+        # A shortened label names everything on hover.
+        hover = "" if text == full else f"<title>{_a(', '.join(edge['names']))}</title>"
+        labels.append(
+            f'<text class="tb-edge-label" x="{x:.1f}" y="{y + 3.5:.1f}" '
+            f'text-anchor="middle" font-size="10" fill="#4b5563" '
+            f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{hover}{_a(text)}</text>'
+        )
+    return paths + labels
 
 
 def graph_svg(
     model: dict[str, Any], *, uid: str = "tb", selected: str | None = None
 ) -> str:
-    """Return the run graph as an SVG document string.
+    """Return the run graph as an SVG document string, at its natural size.
 
     Args:
         model: ``RunFold.graph_model()``.
@@ -96,32 +148,19 @@ def graph_svg(
         f'<defs><marker id="{_a(marker)}" viewBox="0 0 10 10" refX="10" refY="5" '
         'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker></defs>',
+        *_edges_svg(model, nodes, marker),
     ]
-    labels = len(model["edges"]) <= _MAX_EDGE_LABELS
-    for edge in model["edges"]:
-        source, target = nodes.get(edge["from"]), nodes.get(edge["to"])
-        if source is None or target is None:
-            continue
-        color, stroke, dash = _EDGE_STYLE.get(edge["kind"], _EDGE_STYLE["data"])
-        d, mx, my = _edge_path(model, source, target)
-        parts.append(
-            f'<path class="tb-edge" data-from="{_a(edge["from"])}" data-to="{_a(edge["to"])}" '
-            f'd="{d}" fill="none" stroke="{color}" stroke-width="{stroke}"{dash} '
-            f'marker-end="url(#{_a(marker)})"/>'
-        )
-        if labels and edge["names"]:
-            text = _a(_clip(", ".join(edge["names"]), 24))
-            parts.append(
-                f'<text class="tb-edge-label" x="{mx:.1f}" y="{my - 4:.1f}" '
-                f'text-anchor="middle" font-size="10" fill="#4b5563" '
-                f'stroke="#ffffff" stroke-width="3" paint-order="stroke">{text}</text>'
-            )
     for node in model["nodes"]:
         patch = node_patch(node, node["id"] == selected)
         radius = {"task": 8, "params": 0}.get(node["kind"], 3)
         dash = f' stroke-dasharray="{patch["dash"]}"' if patch["dash"] else ""
+        cell = (
+            ""
+            if node.get("cell") is None
+            else f' data-cell="{node["cell"]}" data-name="{_a(node["label"])}"'
+        )
         parts.append(
-            f'<g class="tb-node" data-node-id="{_a(node["id"])}" '
+            f'<g class="tb-node" data-node-id="{_a(node["id"])}" data-kind="{_a(node["kind"])}"{cell} '
             f'data-state="{_a(patch["state"])}" data-state-name="{_a(patch["state_name"])}" '
             f'transform="translate({node["x"]:.1f},{node["y"]:.1f})" cursor="pointer">'
             f"<title>{_a(patch['title'])}</title>"
@@ -141,6 +180,22 @@ def graph_svg(
     return "".join(parts)
 
 
+def fit_to_width(svg: str) -> str:
+    """Return a ``graph_svg`` drawing that scales down to its container's width.
+
+    Only a drawing wider than ``FIT_WIDTH`` changes: its root loses its size
+    (the ``viewBox`` keeps the proportions), so a browser draws it as wide as
+    the output and as high as that makes it.
+    """
+    head, _, rest = svg.partition(">")
+    width = head.split(' width="', 1)[1].split('"', 1)[0]
+    if float(width) <= FIT_WIDTH:
+        return svg
+    height = head.split(' height="', 1)[1].split('"', 1)[0]
+    sized = head.replace(f' width="{width}" height="{height}"', ' width="100%"', 1)
+    return f"{sized}>{rest}"
+
+
 def _tick_step(span: float, ticks: int = 8) -> float:
     raw = max(span, 1e-3) / ticks
     power = 10.0 ** math.floor(math.log10(raw))
@@ -150,7 +205,8 @@ def _tick_step(span: float, ticks: int = 8) -> float:
 def _seconds(value: float) -> str:
     if value >= 60:
         return f"{int(value // 60)}m{value % 60:02.0f}s"
-    return f"{value:g}s" if value >= 1 or value == 0 else f"{value * 1000:.0f}ms"
+    # Ticks come in steps of 1, 2 or 5 times a power of ten: 3 digits tell them apart.
+    return f"{value:g}s" if value >= 1 or value == 0 else f"{value * 1000:.3g}ms"
 
 
 def timeline_svg(
@@ -171,8 +227,10 @@ def timeline_svg(
         max_rows: Rows drawn at most; the rest are counted below the chart.
     """
     rows = model["rows"][:max_rows]
+    labels = row_labels(rows)
     hidden = len(model["rows"]) - len(rows) + model.get("truncated", 0)
-    top, bottom = 24, 8 + (16 if hidden else 0)
+    legend = _legend(rows)
+    top, bottom = 24 + (18 if legend else 0), 8 + (16 if hidden else 0)
     height = top + len(rows) * row_height + bottom
     span = max(model["end"], 1e-3)
     plot = width - label_width - 12
@@ -183,7 +241,8 @@ def timeline_svg(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="tb-gantt" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" {_FONT} font-size="11">'
+        f'height="{height}" viewBox="0 0 {width} {height}" {_FONT} font-size="11">',
+        _legend_svg(legend, label_width),
     ]
     step = _tick_step(span)
     tick = 0.0
@@ -196,19 +255,20 @@ def timeline_svg(
             f"{_seconds(round(tick, 6))}</text>"
         )
         tick += step
-    for i, row in enumerate(rows):
+    for i, (row, label) in enumerate(zip(rows, labels, strict=True)):
         y = top + i * row_height
         parts.append(
             f'<g class="tb-row" data-run-id="{_a(row["id"])}" data-state="{_a(row["state"] or "")}">'
             f'<text x="{label_width - 6}" y="{y + row_height - 5}" text-anchor="end" '
-            f'fill="#111827">{_a(_clip(row["label"], 26))}</text>'
+            f'fill="#111827">{_a(_clip(label, 26))}</text>'
         )
         for seg in row["segments"]:
             fill = SEGMENT_COLORS.get(seg["kind"], row["fill"])
             x0, x1 = x(seg["start"]), x(seg["end"])
+            least = 4.0 if seg["kind"] == "cached" else 1.5
             parts.append(
                 f'<rect class="tb-seg" data-kind="{seg["kind"]}" x="{x0:.1f}" y="{y + 3}" '
-                f'width="{max(x1 - x0, 1.5):.1f}" height="{row_height - 6}" fill="{fill}">'
+                f'width="{max(x1 - x0, least):.1f}" height="{row_height - 6}" fill="{fill}">'
                 f"<title>{_a(row['label'])}: {seg['kind']} "
                 f"{_seconds(round(seg['end'] - seg['start'], 3))}</title></rect>"
             )
@@ -220,6 +280,36 @@ def timeline_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _legend(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Return the ``(label, colour)`` keys of what the rows draw, in a fixed order."""
+    kinds = {seg["kind"] for row in rows for seg in row["segments"]}
+    keys = [
+        (kind, SEGMENT_COLORS[kind])
+        for kind in ("waiting", "retrying")
+        if kind in kinds
+    ]
+    states: dict[str, str] = {}
+    for row in rows:
+        if any(seg["kind"] in ("running", "cached") for seg in row["segments"]):
+            states.setdefault(
+                state_style(row["state"], row["state_name"]).label, row["fill"]
+            )
+    return keys + sorted(states.items())
+
+
+def _legend_svg(keys: list[tuple[str, str]], left: int) -> str:
+    parts = ['<g class="tb-legend">']
+    x = float(left)
+    for label, color in keys:
+        parts.append(
+            f'<rect x="{x:.1f}" y="4" width="10" height="10" fill="{color}"/>'
+            f'<text x="{x + 14:.1f}" y="13" fill="#374151">{_a(label)}</text>'
+        )
+        x += 24 + 6.5 * len(label)
+    parts.append("</g>")
+    return "".join(parts) if keys else ""
 
 
 def sparkline_svg(values: list[float], *, width: int = 160, height: int = 32) -> str:

@@ -4,7 +4,11 @@ Pure: no widget, no clock, no I/O. ``RunFold.apply`` costs O(1) per event; build
 a frame redoes only what changed since the last one (the nodes whose runs moved,
 the rows of runs still in flight), so a live view of a 1,000-task run stays cheap.
 The same fold serves the live widgets, the static output and past runs (replayed
-from the run store by ``taskbook.widgets.records``).
+from the run store by ``taskbook.widgets.records``). Times count from the flow
+run's first Running state and durations end at final states: the timestamps the
+run store records, so the views, history and summaries agree. A subflow is a node
+of its own; its tasks are nodes inside it (``flow:NAME/TASK``), joined by a
+``subflow`` edge.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from taskbook.core.events import (
 )
 from taskbook.core.graph import NotebookGraph
 from taskbook.core.palette import state_style
-from taskbook.core.states import FINAL_TYPES, State
+from taskbook.core.states import FINAL_TYPES, State, StateType
 from taskbook.widgets.layout import Layout, layered_layout
 from taskbook.widgets.rows import StateEntry, TaskRunView, node_model, timeline_row
 
@@ -60,6 +64,8 @@ class RunFold:
         self.name: str | None = None
         self.parameters: dict[str, Any] = {}
         self.created: float | None = None
+        self.started: float | None = None
+        """When the flow run first entered Running (the store's ``start_time``)."""
         self.flow_states: list[StateEntry] = []
         self.flow_final: State | None = None
         self.runs: dict[str, TaskRunView] = {}
@@ -67,10 +73,12 @@ class RunFold:
         self.version = 0
         self._log_limit = log_limit
         self._flows: set[str] = set()
+        self._subflows: dict[str, str] = {}  # subflow run id -> its node
         self._node_names: dict[str, str] = {}
         self._labels: dict[str, tuple[str, str]] = {}  # node id -> (label, kind)
+        self._cells: dict[str, int] = {}  # node id -> its cell's notebook position
         self._groups: dict[str, list[TaskRunView]] = {}
-        self._run_edges: dict[tuple[str, str], None] = {}
+        self._run_edges: dict[tuple[str, str], str] = {}  # (from, to) -> kind
         # Caches for frames: the shape (nodes, edges, layout) changes rarely, node
         # and row dicts only when their runs change.
         self._structure = 0
@@ -84,6 +92,7 @@ class RunFold:
                 self._node_names[node.id] = node.id
                 self._node_names.setdefault(node.name, node.id)
                 self._labels[node.id] = (node.name, node.kind)
+                self._cells[node.id] = node.cell_index
 
     # -- folding ------------------------------------------------------------------
 
@@ -113,7 +122,7 @@ class RunFold:
     def _flow_run(self, event: FlowRunCreated) -> bool:
         parent = event.parent_task_run_id
         if parent is not None and (parent in self._flows or parent in self.runs):
-            self._flows.add(event.flow_run_id)  # a subflow: its tasks join the view
+            self._subflow(event, parent)
             return True
         if self.created is not None:
             return False
@@ -128,10 +137,39 @@ class RunFold:
         self.created = event.ts
         return True
 
+    def _subflow(self, event: FlowRunCreated, parent: str) -> None:
+        """A subflow: a node of its own, drawn with its run's states."""
+        self._flows.add(event.flow_run_id)
+        node = f"flow:{event.flow_name}"
+        if node not in self._labels:
+            self._labels[node] = (event.flow_name, "flow")
+            self._structure += 1
+        run = TaskRunView(
+            id=event.flow_run_id,
+            name=event.name,
+            task_name=event.flow_name,
+            flow_run_id=parent,
+            created=event.ts,
+            node=node,
+        )
+        self.runs[run.id] = run
+        self._groups.setdefault(node, []).append(run)
+        self._dirty_nodes.add(node)
+        self._subflows[event.flow_run_id] = node
+        outer = self._subflows.get(parent)
+        if outer is not None:
+            self._edge(outer, node, "subflow")
+
+    def _edge(self, source: str, target: str, kind: str) -> None:
+        if (source, target) not in self._run_edges:
+            self._run_edges[(source, target)] = kind
+            self._structure += 1
+
     def _task_run(self, event: TaskRunCreated) -> bool:
         if event.flow_run_id not in self._flows:
             return False
-        node = self._node_for(event.task_name)
+        subflow = self._subflows.get(event.flow_run_id or "")
+        node = self._node_for(event.task_name, subflow)
         run = TaskRunView(
             id=event.task_run_id,
             name=event.name,
@@ -145,35 +183,46 @@ class RunFold:
         self.runs[run.id] = run
         self._groups.setdefault(node, []).append(run)
         self._dirty_nodes.add(node)
+        if subflow is not None:
+            self._edge(subflow, node, "subflow")
         for upstream_id in run.upstream:
             source = self.runs.get(upstream_id)
             if source is not None and source.node != node:
-                pair = (source.node, node)
-                if pair not in self._run_edges:
-                    self._run_edges[pair] = None
-                    self._structure += 1
+                self._edge(source.node, node, "data")
         return True
 
-    def _node_for(self, task_name: str) -> str:
-        node = self._node_names.get(task_name)
+    def _node_for(self, task_name: str, subflow: str | None = None) -> str:
+        """Return the node of a task: the notebook cell it is, or ``task:NAME``.
+
+        A subflow's tasks are nodes of their own (``flow:NAME/TASK``), apart
+        from same-named tasks of the flow that called it.
+        """
+        key = task_name if subflow is None else f"{subflow}/{task_name}"
+        node = self._node_names.get(key)
         if node is None:
-            node = f"task:{task_name}"
-            self._node_names[task_name] = node
-            self._labels[node] = (task_name, "task")
+            node = f"task:{task_name}" if subflow is None else key
+            label = (
+                task_name
+                if subflow is None
+                else f"{self._labels[subflow][0]} › {task_name}"
+            )
+            self._node_names[key] = node
+            self._labels[node] = (label, "task")
             self._structure += 1
         return node
 
     def _state(self, event: StateChanged) -> bool:
         state = event.state
         entry = StateEntry(state.type.value, state.name, state.ts, state.message)
-        if event.kind == "flow":
-            if event.run_id != self.flow_run_id:
-                return event.run_id in self._flows
+        if event.kind == "flow" and event.run_id == self.flow_run_id:
             self.flow_states.append(entry)
+            if state.type is StateType.RUNNING and self.started is None:
+                self.started = state.ts
+                self._row_cache.clear()  # rows count from here now
             if state.type in FINAL_TYPES:
                 self.flow_final = state
             return True
-        run = self.runs.get(event.run_id)
+        run = self.runs.get(event.run_id)  # a task run, or a subflow's run
         if run is None:
             return False
         run.states.append(entry)
@@ -211,21 +260,34 @@ class RunFold:
 
     @property
     def t0(self) -> float:
-        """The time the views count from: the flow run's creation."""
+        """The time the views count from: the flow run's start (else its creation)."""
+        if self.started is not None:
+            return self.started
         if self.created is not None:
             return self.created
         return min((r.created for r in self.runs.values()), default=0.0)
+
+    @property
+    def subflow_runs(self) -> frozenset[str]:
+        """The ids of the subflow runs among ``runs`` (the rest are task runs)."""
+        return frozenset(self._subflows)
 
     def node_runs(self) -> dict[str, list[TaskRunView]]:
         """Return the task runs of each graph node, in creation order (do not mutate)."""
         return self._groups
 
     def summary_model(self, now: float | None = None) -> dict[str, Any]:
-        """Return the header: flow, state, counts per state name, duration, recent logs."""
+        """Return the header: flow, state, counts per state name, duration, recent logs.
+
+        The duration runs from the flow run's first Running state to its final
+        state (to ``now`` while in flight), as the run store records it.
+        """
         last = self.flow_states[-1] if self.flow_states else None
         counts: dict[str, int] = {}
+        subflows = self._subflows
         for run in self.runs.values():
-            counts[run.state_name] = counts.get(run.state_name, 0) + 1
+            if run.id not in subflows:
+                counts[run.state_name] = counts.get(run.state_name, 0) + 1
         end = last.ts if self.done and last is not None else now
         t0 = self.t0
         type_: str | None = last.type if last else None
@@ -239,8 +301,8 @@ class RunFold:
             "message": last.message if last else None,
             "fill": state_style(type_, name).color,
             "counts": counts,
-            "total": len(self.runs),
-            "duration": None if end is None or self.created is None else end - t0,
+            "total": len(self.runs) - len(subflows),
+            "duration": None if end is None or self.started is None else end - t0,
             "done": self.done,
             "parameters": {k: _short(v) for k, v in self.parameters.items()},
             "logs": [
@@ -263,10 +325,10 @@ class RunFold:
                     "kind": edge.kind,
                     "names": sorted(edge.names),
                 }
-        for source, target in self._run_edges:
+        for (source, target), kind in self._run_edges.items():
             edges.setdefault(
                 (source, target),
-                {"from": source, "to": target, "kind": "data", "names": []},
+                {"from": source, "to": target, "kind": kind, "names": []},
             )
         edge_list = [
             e for e in edges.values() if e["from"] in shown and e["to"] in shown
@@ -299,6 +361,7 @@ class RunFold:
                     groups.get(node_id, ()),
                     node_id in stale_set,
                     layout.positions[node_id],
+                    self._cells.get(node_id),
                 )
                 cache[node_id] = node
             nodes.append(node)
@@ -329,7 +392,7 @@ class RunFold:
                 break
             row = cache.get(run.id)
             if row is None:
-                row = timeline_row(run, t0, now)
+                row = timeline_row(run, t0, now, self._labels[run.node][0])
                 if run.ended:  # it will not change any more
                     cache[run.id] = row
             rows.append(row)
