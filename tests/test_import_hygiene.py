@@ -7,6 +7,7 @@ friends loaded already), the way Prefect's ``test_import_smoke.py`` does it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -38,7 +39,12 @@ def loaded_after_import(module: str, tmp_path) -> list[str]:
         text=True,
         check=False,
         cwd=tmp_path,
-        env={"TASKBOOK_HOME": str(tmp_path / "home"), "PATH": ""},
+        # PYTHONPATH passes through so a worktree's tests probe the taskbook under test.
+        env={
+            "TASKBOOK_HOME": str(tmp_path / "home"),
+            "PATH": "",
+            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+        },
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
