@@ -24,6 +24,10 @@ PUBLIC_MODULES = [
     "taskbook.artifacts",
     "taskbook.task_runners",
     "taskbook.exceptions",
+    "taskbook.blocks",
+    "taskbook.blocks.core",
+    "taskbook.blocks.system",
+    "taskbook.variables",
 ]
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
