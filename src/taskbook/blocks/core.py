@@ -105,7 +105,9 @@ class Block(BaseModel):
         self._block_document_id = uuid.UUID(saved)
         return self._block_document_id
 
-    async def asave(self, name: str | None = None, overwrite: bool = False) -> uuid.UUID:
+    async def asave(
+        self, name: str | None = None, overwrite: bool = False
+    ) -> uuid.UUID:
         """``save`` for async code (the store is local: it does not wait on a server)."""
         return self.save(name, overwrite=overwrite)
 
@@ -130,7 +132,11 @@ class Block(BaseModel):
             saved = [n for _, n in _documents().names(_KIND, slug)]
             raise BlockNotFoundError.from_name(doc_name, slug, saved, target.__name__)
         values = data["values"]
-        block = target.model_validate(values) if validate else target.model_construct(**values)
+        block = (
+            target.model_validate(values)
+            if validate
+            else target.model_construct(**values)
+        )
         if not validate:
             block.model_post_init(None)
         block._block_document_name = doc_name

@@ -19,6 +19,7 @@ from typing import Any
 __all__ = (
     "MASK",
     "active",
+    "holds_secret",
     "is_sensitive_name",
     "mask",
     "mask_data",
@@ -40,6 +41,7 @@ _SENSITIVE = re.compile(
 _lock = threading.Lock()
 _values: set[str] = set()
 _pattern: re.Pattern[str] | None = None
+_bytes_pattern: re.Pattern[bytes] | None = None
 
 
 def register_secret(value: Any) -> None:
@@ -48,7 +50,7 @@ def register_secret(value: Any) -> None:
     Strings shorter than five characters are not registered: masking them would
     hide ordinary words and numbers in every log line.
     """
-    global _pattern
+    global _pattern, _bytes_pattern
     new = {v for v in _strings(value) if len(v) >= MIN_LENGTH} - _values
     if not new:
         return
@@ -57,6 +59,7 @@ def register_secret(value: Any) -> None:
         # Longest first, so a secret that contains another is masked whole.
         ordered = sorted(_values, key=len, reverse=True)
         _pattern = re.compile("|".join(map(re.escape, ordered)))
+        _bytes_pattern = re.compile(b"|".join(re.escape(v.encode()) for v in ordered))
 
 
 def active() -> bool:
@@ -70,6 +73,12 @@ def mask(text: str) -> str:
     if pattern is None or not text:
         return text
     return pattern.sub(MASK, text)
+
+
+def holds_secret(data: bytes) -> bool:
+    """Whether serialized ``data`` (a pickled result, say) holds a secret value."""
+    pattern = _bytes_pattern
+    return pattern is not None and pattern.search(data) is not None
 
 
 def mask_data(value: Any) -> Any:
