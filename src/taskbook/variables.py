@@ -16,7 +16,11 @@ from pydantic import BaseModel, Field
 
 from taskbook.engine.documents import Documents
 from taskbook.engine.session import get_session
-from taskbook.errors import InvalidBlockNameError, VariableExistsError
+from taskbook.errors import (
+    InvalidBlockNameError,
+    VariableExistsError,
+    VariableValueError,
+)
 
 __all__ = ("Variable",)
 
@@ -47,7 +51,10 @@ class Variable(BaseModel):
                 letters, numbers, dashes and underscores.
         """
         _check_name(name)
-        json.dumps(value)  # a value JSON cannot hold fails here, not in the store
+        try:
+            json.dumps(value)  # a value JSON cannot hold fails here, not in the store
+        except (TypeError, ValueError) as exc:
+            raise VariableValueError.from_value(name, value, exc) from exc
         variable = cls(name=name, value=value, tags=list(tags or []))
         data = {"value": variable.value, "tags": variable.tags}
         if _documents().write(_KIND, "", name, data, overwrite=overwrite) is None:

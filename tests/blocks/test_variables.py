@@ -5,7 +5,11 @@ from pathlib import Path
 import pytest
 
 from taskbook import flow
-from taskbook.errors import InvalidBlockNameError, VariableExistsError
+from taskbook.errors import (
+    InvalidBlockNameError,
+    VariableExistsError,
+    VariableValueError,
+)
 from taskbook.variables import Variable
 
 
@@ -52,6 +56,12 @@ def test_unset_says_whether_there_was_a_variable() -> None:
     assert Variable.unset("gone") is True
     assert Variable.unset("gone") is False
     assert Variable.get("gone") is None
+
+
+def test_a_value_json_cannot_hold_is_refused_naming_its_type() -> None:
+    with pytest.raises(VariableValueError, match="of type object"):
+        Variable.set("odd", object())
+    assert Variable.get("odd") is None
 
 
 def test_a_bad_name_is_refused() -> None:

@@ -57,6 +57,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   ├── InvalidBlockNameError (ValueError)       a block/variable/limit name with bad characters
         │   ├── UnknownBlockTypeError (ValueError)       Block.load("type/name") of an unknown type
         │   ├── VariableExistsError (ValueError)         Variable.set of an existing name, no overwrite
+        │   ├── VariableValueError (TypeError)           Variable.set of a value JSON cannot hold
         │   ├── NotificationError (ConnectionError)      a notification failed after its retries
         │   ├── ConcurrencyLimitNotFoundError (KeyError) a concurrency limit that does not exist
         │   ├── ConcurrencyOccupyError (ValueError)      occupy < 1 or above the limit
@@ -91,6 +92,7 @@ from taskbook.errors._blocks import (
     NotificationError,
     UnknownBlockTypeError,
     VariableExistsError,
+    VariableValueError,
 )
 from taskbook.errors._configuration import (
     CachePolicyError,
@@ -209,4 +211,5 @@ __all__ = (
     "UnreadableNotebookError",
     "UpstreamTaskError",
     "VariableExistsError",
+    "VariableValueError",
 )

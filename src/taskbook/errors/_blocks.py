@@ -76,6 +76,18 @@ class VariableExistsError(TaskbookError, ValueError):
         )
 
 
+class VariableValueError(TaskbookError, TypeError):
+    """``Variable.set`` of a value JSON cannot hold."""
+
+    @classmethod
+    def from_value(cls, name: str, value: object, cause: Exception) -> Self:
+        return cls(
+            f"Variable {name!r} cannot hold a value of type {type(value).__name__} "
+            f"({cause}). Pass a str, int, float, bool, None, or lists and dicts of "
+            f"them."
+        )
+
+
 class NotificationError(TaskbookError, ConnectionError):
     """A notification could not be sent after all its attempts."""
 
