@@ -82,6 +82,21 @@ def test_a_parameter_named_like_a_secret_is_masked_by_its_name(
     assert files_holding(isolated_home, "tb-plain-pw-7731") == []
 
 
+def test_a_generic_key_parameter_is_hidden_in_the_record_only(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    @flow(log_prints=True)
+    def report(sort_key: str) -> None:
+        print("sorted by", sort_key)
+
+    report("tb-region-name")
+    get_session().store.flush()
+
+    [row] = get_session().store.query("SELECT parameters FROM flow_runs")
+    assert json.loads(row["parameters"]) == {"sort_key": masking.MASK}
+    assert "sorted by tb-region-name" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("name", "sensitive"),
     [

@@ -38,6 +38,14 @@ _SENSITIVE = re.compile(
     r"(?:$|[_\-.\s])|(?:password|passwd|token|secret|apikey)$"
 )
 
+# Names whose values are secrets beyond doubt: registered, so logs hide them too.
+# Other "*key" names (cache_key, sort_key) are only hidden in the run record:
+# registering "daily" would mask the word everywhere and keep results out of
+# the cache.
+_STRONG = re.compile(
+    r"password|passwd|pwd|secret|token|api_?key|access_?key|private_?key|credential"
+)
+
 _lock = threading.Lock()
 _values: set[str] = set()
 _pattern: re.Pattern[str] | None = None
@@ -102,13 +110,14 @@ def is_sensitive_name(name: str) -> bool:
 def mask_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
     """Return parameters with sensitive-named values replaced and secrets masked.
 
-    The values of sensitive-named parameters are registered too, so they are also
-    masked where the run prints or logs them.
+    The values of parameters named password, token, secret, api_key and the like
+    are registered too, so they are also masked where the run prints or logs them.
     """
     shown: dict[str, Any] = {}
     for name, value in parameters.items():
         if is_sensitive_name(name) and value is not None:
-            register_secret(_plain(value))
+            if _STRONG.search(name.lower()):
+                register_secret(_plain(value))
             shown[name] = MASK
         else:
             shown[name] = mask_data(value)
