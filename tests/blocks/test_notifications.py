@@ -188,3 +188,25 @@ def test_a_sent_notification_is_recorded_in_the_run_history() -> None:
     [row] = get_session().store.query("SELECT id FROM flow_runs")
     messages = [line["message"] for line in get_run(row["id"]).logs]
     assert "Notification sent via SlackWebhook (attempt 1)" in messages
+
+
+def test_notify_on_failure_as_a_task_hook_names_the_task_and_its_flow_run() -> None:
+    with http_server() as (url, received):
+        alerts = SlackWebhook(url=url)
+
+        @task(on_failure=[notify_on_failure(alerts)])
+        def load_rows() -> int:
+            raise RuntimeError("disk full")
+
+        @flow
+        def nightly() -> None:
+            load_rows(return_state=True)
+
+        nightly()
+
+    [request] = received.requests
+    text = request["json"]["text"]
+    [row] = get_session().store.query("SELECT id FROM flow_runs")
+    assert text.startswith("*Task run load_rows/load_rows-0 failed*")
+    assert f"Flow run id: {row['id']}" in text
+    assert "disk full" in text

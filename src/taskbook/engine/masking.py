@@ -19,6 +19,7 @@ from typing import Any
 __all__ = (
     "MASK",
     "active",
+    "clear",
     "holds_secret",
     "is_sensitive_name",
     "mask",
@@ -68,6 +69,14 @@ def register_secret(value: Any) -> None:
         ordered = sorted(_values, key=len, reverse=True)
         _pattern = re.compile("|".join(map(re.escape, ordered)))
         _bytes_pattern = re.compile(b"|".join(re.escape(v.encode()) for v in ordered))
+
+
+def clear() -> None:
+    """Forget every registered secret (test isolation; nothing else should)."""
+    global _pattern, _bytes_pattern
+    with _lock:
+        _values.clear()
+        _pattern = _bytes_pattern = None
 
 
 def active() -> bool:
