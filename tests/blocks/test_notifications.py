@@ -7,6 +7,7 @@ from tests.blocks.servers import http_server, smtp_server
 
 from taskbook import flow, get_run, task
 from taskbook.blocks.notifications import (
+    AppriseNotificationBlock,
     CustomWebhookNotificationBlock,
     SlackWebhook,
     SMTPEmail,
@@ -15,7 +16,7 @@ from taskbook.blocks.notifications import (
 from taskbook.blocks.system import Secret
 from taskbook.engine import masking
 from taskbook.engine.session import get_session
-from taskbook.errors import NotificationError
+from taskbook.errors import MissingDependencyError, NotificationError
 
 
 @pytest.fixture(autouse=True)
@@ -210,3 +211,18 @@ def test_notify_on_failure_as_a_task_hook_names_the_task_and_its_flow_run() -> N
     assert text.startswith("*Task run load_rows/load_rows-0 failed*")
     assert f"Flow run id: {row['id']}" in text
     assert "disk full" in text
+
+
+def test_apprise_block_without_the_extra_names_the_install_command() -> None:
+    try:
+        import apprise  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("apprise is installed: the extra is present")
+    block = AppriseNotificationBlock(url="json://127.0.0.1:9/")
+
+    with pytest.raises(
+        MissingDependencyError, match=r'pip install "taskbook\[apprise\]"'
+    ):
+        block.notify("hi")
