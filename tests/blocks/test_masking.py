@@ -115,3 +115,19 @@ def test_a_generic_key_parameter_is_hidden_in_the_record_only(
 )
 def test_sensitive_names(name: str, sensitive: bool) -> None:
     assert masking.is_sensitive_name(name) is sensitive
+
+
+def test_what_the_kernel_side_sends_to_the_notebook_is_masked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from taskbook.jupyter.output import KernelOutput
+
+    masking.register_secret("tb-kernel-secret-31")
+    out = KernelOutput(kernel=None, parent=None)
+
+    out.send("stream", {"name": "stdout", "text": "status: tb-kernel-secret-31\n"})
+    out.send("error", {"traceback": ["ValueError: tb-kernel-secret-31"]})
+
+    captured = capsys.readouterr()
+    assert captured.out == f"status: {masking.MASK}\n"
+    assert captured.err == f"ValueError: {masking.MASK}\n"
