@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from taskbook.engine import masking
 from taskbook.engine import session as session_module
+
+
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """Secrets one test registers (masked from then on) must not mask another's text."""
+    yield
+    masking.clear()
 
 
 @pytest.fixture

@@ -24,6 +24,15 @@ PUBLIC_MODULES = [
     "taskbook.artifacts",
     "taskbook.task_runners",
     "taskbook.exceptions",
+    "taskbook.blocks",
+    "taskbook.blocks.core",
+    "taskbook.blocks.system",
+    "taskbook.variables",
+    "taskbook.blocks.notifications",
+    "taskbook.concurrency",
+    "taskbook.concurrency.sync",
+    "taskbook.concurrency.asyncio",
+    "taskbook.testing.utilities",
 ]
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"

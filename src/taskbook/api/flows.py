@@ -14,6 +14,7 @@ from taskbook.core.states import State, StateType
 from taskbook.engine.context import FlowRun, FlowRunContext, flow_run_ctx, tags_ctx
 from taskbook.engine.flow_run import FlowCall, arun_flow, run_flow
 from taskbook.engine.ids import new_id
+from taskbook.engine.masking import mask_parameters
 from taskbook.engine.names import random_run_name, render_run_name
 from taskbook.engine.runners import TaskRunner, ThreadPoolTaskRunner
 from taskbook.engine.session import session_for_runs
@@ -100,7 +101,7 @@ class Flow(Generic[P, R]):
                 run.id,
                 self.name,
                 name,
-                parameters,
+                mask_parameters(parameters),
                 run_tags,
                 parent.flow_run.id if parent else None,
                 now,

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from taskbook.engine.masking import mask, mask_data
+
 __all__ = ("OutputCapture", "capturing", "install", "outside_capture")
 
 Output = dict[str, Any]
@@ -42,9 +44,10 @@ class OutputCapture:
             self.listener(self, output)
 
     def stream(self, name: str, text: str) -> None:
-        """Record text written to ``stdout`` or ``stderr``."""
+        """Record text written to ``stdout`` or ``stderr`` (secrets masked)."""
         if not text:
             return
+        text = mask(text)
         with self._lock:
             last = self.outputs[-1] if self.outputs else None
             if (
@@ -91,6 +94,7 @@ class OutputCapture:
 
     def replay(self, output: Output) -> None:
         """Record an output as given (one that came back from another process)."""
+        output = mask_data(output)
         with self._lock:
             self.outputs.append(output)
         self._emit(output)

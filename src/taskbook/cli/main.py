@@ -16,6 +16,7 @@ import click
 
 from taskbook.cli.errors import debug_option, report_error, report_interrupt
 from taskbook.cli.graph import graph
+from taskbook.cli.limits import concurrency_limit, global_concurrency_limit
 from taskbook.cli.run import run
 from taskbook.errors import TaskbookError
 
@@ -48,6 +49,8 @@ def cli() -> None:
 
 cli.add_command(run)
 cli.add_command(graph)
+cli.add_command(concurrency_limit)
+cli.add_command(global_concurrency_limit)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING
 import click
 
 from taskbook.core.cells import CellSpec
+from taskbook.engine.masking import mask
 
 if TYPE_CHECKING:
     from taskbook.cellflow.result import CellOutcome, NotebookRunResult
@@ -75,7 +76,7 @@ def echo_summary(
         line += f" Stopped by SystemExit({result.system_exit!r})."
     click.echo(line, err=True)
     for outcome in result.failed_cells:
-        message = " ".join((outcome.message or outcome.state_name).split())
+        message = mask(" ".join((outcome.message or outcome.state_name).split()))
         click.echo(f"  {outcome.name}: {message}", err=True)
     if target not in (None, "-"):
         click.echo(f"Output notebook: {target}", err=True)

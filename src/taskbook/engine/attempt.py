@@ -2,7 +2,9 @@
 
 Features apply in one fixed order, per attempt:
 cache lookup (a hit needs its output files intact) -> concurrency slot (the
-runner's) -> timeout around the call, files written recorded -> store result
+runner's; the slots of the store's tag limits are taken inside the call, so waiting
+for them counts against the timeout) -> timeout around the call, files written
+recorded -> store result
 with those files -> retry decision. Retries are loop iterations, not recursion.
 States follow Prefect 3: Pending -> Running -> Completed | Failed, with
 AwaitingRetry/Retrying between attempts, Completed "Cached" on a hit, Pending
@@ -28,6 +30,7 @@ from taskbook.core.cache import (
 from taskbook.core.events import StateChanged
 from taskbook.core.options import NOT_SET, TaskOptions
 from taskbook.core.states import FINAL_TYPES, State, StateType
+from taskbook.engine.concurrency import tag_guard
 from taskbook.engine.context import (
     FlowRunContext,
     TaskRun,
@@ -268,10 +271,19 @@ def _attempts(
         if timeout is not None
         else _no_timeout
     )
+    # --- concurrency slot: tag limits of the store, held around the call --------
+    fn = tag_guard(
+        task.fn,
+        run.tags,
+        session.home,
+        call.fn_is_coroutine
+        if call.fn_is_coroutine is not None
+        else inspect.iscoroutinefunction(task.fn),
+    )
     while True:
         # --- the call, under its timeout ------------------------------------------
         step = Call(
-            task.fn,
+            fn,
             (),
             parameters,
             timeout,

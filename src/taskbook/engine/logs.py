@@ -21,6 +21,8 @@ from typing import Any
 
 from taskbook.core.events import LogEmitted
 from taskbook.engine.context import flow_run_ctx, task_run_ctx
+from taskbook.engine.masking import active as masking_active
+from taskbook.engine.masking import mask
 from taskbook.errors import MissingContextError
 
 _setup_lock = threading.Lock()
@@ -44,7 +46,7 @@ class _RunRecordHandler(logging.Handler):
                 flow_run_id=fctx.flow_run.id if fctx else None,
                 task_run_id=tctx.task_run.id if tctx else None,
                 level=record.levelno,
-                message=record.getMessage(),
+                message=mask(record.getMessage()),
                 ts=record.created,
             )
         )
@@ -63,7 +65,7 @@ class _ConsoleFormatter(logging.Formatter):
         time = self.formatTime(record, "%H:%M:%S")
         return (
             f"{time}.{int(record.msecs):03d} | {record.levelname:<7} | "
-            f"{prefix}{record.getMessage()}"
+            f"{prefix}{mask(record.getMessage())}"
         )
 
 
@@ -184,6 +186,8 @@ def _print(*args: Any, **kwargs: Any) -> None:
     active = tctx.log_prints if tctx is not None else bool(fctx and fctx.log_prints)
     target = kwargs.get("file")
     if not active or (target is not None and target not in (sys.stdout, sys.stderr)):
+        if masking_active():  # a secret printed outside a run is hidden too
+            args = tuple(mask(str(a)) for a in args)
         _original_print(*args, **kwargs)
         return
     sep = kwargs.get("sep", " ")

@@ -2,7 +2,7 @@
 
 An entry is ``(payload bytes, expires_at, files)``; payloads are cloudpickle bytes,
 written only after they serialize, so an unpicklable result never leaves a half
-entry; ``files`` are the output files of the run as ``FileRecord`` tuples (entries
+entry, and never when they hold a registered secret value; ``files`` are the output files of the run as ``FileRecord`` tuples (entries
 of older versions have none: ``None``). A payload that fails to load is a miss: the
 entry is deleted and a warning names it.
 """
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 
+from taskbook.engine.masking import holds_secret
 from taskbook.errors import CorruptCacheEntryWarning
 
 if TYPE_CHECKING:
@@ -100,7 +101,13 @@ class ResultCache:
         expires_at: float | None,
         files: tuple[FileRecord, ...] = (),
     ) -> None:
-        """Store serialized ``payload`` under ``key``, with the run's output files."""
+        """Store serialized ``payload`` under ``key``, with the run's output files.
+
+        A payload holding a secret value is not stored: secrets live only in the
+        owner-only blocks file, so such a result is recomputed on the next run.
+        """
+        if holds_secret(payload):
+            return
         self._dc.set(key, (payload, expires_at, tuple(f.to_tuple() for f in files)))
 
     def rewrite_files(self, key: str, files: tuple[FileRecord, ...]) -> None:

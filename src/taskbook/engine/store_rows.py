@@ -27,6 +27,7 @@ from taskbook.core.events import (
     TaskRunCreated,
 )
 from taskbook.core.states import FINAL_TYPES
+from taskbook.engine import masking
 
 _INSERT_TASKS = (
     "INSERT OR IGNORE INTO task_runs(id, flow_run_id, task_name, task_key, name, "
@@ -137,8 +138,8 @@ def write_events(
                     a.artifact_id,
                     a.key,
                     a.type,
-                    to_json(a.data),
-                    a.description,
+                    masking.mask(to_json(masking.mask_data(a.data))),
+                    masking.mask(a.description) if a.description else None,
                     a.flow_run_id,
                     a.task_run_id,
                     a.ts,
@@ -357,12 +358,19 @@ def _update_sql(kind: str, rows: int) -> str:
 
 
 def _execute(conn: sqlite3.Connection, sql: str, values: list[Any]) -> None:
+    if masking.active():  # every row of the store passes here: mask secrets once
+        values = _masked(values)
     try:
         conn.execute(sql, values)
     except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
         # A value SQLite cannot store (a user's object as a state message):
         # store its text, as the JSON rows used to.
-        conn.execute(sql, [_storable(v) for v in values])
+        conn.execute(sql, _masked([_storable(v) for v in values]))
+
+
+def _masked(values: list[Any]) -> list[Any]:
+    mask = masking.mask
+    return [mask(v) if isinstance(v, str) else v for v in values]
 
 
 def _storable(value: Any) -> Any:

@@ -3,7 +3,8 @@
 Users catch these by Prefect's names where Prefect has one. Each error a user can trigger
 has its own class, derives the matching builtin, and builds its message (fact, then fix)
 in a ``from_...`` classmethod. Import them from here; the private modules hold them by
-family: ``_base`` (the roots), ``_configuration``, ``_execution`` and ``_warnings``.
+family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` and
+``_warnings``.
 
     BaseException
     ├── TaskbookSignal                 control flow; gets past ``except Exception``
@@ -50,7 +51,17 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution`` and ``_warning
         │   ├── MissingContextError (RuntimeError)       get_run_logger() outside a run
         │   ├── HashError (ValueError)                   a value neither JSON nor pickle encodes
         │   │   └── InputHashError                       ... and it is this task input
-        │   └── MissingDependencyError (ImportError)     an optional extra is not installed
+        │   ├── MissingDependencyError (ImportError)     an optional extra is not installed
+        │   ├── BlockNotFoundError (ValueError)          Block.load of a name never saved
+        │   ├── BlockNameInUseError (ValueError)         Block.save of a saved name, no overwrite
+        │   ├── InvalidBlockNameError (ValueError)       a block/variable/limit name with bad characters
+        │   ├── UnknownBlockTypeError (ValueError)       Block.load("type/name") of an unknown type
+        │   ├── VariableExistsError (ValueError)         Variable.set of an existing name, no overwrite
+        │   ├── VariableValueError (TypeError)           Variable.set of a value JSON cannot hold
+        │   ├── NotificationError (ConnectionError)      a notification failed after its retries
+        │   ├── ConcurrencyLimitNotFoundError (KeyError) a concurrency limit that does not exist
+        │   ├── ConcurrencyOccupyError (ValueError)      occupy < 1 or above the limit
+        │   └── AcquireConcurrencySlotTimeoutError (TimeoutError)  no free slot in time
         └── TimeoutError
             ├── TaskRunTimeoutError    a task attempt exceeded ``timeout_seconds``
             └── FlowRunTimeoutError    a flow run exceeded ``timeout_seconds``
@@ -70,6 +81,18 @@ from taskbook.errors._base import (
     TaskbookError,
     TaskbookSignal,
     TaskbookWarning,
+)
+from taskbook.errors._blocks import (
+    AcquireConcurrencySlotTimeoutError,
+    BlockNameInUseError,
+    BlockNotFoundError,
+    ConcurrencyLimitNotFoundError,
+    ConcurrencyOccupyError,
+    InvalidBlockNameError,
+    NotificationError,
+    UnknownBlockTypeError,
+    VariableExistsError,
+    VariableValueError,
 )
 from taskbook.errors._configuration import (
     CachePolicyError,
@@ -128,11 +151,16 @@ from taskbook.errors._warnings import (
 
 __all__ = (
     "AbandonedThreadWarning",
+    "AcquireConcurrencySlotTimeoutError",
+    "BlockNameInUseError",
+    "BlockNotFoundError",
     "CachePolicyError",
     "CancelRun",
     "CancelledRun",
     "CellExitError",
     "CellFailedError",
+    "ConcurrencyLimitNotFoundError",
+    "ConcurrencyOccupyError",
     "ConfigurationError",
     "CorruptCacheEntryWarning",
     "CrashedRun",
@@ -143,6 +171,7 @@ __all__ = (
     "HashError",
     "HiddenStateError",
     "InputHashError",
+    "InvalidBlockNameError",
     "InvalidNameError",
     "InvalidOptionError",
     "IsolatedCellCrashError",
@@ -155,6 +184,7 @@ __all__ = (
     "MissingResult",
     "NoParametersCellError",
     "NotebookGraphWarning",
+    "NotificationError",
     "ParameterSourceError",
     "ParameterTypeError",
     "ParameterValueError",
@@ -171,6 +201,7 @@ __all__ = (
     "TaskbookWarning",
     "UnfinishedRun",
     "UnhashableInputsWarning",
+    "UnknownBlockTypeError",
     "UnknownMagicOptionError",
     "UnknownParameterError",
     "UnknownTaskError",
@@ -179,4 +210,6 @@ __all__ = (
     "UnpicklableOutputError",
     "UnreadableNotebookError",
     "UpstreamTaskError",
+    "VariableExistsError",
+    "VariableValueError",
 )

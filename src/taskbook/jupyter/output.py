@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from taskbook.cellflow.capture import outside_capture
+from taskbook.engine.masking import mask_data
 
 __all__ = ("CellDisplays", "HeadedOutputs", "KernelOutput")
 
@@ -39,6 +40,7 @@ class KernelOutput:
 
     def send(self, msg_type: str, content: dict[str, Any]) -> None:
         """Send one iopub message (stream, display_data, error...) to the parent."""
+        content = mask_data(content)  # what reaches the notebook is saved in it
         if self.kernel is None:
             outside_capture(lambda: self._local(msg_type, content))
             return

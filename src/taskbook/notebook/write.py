@@ -21,6 +21,8 @@ from typing import Any, Protocol
 import nbformat
 from nbformat import NotebookNode
 
+from taskbook.engine.masking import mask
+
 __all__ = (
     "ERROR_MARKER_TAG",
     "CellRecord",
@@ -90,6 +92,7 @@ def build_output_notebook(
         if ERROR_MARKER_TAG not in cell.get("metadata", {}).get("tags", [])
     ]
     for cell in result.cells:
+        cell.source = mask(cell.source)  # a secret injected as a parameter, say
         if cell.cell_type != "code":
             continue
         record = cells.get(cell.id)
@@ -136,7 +139,9 @@ def jsonable(value: Any) -> Any:
 
     Non-finite floats and objects JSON has no form for become their ``repr``.
     """
-    if value is None or isinstance(value, (bool, int, str)):
+    if isinstance(value, str):
+        return mask(value)  # the notebook is shared: no secret value in it
+    if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else repr(value)

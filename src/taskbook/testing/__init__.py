@@ -1,0 +1,1 @@
+"""Helpers for testing flows (Prefect's ``prefect.testing``)."""
