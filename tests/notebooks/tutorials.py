@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -124,27 +125,43 @@ def in_order(expected: list[str], lines: list[str]) -> bool:
     return all(any(line == want for line in rest) for want in expected)
 
 
-def environment(home: Path) -> dict[str, str]:
-    """The environment of a tutorial run: its own run store, no Jupyter session."""
+def environment(home: Path, isolated: bool = False) -> dict[str, str]:
+    """The environment of a tutorial run: its own run store, no Jupyter session.
+
+    ``isolated`` keeps the run to the environment whose ``bin`` comes first on
+    PATH: no PYTHONPATH or VIRTUAL_ENV of the caller, Jupyter dirs of its own.
+    """
     env = {**os.environ, "TASKBOOK_HOME": str(home)}
     env.pop("JPY_SESSION_NAME", None)
+    if isolated:
+        for name in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"):
+            env.pop(name, None)
+        for name in ("CONFIG", "DATA", "RUNTIME"):
+            env[f"JUPYTER_{name}_DIR"] = str(home / "jupyter" / name.lower())
     return env
 
 
 def run_headless(
     bin_dir: Path, notebook: Path, out: Path, home: Path, *args: str
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``taskbook run NOTEBOOK OUT --cwd ITS_FOLDER ARGS`` from ``bin_dir``."""
+    """Run ``taskbook run NOTEBOOK OUT --cwd ITS_FOLDER ARGS`` from ``bin_dir``.
+
+    When ``bin_dir`` is not this interpreter's, the run is isolated to it.
+    """
     command = [str(bin_dir / "taskbook"), "run", str(notebook), str(out)]
     command += ["--cwd", str(notebook.parent), *args]
     return subprocess.run(
         command,
         capture_output=True,
         text=True,
-        env=environment(home),
+        env=environment(home, _other(bin_dir)),
         timeout=300,
         check=False,
     )
+
+
+def _other(bin_dir: Path) -> bool:
+    return bin_dir.resolve() != Path(sys.executable).parent.resolve()
 
 
 def run_in_kernel(
@@ -162,7 +179,7 @@ def run_in_kernel(
         capture_output=True,
         text=True,
         cwd=notebook.parent,
-        env={**environment(home), "IPYTHONDIR": str(home / "ipython")},
+        env={**environment(home, _other(bin_dir)), "IPYTHONDIR": str(home / "ipython")},
         timeout=600,
         check=False,
     )
