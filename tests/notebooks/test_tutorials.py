@@ -127,7 +127,7 @@ def test_resume_tutorial_fails_then_reruns_only_what_failed(tmp_path: Path) -> N
     assert "rates service is down (simulated)" in failed.stdout + failed.stderr
     states = _cell_states(out)
     assert (states["extract"], states["rates"]) == ("Completed", "Failed")
-    assert states.get("report", "NotReady") == "NotReady", states
+    assert states["report"] == "NotReady"
 
     resumed = run_headless(BIN, notebook, out, home)
     assert resumed.returncode == 0, resumed.stderr
