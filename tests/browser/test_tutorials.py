@@ -78,6 +78,7 @@ def test_tutorial_runs_all_cells_in_jupyterlab(
         # The view alone: the lines around it name the server's temporary folder.
         view = nb.output(index).locator(".taskbook-run").first
         view.screenshot(path=artifacts_dir / README_SHOT)
+        assert (artifacts_dir / README_SHOT).stat().st_size > 10_000
         cells = json.dumps(nb.output(index).inner_text())
         for task in ("temperatures", "humidity", "wind", "comfort"):
             assert task in cells
