@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 # What a fresh clone has; the rest is local state repo2docker never sees.
 _NOT_CLONED = shutil.ignore_patterns(
     ".git",
+    ".cache",
     ".venv",
     "test-artifacts",
     "__pycache__",
