@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The test command: install taskbook with its test extras into ./.venv (and, for
 # the browser tests, Debian's chromium plus JupyterLab and Playwright), then lint
-# (ruff), check the layer contracts (import-linter) and run pytest.
+# (ruff), check the layer contracts (import-linter), build the docs site with
+# warnings as errors (mkdocs --strict) and run pytest.
 # Needs python3 (>= 3.10) and root for apt-get when chromium is missing.
 # Extra arguments are passed to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-source scripts/_venv.sh test
+source scripts/_venv.sh "test,docs"
 # The browser tests drive a real JupyterLab in Debian's Chromium: install them.
 bash scripts/browser_deps.sh .venv
 
@@ -15,6 +16,8 @@ echo "== ruff check"
 .venv/bin/ruff check src tests benchmarks examples
 echo "== lint-imports"
 .venv/bin/lint-imports
+echo "== mkdocs build --strict (the docs site, into site/)"
+NO_MKDOCS_2_WARNING=1 .venv/bin/python -m mkdocs build --strict --quiet
 echo "== pytest"
 # Exit code 5 means "no tests collected": that is a failure here too, so it is
 # not masked; the script fails if either run fails.

@@ -21,9 +21,17 @@ _EMPTY: dict[str, Any] = {"parameters": {}, "tags": [], "run_count": 0}
 class _RunView:
     """Read-only view of the run a context variable points at."""
 
-    def __init__(self, current: Callable[[], Any], fields: tuple[str, ...]) -> None:
+    def __init__(
+        self, name: str, current: Callable[[], Any], fields: tuple[str, ...]
+    ) -> None:
+        self._name = name
         self._current = current
         self._fields = fields
+
+    def __reduce__(self) -> tuple[Callable[[str], _RunView], tuple[str]]:
+        # By name: a cell that imported the view caches it with its values, and
+        # copying the fields would make unpickling recurse through __getattr__.
+        return _view, (self._name,)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in self._fields:
@@ -62,6 +70,14 @@ def _task_run() -> Any:
     return remote.task_run if remote is not None else None
 
 
+def _view(name: str) -> _RunView:
+    """Return the module's view called ``name`` (how a pickled view comes back)."""
+    view: _RunView = globals()[name]
+    return view
+
+
 _COMMON = ("id", "name", "parameters", "tags", "run_count")
-flow_run = _RunView(_flow_run, (*_COMMON, "flow_name", "parent_flow_run_id"))
-task_run = _RunView(_task_run, (*_COMMON, "task_name"))
+flow_run = _RunView(
+    "flow_run", _flow_run, (*_COMMON, "flow_name", "parent_flow_run_id")
+)
+task_run = _RunView("task_run", _task_run, (*_COMMON, "task_name"))

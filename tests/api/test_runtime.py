@@ -41,3 +41,18 @@ def test_runtime_unknown_attribute_lists_the_available_ones() -> None:
         AttributeError, match=r"no attribute 'idd'; available: id, name"
     ):
         _ = runtime.flow_run.idd
+
+
+@pytest.mark.parametrize("name", ["flow_run", "task_run"])
+def test_runtime_views_survive_a_pickle_round_trip_as_the_same_object(
+    name: str,
+) -> None:
+    # A notebook cell that ran `from taskbook.runtime import task_run` caches
+    # the name with its values; restoring the cell unpickles it.
+    import pickle
+
+    import cloudpickle
+
+    view = getattr(runtime, name)
+    assert pickle.loads(cloudpickle.dumps(view)) is view
+    assert pickle.loads(pickle.dumps(view)) is view
