@@ -18,9 +18,12 @@ from taskbook.errors import (
     HiddenStateError,
     NoParametersCellError,
     ParameterValueError,
+    RunNotFoundError,
     SchedulerUnreachableError,
+    ServeAlreadyRunningError,
     TaskbookError,
     UnknownParameterError,
+    UnknownScheduleError,
     UnknownTaskError,
     UnreadableNotebookError,
 )
@@ -69,7 +72,13 @@ def exit_code_for(error: BaseException) -> int:
         return EXIT_INTERRUPTED
     if isinstance(
         error,
-        (ConfigurationError, UnreadableNotebookError, SchedulerUnreachableError),
+        (
+            ConfigurationError,
+            UnreadableNotebookError,
+            SchedulerUnreachableError,
+            ServeAlreadyRunningError,
+            RunNotFoundError,
+        ),
     ):
         return EXIT_USAGE
     return EXIT_FAILED
@@ -95,6 +104,12 @@ def hint_for(error: TaskbookError, notebook: str = "NOTEBOOK") -> str:
         return "Open the file in JupyterLab to check it is a notebook."
     if isinstance(error, SchedulerUnreachableError):
         return "`dask scheduler` prints the address to give: tcp://HOST:PORT."
+    if isinstance(error, UnknownScheduleError):
+        return "`taskbook schedule ls` lists the schedules."
+    if isinstance(error, RunNotFoundError):
+        return "`taskbook runs` lists the runs in the store, newest first."
+    if isinstance(error, ServeAlreadyRunningError):
+        return "`taskbook schedule ls` shows which process serves this store."
     return "Run again with --debug to see the full traceback."
 
 

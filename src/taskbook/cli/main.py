@@ -17,6 +17,8 @@ import click
 from taskbook.cli.errors import debug_option, report_error, report_interrupt
 from taskbook.cli.graph import graph
 from taskbook.cli.run import run
+from taskbook.cli.schedule import schedule
+from taskbook.cli.serve import serve
 from taskbook.errors import TaskbookError
 
 __all__ = ("cli", "main")
@@ -48,6 +50,8 @@ def cli() -> None:
 
 cli.add_command(run)
 cli.add_command(graph)
+cli.add_command(schedule)
+cli.add_command(serve)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
