@@ -103,6 +103,7 @@ def check_flow_parameters(
     try:
         return flow.validate_parameters(dict(given))
     except ParameterTypeError as exc:
+        details = str(exc).split(" Pass values of")[0]
         raise ParameterValueError(
-            f"{exc} Pass -p NAME VALUE with values of the annotated types."
+            f"{details} Pass -p NAME VALUE with values of the annotated types."
         ) from exc

@@ -89,6 +89,8 @@ def hint_for(error: TaskbookError, notebook: str = "NOTEBOOK") -> str:
     if isinstance(
         error, (UnknownParameterError, ParameterValueError, NoParametersCellError)
     ):
+        if ".py:" in notebook:  # a module's flow (schedule add FILE.py:FLOW)
+            return f"The signature of the flow {notebook} lists its parameters."
         return f"`taskbook run {notebook} --help-notebook` lists its parameters."
     if isinstance(
         error,
