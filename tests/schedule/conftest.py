@@ -113,6 +113,14 @@ class World:
         )
         return added.schedule_id
 
+    def first_launch(self) -> tuple[Scheduler, rows.SlotKey]:
+        """A schedule of every minute, a scheduler, and its first slot launched."""
+        self.add(seconds=60)
+        scheduler = self.scheduler()
+        self.advance(60)
+        scheduler.tick()
+        return scheduler, self.launcher.launched[0]
+
     def advance(self, seconds: float) -> None:
         self.clock.sleep(seconds)
 

@@ -255,11 +255,7 @@ def test_an_ended_run_is_recorded_from_its_exit_code_if_it_could_not(
 
 
 def test_shutdown_lets_runs_finish_within_the_grace_period(world: World) -> None:
-    world.add(seconds=60)
-    scheduler = world.scheduler()
-    world.advance(60)
-    scheduler.tick()
-    key = world.launcher.launched[0]
+    scheduler, key = world.first_launch()
 
     def wait(seconds: float) -> None:
         world.advance(min(seconds, 5))
@@ -274,11 +270,7 @@ def test_shutdown_lets_runs_finish_within_the_grace_period(world: World) -> None
 def test_shutdown_cancels_runs_past_the_grace_period_and_records_it(
     world: World,
 ) -> None:
-    world.add(seconds=60)
-    scheduler = world.scheduler()
-    world.advance(60)
-    scheduler.tick()
-    key = world.launcher.launched[0]
+    scheduler, key = world.first_launch()
     started = world.clock.monotonic()
 
     scheduler.shutdown(30, world.advance)
@@ -358,3 +350,17 @@ def test_failure_notices_reach_a_webhook_with_noise_control(
     ]
     assert "ended failed" in messages[0]["text"]
     assert "recovered" in messages[1]["body"]
+
+
+def test_a_process_that_ends_before_starting_its_slot_is_replaced_once(
+    world: World, launched: Callable[[], list[float]]
+) -> None:
+    scheduler, key = world.first_launch()
+    for _ in range(2):  # a (prestarted) process dies before it starts the slot
+        with world.store.transaction() as conn:
+            rows.update_slot(conn, key, state="launching", pid=None)
+        world.launcher.finish(world.launcher.launched[-1], 1, record=False)
+        scheduler.tick()
+
+    assert launched() == [60, 60]  # replaced once, then recorded
+    assert [r.state for r in world.slots()] == ["failed"]

@@ -23,6 +23,8 @@ from taskbook.cli.errors import debug_option
 __all__ = ("MAX_SLEEP", "serve")
 
 MAX_SLEEP = 60.0
+PRESTART = 3.0
+"""Seconds before a slot falls due that its process is started (imports take time)."""
 
 
 def _say(line: str) -> None:
@@ -89,7 +91,13 @@ def serve(grace: float) -> None:
         scheduler.recover()
         while not stopping:
             next_due = scheduler.tick()
-            delay = MAX_SLEEP if next_due is None else next_due - time.time()
+            now = time.time()
+            soon = sum(1 for due in scheduler.upcoming if due - now <= PRESTART)
+            if soon:
+                launcher.prestart(soon)  # one process per slot due soon
+            delay = MAX_SLEEP if next_due is None else next_due - now
+            if PRESTART < delay < MAX_SLEEP + PRESTART:
+                delay -= PRESTART  # wake early, to start the run's process
             if delay > 0 and not stopping:
                 waker.wait(min(delay, MAX_SLEEP))
         running = len(launcher.running())
@@ -97,9 +105,11 @@ def serve(grace: float) -> None:
             f"stopping ({signal.Signals(stopping[0]).name}): no new runs; waiting up "
             f"to {grace:g} s for {running} running run(s)"
         )
+        launcher.close()
         scheduler.shutdown(grace, waker.wait)
         _say("stopped")
     finally:
+        launcher.close()
         signal.set_wakeup_fd(old_fd)
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -2,10 +2,15 @@
 learn when it ends without polling.
 
 Each run is a new process session (its own process group), so a signal to the
-server does not reach it and stopping it reaches its children too. A waiter
-thread per process reports the exit code and wakes the scheduler; runs left by
-a previous server ("orphans", not our children) are watched through a pidfd
-where Linux has one, else checked once a second.
+server does not reach it and stopping it reaches its children too. Python and
+taskbook take a second or more to import, so ``prestart`` starts the processes of
+the runs due in the next few seconds early (one per slot, so slots a second
+apart each get one); each waits on its stdin for its slot and log file, and
+starts the run the moment it gets them (a slot with no process ready gets one
+started cold). A waiter thread per process reports the exit code and
+wakes the scheduler; runs left by a previous server ("orphans", not our
+children) are watched through a pidfd where Linux has one, else checked once a
+second.
 """
 
 from __future__ import annotations
@@ -16,13 +21,24 @@ import select
 import signal
 import subprocess
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from taskbook.schedule.rows import SlotKey
 
-__all__ = ("Launcher", "ProcessLauncher", "Waker", "log_path_for", "pid_alive")
+__all__ = (
+    "MAX_WARM",
+    "Launcher",
+    "ProcessLauncher",
+    "Waker",
+    "log_path_for",
+    "pid_alive",
+)
+
+MAX_WARM = 4
+"""At most this many prestarted processes wait for a slot at once."""
 
 
 class Waker:
@@ -85,30 +101,95 @@ class ProcessLauncher:
 
     def __init__(
         self,
-        command: Callable[[SlotKey], Sequence[str]],
+        command: Callable[[str], Sequence[str]],
         wake: Callable[[], None],
         env: Mapping[str, str] | None = None,
     ) -> None:
+        """Args:
+        command: The command line of a run, given its slot key as text, or
+            ``-`` for a prestarted process that reads ``KEY<TAB>LOG`` on stdin.
+        wake: Called (from any thread) when a run ends.
+        env: The runs' environment.
+        """
         self._command = command
         self._wake = wake
         self._env = dict(env) if env is not None else None
         self._lock = threading.Lock()
         self._running: dict[SlotKey, int] = {}
         self._finished: list[tuple[SlotKey, int | None]] = []
+        self._warm: deque[subprocess.Popen[bytes]] = deque()
+
+    def _popen(self, argv: Sequence[str], **streams: Any) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            list(argv),
+            env=self._env,
+            start_new_session=True,  # its own group: our signals are not its
+            close_fds=True,  # it must not inherit the serve lock
+            **streams,
+        )
+
+    def prestart(self, count: int = 1) -> None:
+        """Have ``count`` processes (at most ``MAX_WARM``) waiting for a slot."""
+        for process in [p for p in self._warm if p.poll() is not None]:
+            self._warm.remove(process)
+        while len(self._warm) < min(count, MAX_WARM):
+            self._warm.append(
+                self._popen(
+                    self._command("-"),
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+
+    def warm(self) -> list[int]:
+        """The pids of the processes waiting for a slot, oldest first."""
+        return [p.pid for p in self._warm]
+
+    def close(self) -> None:
+        """End the prestarted processes that got no slot (EOF on their stdin)."""
+        warm, self._warm = list(self._warm), deque()
+        for process in warm:
+            if process.stdin is not None:
+                with contextlib.suppress(OSError):
+                    process.stdin.close()
+        for process in warm:
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def _hand_over(
+        self, key: SlotKey, log_path: Path
+    ) -> subprocess.Popen[bytes] | None:
+        """Give the slot to the oldest waiting process (the likeliest ready)."""
+        while self._warm:
+            process = self._warm.popleft()
+            if process.stdin is None or process.poll() is not None:
+                continue
+            try:
+                process.stdin.write(f"{key}\t{log_path}\n".encode())
+                process.stdin.close()
+            except OSError:  # it died meanwhile: try the next
+                process.kill()
+                process.wait()
+                continue
+            return process
+        return None
 
     def launch(self, key: SlotKey, log_path: Path) -> int:
         """Start the run of ``key`` writing stdout and stderr to ``log_path``."""
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                list(self._command(key)),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=self._env,
-                start_new_session=True,  # its own group: our signals are not its
-                close_fds=True,  # it must not inherit the serve lock
-            )
+        process = self._hand_over(key, log_path)
+        if process is None:
+            with log_path.open("ab") as log:
+                process = self._popen(
+                    self._command(str(key)),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
         with self._lock:
             self._running[key] = process.pid
         threading.Thread(

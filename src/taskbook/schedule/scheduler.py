@@ -18,7 +18,7 @@ import socket
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from taskbook.core.schedule import (
     ScheduleSpec,
@@ -41,6 +41,8 @@ _log = logging.getLogger("taskbook.schedule")
 
 MAX_DUE = 1000
 """At most this many due slots of one schedule are considered at once (the newest)."""
+UPCOMING = 4
+"""How many next fire times of each schedule ``tick`` keeps in ``upcoming``."""
 CANCEL_SECONDS = 10.0
 """After the grace period: how long a run may take to stop after SIGINT."""
 
@@ -81,6 +83,10 @@ class Scheduler:
         self._say = say or _log.info
         self._host = socket.gethostname()
         self._cancelling: dict[rows.SlotKey, str] = {}
+        self._retried: set[rows.SlotKey] = set()
+        self.upcoming: list[float] = []
+        """The next fire times of every schedule (``UPCOMING`` each), as of the
+        last ``tick``, ascending: which runs' processes to start early."""
 
     # -- start-up ----------------------------------------------------------------
 
@@ -118,15 +124,14 @@ class Scheduler:
         now = self.clock.now()
         self._reap(now)
         active = Counter(key.schedule_id for key in self.launcher.running())
-        next_due: float | None = None
+        upcoming: list[float] = []
         for schedule in rows.load_schedules(self.store):
             if schedule.paused:
                 continue
             self._fire(schedule, now, active)
-            upcoming = next_fire_times(schedule.spec.when, now, 1)
-            if upcoming and (next_due is None or upcoming[0] < next_due):
-                next_due = upcoming[0]
-        return next_due
+            upcoming += next_fire_times(schedule.spec.when, now, UPCOMING)
+        self.upcoming = sorted(upcoming)
+        return self.upcoming[0] if self.upcoming else None
 
     def _fire(
         self, schedule: rows.ScheduleRow, now: float, active: Counter[str]
@@ -182,32 +187,59 @@ class Scheduler:
 
     def _reap(self, now: float) -> None:
         for key, code in self.launcher.finished():
-            with self.store.transaction() as conn:
-                row = rows.get_slot(conn, key)
-                if row is None:
-                    continue
-                cancelled = self._cancelling.pop(key, None)
-                state = row.state
-                changes: dict[str, object] = {}
-                if state not in rows.FINAL:
-                    state = "cancelled" if cancelled else state_for_exit(code)
-                    changes.update(state=state, ended=now, exit_code=code)
-                if cancelled:
-                    changes["reason"] = cancelled
-                flow_run = row.flow_run_id
-                if flow_run is None and row.pid and row.host:
-                    flow_run = rows.find_flow_run(
-                        conn, row.host, row.pid, row.started or row.claimed or 0
-                    )
-                    changes["flow_run_id"] = flow_run
-                if changes:
-                    rows.update_slot(conn, key, **changes)
-                schedule = rows.schedule_by_id(conn, key.schedule_id)
-            if cancelled and flow_run:
-                self.store.end_unfinished(flow_run, "CANCELLED", "Cancelled", cancelled)
-            self._say(f"finished {row.schedule_name} {slot_text(key.slot)}: {state}")
-            if schedule is not None:
-                self._notice(schedule, state, row, now)
+            self._ended(key, code, now)
+
+    def _ended(self, key: rows.SlotKey, code: int | None, now: float) -> None:
+        with self.store.transaction() as conn:
+            row = rows.get_slot(conn, key)
+            if row is None:
+                return
+            cancelled = self._cancelling.pop(key, None)
+            retry = (
+                row.state == "launching" and not cancelled and key not in self._retried
+            )
+            if not retry:
+                state, flow_run, schedule = self._record_end(
+                    conn, row, code, cancelled, now
+                )
+        if retry:
+            # Its process ended before it started the slot (a prestarted one
+            # that died): start it once more, cold.
+            self._retried.add(key)
+            self._launch(key, Path(row.log_path or ""), row.schedule_name)
+            return
+        if cancelled and flow_run:
+            self.store.end_unfinished(flow_run, "CANCELLED", "Cancelled", cancelled)
+        self._say(f"finished {row.schedule_name} {slot_text(key.slot)}: {state}")
+        if schedule is not None:
+            self._notice(schedule, state, row, now)
+
+    def _record_end(
+        self,
+        conn: Any,
+        row: rows.SlotRow,
+        code: int | None,
+        cancelled: str | None,
+        now: float,
+    ) -> tuple[str, str | None, rows.ScheduleRow | None]:
+        """Record how a run ended, unless its process did; return its state, flow
+        run and schedule."""
+        state = row.state
+        changes: dict[str, object] = {}
+        if state not in rows.FINAL:
+            state = "cancelled" if cancelled else state_for_exit(code)
+            changes.update(state=state, ended=now, exit_code=code)
+        if cancelled:
+            changes["reason"] = cancelled
+        flow_run = row.flow_run_id
+        if flow_run is None and row.pid and row.host:
+            flow_run = rows.find_flow_run(
+                conn, row.host, row.pid, row.started or row.claimed or 0
+            )
+            changes["flow_run_id"] = flow_run
+        if changes:
+            rows.update_slot(conn, row.key, **changes)
+        return state, flow_run, rows.schedule_by_id(conn, row.key.schedule_id)
 
     def _notice(
         self, schedule: rows.ScheduleRow, state: str, row: rows.SlotRow, now: float
