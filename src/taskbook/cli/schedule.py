@@ -9,7 +9,6 @@ the next fire times. Bad input exits 2 and leaves the store as it was.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import time
@@ -21,19 +20,17 @@ import click
 
 from taskbook.cli.errors import NOTEBOOK_KEY, debug_option
 from taskbook.cli.run_flags import given_run_options, run_options_flags_for
-from taskbook.core.options import parse_seconds
 from taskbook.core.run_options import RunOptions
 from taskbook.core.schedule import (
     CATCHUP_POLICIES,
     OVERLAP_POLICIES,
     ScheduleSpec,
-    When,
 )
-from taskbook.errors import InvalidIntervalError, InvalidScheduleError
+from taskbook.errors import InvalidScheduleError
 from taskbook.notebook.papermill import merge_parameters
 from taskbook.schedule import registry
 from taskbook.schedule.notify import check_notify
-from taskbook.schedule.times import make_cron, make_interval, make_rrule
+from taskbook.schedule.options import ScheduleOptions
 
 __all__ = ("schedule", "schedule_store")
 
@@ -166,7 +163,7 @@ def add(
     """
     ctx.meta[NOTEBOOK_KEY] = target
     now = time.time()
-    when = _when(cron, interval, rrule, tz, anchor, day_and, now)
+    when = ScheduleOptions(cron, interval, rrule, tz, anchor, day_and).when(now)
     options = given_run_options(flags, "schedule")
     RunOptions(**options)  # the combination must be valid
     given = {"values": values, "raw": raw, "files": files, "yaml_texts": yaml_texts}
@@ -186,62 +183,6 @@ def add(
     added = registry.add(schedule_store(), spec, now)
     for line in registry.added_lines(added):
         click.echo(line)
-
-
-def _when(
-    cron: str | None,
-    interval: str | None,
-    rrule: str | None,
-    tz: str | None,
-    anchor: str | None,
-    day_and: bool,
-    now: float,
-) -> When:
-    given = [
-        flag
-        for flag, v in (("--cron", cron), ("--interval", interval), ("--rrule", rrule))
-        if v is not None
-    ]
-    if len(given) != 1:
-        problem = (
-            "No schedule was given"
-            if not given
-            else f"{' and '.join(given)} were both given"
-        )
-        raise InvalidScheduleError.from_problem(
-            problem, "Give exactly one of --cron EXPR, --interval S or --rrule RULE"
-        )
-    if anchor is not None and interval is None:
-        raise InvalidScheduleError.from_problem(
-            "--anchor was given without --interval",
-            "Leave --anchor out, or use --interval",
-        )
-    if day_and and cron is None:
-        raise InvalidScheduleError.from_problem(
-            "--day-and was given without --cron", "Leave --day-and out, or use --cron"
-        )
-    if cron is not None:
-        return make_cron(cron, tz, day_or=not day_and)
-    if rrule is not None:
-        return make_rrule(rrule, tz)
-    assert interval is not None
-    try:
-        seconds = parse_seconds(interval)
-    except ValueError:
-        raise InvalidIntervalError.from_value(interval) from None
-    return make_interval(seconds, _anchor(anchor, now), tz)
-
-
-def _anchor(text: str | None, now: float) -> dt.datetime:
-    if text is None:
-        return dt.datetime.fromtimestamp(int(now), dt.timezone.utc)
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidScheduleError.from_problem(
-            f"--anchor {text!r} is not a date and time",
-            "Write it in ISO 8601, such as 2024-01-01T06:00",
-        ) from None
 
 
 def _name(name: str) -> str:
