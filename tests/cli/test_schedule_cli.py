@@ -115,7 +115,11 @@ def test_a_flow_target_stores_only_the_parameters_given(
         (["--interval", "60", "--name", "a b"], "The schedule name 'a b'"),
         (
             ["--interval", "60", "--notify", "slack"],
-            "--notify 'slack' is not a webhook URL",
+            "--notify 'slack' is not a webhook URL or a mailto: address",
+        ),
+        (
+            ["--interval", "60", "--notify", "mailto:ops"],
+            "--notify 'mailto:ops' is not a webhook URL or a mailto: address",
         ),
         (
             ["--interval", "60", "--runner", "gpu"],

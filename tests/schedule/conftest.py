@@ -88,16 +88,13 @@ class World:
         self.notices: list[tuple[str, str, str]] = []
 
     def scheduler(self, **kwargs: Any) -> Scheduler:
-        """A scheduler starting now (a restart after downtime: a new one)."""
-        return Scheduler(
-            self.store,
-            self.launcher,
-            self.clock,
-            notify=lambda spec, kind, text: self.notices.append(
-                (spec.name, kind, text)
-            ),
-            **kwargs,
+        """A scheduler starting now (a restart after downtime: a new one); its
+        notices go to ``notices`` unless ``notify`` is given."""
+        kwargs.setdefault(
+            "notify",
+            lambda spec, kind, text: self.notices.append((spec.name, kind, text)),
         )
+        return Scheduler(self.store, self.launcher, self.clock, **kwargs)
 
     def add(self, name: str = "every-minute", seconds: float = 60, **spec: Any) -> str:
         """Add an interval schedule anchored at the clock's start."""

@@ -331,9 +331,8 @@ def test_failure_notices_reach_a_webhook_with_noise_control(
     url, received = webhook
     world.add(seconds=60, overlap="allow", notify=url)
     threads: list[threading.Thread] = []
-    scheduler = world.scheduler()
-    scheduler._notify = lambda spec, kind, text: threads.append(
-        send_notice(spec, kind, text)
+    scheduler = world.scheduler(
+        notify=lambda spec, kind, text: threads.append(send_notice(spec, kind, text))
     )
     for code in (1, 1, 1, 0, 0):  # one minute apart
         world.advance(60)

@@ -132,7 +132,12 @@ def _parameter_options(function: Any) -> Any:
     show_default=True,
     help="A slot due while the previous run still runs: skip it, queue it, or run both.",
 )
-@click.option("--notify", metavar="URL", help="Webhook to tell when runs fail.")
+@click.option(
+    "--notify",
+    metavar="URL",
+    help="Tell when runs fail: a webhook URL, or mailto:ADDRESS (SMTP server: "
+    "TASKBOOK_SMTP_HOST, TASKBOOK_SMTP_PORT).",
+)
 @run_options_flags_for("schedule")
 @debug_option
 @click.pass_context

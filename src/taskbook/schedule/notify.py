@@ -1,27 +1,41 @@
 """Failure notices of schedules: a ``Notifier`` (the ``notify(body, subject)`` of
-Prefect's notification blocks) and a webhook one.
+Prefect's notification blocks), a webhook one and an email one.
 
-``--notify`` takes an ``http(s)://`` URL today; the notification blocks (Slack,
-email) come with taskbook's blocks and will plug in here by name. Sending
-happens in a thread with a timeout, so a slow endpoint never delays a slot; a
-failed send is logged, never raised.
+``--notify`` takes an ``http(s)://`` URL (a JSON POST; Slack's incoming
+webhooks read its ``text``) or ``mailto:ADDRESS`` (smtplib, through the SMTP
+server ``TASKBOOK_SMTP_HOST``/``TASKBOOK_SMTP_PORT``, default localhost:25);
+taskbook's notification blocks will plug in here by name (``notifier_for``).
+Sending happens in a thread with a timeout, so a slow endpoint never delays a
+slot; a failed send is logged, never raised.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
+import smtplib
+import socket
 import threading
 import urllib.request
+from email.message import EmailMessage
 from typing import Protocol
 
 from taskbook.core.schedule import ScheduleSpec
 from taskbook.errors import InvalidScheduleError
 
-__all__ = ("Notifier", "WebhookNotifier", "check_notify", "send_notice")
+__all__ = (
+    "EmailNotifier",
+    "Notifier",
+    "WebhookNotifier",
+    "check_notify",
+    "send_notice",
+)
 
 _log = logging.getLogger("taskbook.schedule")
 TIMEOUT_SECONDS = 10.0
+_ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+$")
 
 
 class Notifier(Protocol):
@@ -50,23 +64,66 @@ class WebhookNotifier:
             response.read()
 
 
+class EmailNotifier:
+    """Sends a plain-text email through an SMTP server (``smtplib``)."""
+
+    def __init__(
+        self,
+        to: str,
+        host: str = "localhost",
+        port: int = 25,
+        sender: str | None = None,
+        timeout: float = TIMEOUT_SECONDS,
+    ) -> None:
+        self.to = to
+        self.host = host
+        self.port = port
+        self.sender = sender or f"taskbook@{socket.gethostname()}"
+        self.timeout = timeout
+
+    @classmethod
+    def from_env(cls, to: str) -> EmailNotifier:
+        """The server from ``TASKBOOK_SMTP_HOST``, ``_PORT`` and ``_FROM``."""
+        return cls(
+            to,
+            host=os.environ.get("TASKBOOK_SMTP_HOST", "localhost"),
+            port=int(os.environ.get("TASKBOOK_SMTP_PORT", "25")),
+            sender=os.environ.get("TASKBOOK_SMTP_FROM"),
+        )
+
+    def notify(self, body: str, subject: str | None = None) -> None:
+        """Send the message; raises ``OSError`` (``smtplib``'s errors are ones)."""
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = self.to
+        message["Subject"] = subject or "taskbook"
+        message.set_content(body)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(message)
+
+
 def check_notify(target: str | None) -> str | None:
     """Return ``--notify``'s value if it can be used.
 
     Raises:
-        InvalidScheduleError: It is not an ``http(s)://`` URL.
+        InvalidScheduleError: It is neither an ``http(s)://`` URL nor
+            ``mailto:`` one email address.
     """
     if target is None or target.startswith(("http://", "https://")):
         return target
+    if target.startswith("mailto:") and _ADDRESS.match(target[len("mailto:") :]):
+        return target
     raise InvalidScheduleError.from_problem(
-        f"--notify {target!r} is not a webhook URL",
-        "Give an http:// or https:// URL (notification blocks by name come with "
-        "taskbook's blocks)",
+        f"--notify {target!r} is not a webhook URL or a mailto: address",
+        "Give an http:// or https:// URL, or mailto:you@example.com "
+        "(notification blocks by name come with taskbook's blocks)",
     )
 
 
 def notifier_for(target: str) -> Notifier:
     """Return the notifier ``--notify`` names."""
+    if target.startswith("mailto:"):
+        return EmailNotifier.from_env(target[len("mailto:") :])
     return WebhookNotifier(target)
 
 
