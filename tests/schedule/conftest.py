@@ -81,8 +81,8 @@ class FakeLauncher:
 class World:
     """A store, a fake clock and launcher, and schedulers over them."""
 
-    def __init__(self, home: Path) -> None:
-        self.clock = FakeClock(START)
+    def __init__(self, home: Path, start: float = START) -> None:
+        self.clock = FakeClock(start)
         self.store = RunStore(home)
         self.launcher = FakeLauncher(self.store, self.clock)
         self.notices: list[tuple[str, str, str]] = []

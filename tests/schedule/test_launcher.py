@@ -1,88 +1,105 @@
-"""The process launcher: prestarted processes get their slot in start order, a
-slot with none gets a cold one, and the ones left over end at close (real
-processes that stand in for ``taskbook schedule run-slot``)."""
+"""The process launcher with real processes: runs forked from the fork server
+(with what they need imported already) or started as commands, each in a
+session of its own, their exit codes reported, an interrupt reaching them."""
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+import time
 from pathlib import Path
 
 import pytest
 
-from taskbook.schedule.launcher import ProcessLauncher, pid_alive
+from taskbook.schedule.launcher import ProcessLauncher
 from taskbook.schedule.rows import SlotKey
 
-# Prestarted ("-"): read KEY<TAB>LOG from stdin (EOF: exit 3) and write "warm KEY";
-# cold: write "cold KEY" to the log the launcher opened as stdout.
-RUN_SLOT = """
-import sys
-if sys.argv[1] == "-":
-    line = sys.stdin.readline()
-    if not line:
-        sys.exit(3)
-    key, log = line.rstrip("\\n").split("\\t")
+PRELOADED = "taskbook.cli.slot"  # not imported by this module, nor by the launcher
+
+
+def _forked_run(key: str, log: str, env: dict[str, str]) -> None:
+    """Stands in for ``taskbook.cli.slot.run_forked_slot``."""
+    os.setsid()
+    own_session = os.getsid(0) == os.getpid()
+    preloaded = PRELOADED in sys.modules
     with open(log, "a") as f:
-        f.write(f"warm {key}")
-else:
-    print(f"cold {sys.argv[1]}", end="")
-"""
+        f.write(f"{key} session={own_session} preloaded={preloaded} x={env['X']}")
+    ready, release = env.get("READY"), env.get("RELEASE")
+    if ready and release:
+        Path(ready).touch()
+        try:
+            while not Path(release).exists():  # the test never creates it
+                time.sleep(0.05)
+        except KeyboardInterrupt:
+            sys.exit(130)
+    sys.exit(int(key.rsplit(":", 1)[1]) % 7)
 
 
-def _command(text: str) -> Sequence[str]:
-    return [sys.executable, "-c", RUN_SLOT, text]
+COLD = "import sys; print('cold', sys.argv[1], end=''); sys.exit(5)"
+
+
+class Runs:
+    def __init__(self, tmp_path: Path, **env: str) -> None:
+        self.woken = threading.Event()
+        self.launcher = ProcessLauncher(
+            lambda key: [sys.executable, "-c", COLD, key],
+            self.woken.set,
+            {**os.environ, "X": "1", **env},
+            forked=_forked_run,
+            preload=(PRELOADED,),
+        )
+        self.launcher.start()
+        self.tmp_path = tmp_path
+
+    def ended(self, n: int) -> dict[SlotKey, int | None]:
+        ended: dict[SlotKey, int | None] = {}
+        while len(ended) < n:
+            assert self.woken.wait(120), f"only {len(ended)} of {n} runs ended"
+            self.woken.clear()
+            ended.update(self.launcher.finished())
+        return ended
 
 
 @pytest.fixture
-def launcher() -> Iterator[tuple[ProcessLauncher, threading.Event]]:
-    woken = threading.Event()
-    launcher = ProcessLauncher(_command, woken.set)
-    yield launcher, woken
-    launcher.close()
+def runs(tmp_path: Path) -> Runs:
+    return Runs(tmp_path)
 
 
-def _wait_all_ended(
-    launcher: ProcessLauncher, woken: threading.Event, n: int
-) -> dict[SlotKey, int | None]:
-    ended: dict[SlotKey, int | None] = {}
-    while len(ended) < n:
-        assert woken.wait(60), f"only {len(ended)} of {n} runs ended"
-        woken.clear()
-        ended.update(launcher.finished())
-    return ended
-
-
-def test_prestarted_processes_take_slots_oldest_first_then_cold_ones_start(
-    launcher: tuple[ProcessLauncher, threading.Event], tmp_path: Path
+def test_forked_runs_have_their_session_env_log_and_exit_code(
+    runs: Runs, tmp_path: Path
 ) -> None:
-    runs, woken = launcher
-    runs.prestart(2)
-    runs.prestart(2)  # already two waiting: no more
-    warm = runs.warm()
-    assert len(warm) == 2
-    keys = [SlotKey.of("s", float(slot)) for slot in range(3)]
-    pids = [runs.launch(key, tmp_path / f"{i}.log") for i, key in enumerate(keys)]
+    keys = [SlotKey.parse(f"s:{us}") for us in (1, 3)]
+    pids = [runs.launcher.launch(key, tmp_path / f"{key.slot_us}.log") for key in keys]
 
-    assert pids[:2] == warm  # handed over in the order they were started
-    assert pids[2] not in warm
-    assert runs.warm() == []
-    ended = _wait_all_ended(runs, woken, 3)
-    assert ended == dict.fromkeys(keys, 0)
-    assert [(tmp_path / f"{i}.log").read_text() for i in range(3)] == [
-        f"warm {keys[0]}",
-        f"warm {keys[1]}",
-        f"cold {keys[2]}",
+    assert len(set(pids)) == 2
+    assert os.getpid() not in pids
+    assert runs.ended(2) == {keys[0]: 1, keys[1]: 3}
+    assert [(tmp_path / f"{key.slot_us}.log").read_text() for key in keys] == [
+        f"{key} session=True preloaded=True x=1" for key in keys
     ]
 
 
-def test_close_ends_the_processes_that_got_no_slot(
-    launcher: tuple[ProcessLauncher, threading.Event],
-) -> None:
-    runs, _ = launcher
-    runs.prestart(3)
-    pids = runs.warm()
-    runs.close()  # EOF on their stdin: they exit (and are reaped)
+def test_without_a_fork_server_a_run_is_its_command(tmp_path: Path) -> None:
+    woken = threading.Event()
+    launcher = ProcessLauncher(
+        lambda key: [sys.executable, "-c", COLD, key], woken.set, None
+    )
+    key = SlotKey.parse("s:1")
+    launcher.launch(key, tmp_path / "a.log")
 
-    assert runs.warm() == []
-    assert [pid_alive(pid) for pid in pids] == [False, False, False]
+    assert woken.wait(120)
+    assert launcher.finished() == [(key, 5)]
+    assert (tmp_path / "a.log").read_text() == f"cold {key}"
+
+
+def test_an_interrupt_reaches_a_forked_run(tmp_path: Path) -> None:
+    ready = tmp_path / "ready"
+    runs = Runs(tmp_path, READY=str(ready), RELEASE=str(tmp_path / "never"))
+    key = SlotKey.parse("s:2")
+    runs.launcher.launch(key, tmp_path / "b.log")
+    while not ready.exists():  # it is running its slot (waits on a file)
+        assert runs.woken.wait(0.05) is False, "it ended before it was ready"
+    runs.launcher.interrupt(key)
+
+    assert runs.ended(1) == {key: 130}

@@ -355,7 +355,7 @@ def test_a_process_that_ends_before_starting_its_slot_is_replaced_once(
     world: World, launched: Callable[[], list[float]]
 ) -> None:
     scheduler, key = world.first_launch()
-    for _ in range(2):  # a (prestarted) process dies before it starts the slot
+    for _ in range(2):  # its process dies before it starts the slot
         with world.store.transaction() as conn:
             rows.update_slot(conn, key, state="launching", pid=None)
         world.launcher.finish(world.launcher.launched[-1], 1, record=False)

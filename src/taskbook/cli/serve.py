@@ -20,11 +20,11 @@ import click
 
 from taskbook.cli.errors import debug_option
 
-__all__ = ("MAX_SLEEP", "serve")
+__all__ = ("MAX_SLEEP", "RUN_MODULES", "serve")
 
 MAX_SLEEP = 60.0
-PRESTART = 3.0
-"""Seconds before a slot falls due that its process is started (imports take time)."""
+RUN_MODULES = ("taskbook.cli.slot", "taskbook.cli.main", "taskbook.cellflow.headless")
+"""What the fork server imports once, so a forked run starts without importing."""
 
 
 def _say(line: str) -> None:
@@ -45,6 +45,7 @@ def _say(line: str) -> None:
 @debug_option
 def serve(grace: float) -> None:
     """Fire the schedules of this project's store until stopped (SIGTERM, Ctrl-C)."""
+    from taskbook.cli.slot import run_forked_slot
     from taskbook.engine.clock import RealClock
     from taskbook.engine.home import find_home
     from taskbook.engine.store import RunStore
@@ -74,30 +75,20 @@ def serve(grace: float) -> None:
     old_fd = signal.set_wakeup_fd(waker.write_fd, warn_on_full_buffer=False)
     env = {**os.environ, "TASKBOOK_HOME": str(home)}
     launcher = ProcessLauncher(
-        lambda key: [
-            sys.executable,
-            "-m",
-            "taskbook.cli",
-            "schedule",
-            "run-slot",
-            str(key),
-        ],
+        lambda key: [sys.executable, "-m", "taskbook.cli", "schedule", "run-slot", key],
         waker.set,
         env,
+        forked=run_forked_slot,
+        preload=RUN_MODULES,
     )
     scheduler = Scheduler(store, launcher, RealClock(), notify=send_notice, say=_say)
     try:
+        launcher.start()
         _say(f"taskbook serve: serving the schedules of {home} (pid {os.getpid()})")
         scheduler.recover()
         while not stopping:
             next_due = scheduler.tick()
-            now = time.time()
-            soon = sum(1 for due in scheduler.upcoming if due - now <= PRESTART)
-            if soon:
-                launcher.prestart(soon)  # one process per slot due soon
-            delay = MAX_SLEEP if next_due is None else next_due - now
-            if PRESTART < delay < MAX_SLEEP + PRESTART:
-                delay -= PRESTART  # wake early, to start the run's process
+            delay = MAX_SLEEP if next_due is None else next_due - time.time()
             if delay > 0 and not stopping:
                 waker.wait(min(delay, MAX_SLEEP))
         running = len(launcher.running())
@@ -105,11 +96,9 @@ def serve(grace: float) -> None:
             f"stopping ({signal.Signals(stopping[0]).name}): no new runs; waiting up "
             f"to {grace:g} s for {running} running run(s)"
         )
-        launcher.close()
         scheduler.shutdown(grace, waker.wait)
         _say("stopped")
     finally:
-        launcher.close()
         signal.set_wakeup_fd(old_fd)
         for signum, handler in previous.items():
             signal.signal(signum, handler)

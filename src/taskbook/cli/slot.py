@@ -1,12 +1,11 @@
 """One scheduled run, in the process ``taskbook serve`` launched for it.
 
-Started for a slot (``KEY``), or a few seconds early (``-``): then it imports
-what a run needs and waits for ``KEY<TAB>LOG`` on stdin, points its stdout and
-stderr at the log, and goes on (EOF: no slot came, it exits). The process first
-moves its slot from ``launching`` to ``running`` (only one process can), then runs the target as ``taskbook run`` would (a notebook, its
-executed copy written beside the log) or calls the module's flow, and records
-how it ended with the id of the flow run it made. Its stdout and stderr are the
-run's log file.
+Forked from serve's fork server (``run_forked_slot``) or started as ``taskbook
+schedule run-slot KEY``. The process first moves its slot from ``launching`` to
+``running`` (only one process can), then runs the target as ``taskbook run``
+would (a notebook, its executed copy written beside the log) or calls the
+module's flow, and records how it ended with the id of the flow run it made. Its
+stdout and stderr are the run's log file.
 """
 
 from __future__ import annotations
@@ -25,38 +24,27 @@ from taskbook.engine.store import RunStore
 from taskbook.schedule import rows
 from taskbook.schedule.scheduler import state_for_exit
 
-__all__ = ("run_claimed_slot",)
+__all__ = ("run_claimed_slot", "run_forked_slot")
 
 
-def _wait_for_slot() -> str | None:
-    """Import what a run needs, then read ``KEY<TAB>LOG`` from stdin and send
-    stdout and stderr to the log; None at EOF."""
+def run_forked_slot(text: str, log: str, env: dict[str, str]) -> None:
+    """Run the slot ``text`` in a process ``taskbook serve``'s fork server forked:
+    a new session (our own process group), ``env``, stdout and stderr on the log
+    file; exits with the run's code."""
     import sys
 
-    import taskbook.cellflow.headless  # noqa: F401 - the notebook runner, ready
-    from taskbook.cli.main import cli  # noqa: F401
-
-    line = sys.stdin.readline()
-    if not line.strip():
-        return None
-    text, _, log = line.rstrip("\n").partition("\t")
+    os.setsid()
+    os.environ.clear()
+    os.environ.update(env)
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    sys.stdout.flush()
-    sys.stderr.flush()
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
-    return text
+    sys.exit(run_claimed_slot(text))
 
 
 def run_claimed_slot(text: str) -> int:
-    """Start, run and record the slot ``SCHEDULE_ID:SLOT_US`` (``-``: read it from
-    stdin when it comes); return the exit code."""
-    if text == "-":
-        given = _wait_for_slot()
-        if given is None:
-            return 0
-        text = given
+    """Start, run and record the slot ``SCHEDULE_ID:SLOT_US``; return the exit code."""
     key = rows.SlotKey.parse(text)
     store = RunStore(find_home())
     host, pid, started = socket.gethostname(), os.getpid(), time.time()

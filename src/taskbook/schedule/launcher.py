@@ -3,25 +3,26 @@ learn when it ends without polling.
 
 Each run is a new process session (its own process group), so a signal to the
 server does not reach it and stopping it reaches its children too. Python and
-taskbook take a second or more to import, so ``prestart`` starts the processes of
-the runs due in the next few seconds early (one per slot, so slots a second
-apart each get one); each waits on its stdin for its slot and log file, and
-starts the run the moment it gets them (a slot with no process ready gets one
-started cold). A waiter thread per process reports the exit code and
-wakes the scheduler; runs left by a previous server ("orphans", not our
-children) are watched through a pidfd where Linux has one, else checked once a
-second.
+taskbook take a second or more to import, so where the platform has one, runs
+are forked from a fork server (``multiprocessing``'s) that imported what a run
+needs once, when the server started: a run starts within milliseconds of its
+slot. Elsewhere each run is a new ``python -m taskbook.cli`` process. A waiter
+thread per process reports the exit code and wakes the scheduler; runs left by
+a previous server ("orphans", not our children) are watched through a pidfd
+where Linux has one, else checked once a second.
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing as mp
+import multiprocessing.connection
 import os
 import select
 import signal
 import subprocess
+import sys
 import threading
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,16 +30,12 @@ from typing import Any, Protocol
 from taskbook.schedule.rows import SlotKey
 
 __all__ = (
-    "MAX_WARM",
     "Launcher",
     "ProcessLauncher",
     "Waker",
     "log_path_for",
     "pid_alive",
 )
-
-MAX_WARM = 4
-"""At most this many prestarted processes wait for a slot at once."""
 
 
 class Waker:
@@ -97,19 +94,28 @@ def pid_alive(pid: int) -> bool:
 
 
 class ProcessLauncher:
-    """Launch ``command(key)`` per slot; report exits through ``finished``."""
+    """Launch each slot's run in a process of its own; report exits through
+    ``finished``."""
 
     def __init__(
         self,
         command: Callable[[str], Sequence[str]],
         wake: Callable[[], None],
         env: Mapping[str, str] | None = None,
+        *,
+        forked: Callable[[str, str, dict[str, str]], None] | None = None,
+        preload: Sequence[str] = (),
     ) -> None:
         """Args:
-        command: The command line of a run, given its slot key as text, or
-            ``-`` for a prestarted process that reads ``KEY<TAB>LOG`` on stdin.
+        command: The command line of a run, given its slot key as text.
         wake: Called (from any thread) when a run ends.
         env: The runs' environment.
+        forked: If given (and the platform has a fork server), runs are forked
+            from a fork server that imported ``preload`` once, instead of
+            started with ``command``: ``forked(key, log_path, env)`` runs in
+            the new process, and must start a new session, send its stdout and
+            stderr to the log, run the slot and exit with the run's code.
+        preload: Modules the fork server imports (what a run needs).
         """
         self._command = command
         self._wake = wake
@@ -117,85 +123,73 @@ class ProcessLauncher:
         self._lock = threading.Lock()
         self._running: dict[SlotKey, int] = {}
         self._finished: list[tuple[SlotKey, int | None]] = []
-        self._warm: deque[subprocess.Popen[bytes]] = deque()
+        self._forked = forked
+        self._fork_context: Any = None
+        if forked is not None and "forkserver" in mp.get_all_start_methods():
+            self._fork_context = mp.get_context("forkserver")
+            self._fork_context.set_forkserver_preload(list(preload))
+        # multiprocessing reads a child's exit code once, from a pipe, in
+        # whichever thread polls first: one lock for starting and reaping.
+        self._mp_lock = threading.Lock()
 
-    def _popen(self, argv: Sequence[str], **streams: Any) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            list(argv),
-            env=self._env,
-            start_new_session=True,  # its own group: our signals are not its
-            close_fds=True,  # it must not inherit the serve lock
-            **streams,
-        )
+    def start(self) -> None:
+        """Start the fork server now, so it has imported what runs need by the
+        time the first slot falls due. It gets /dev/null as stdout and stderr:
+        it may outlive this process (while runs it forked run), and must not
+        hold our output open."""
+        if self._fork_context is None:
+            return
+        from multiprocessing import forkserver
 
-    def prestart(self, count: int = 1) -> None:
-        """Have ``count`` processes (at most ``MAX_WARM``) waiting for a slot."""
-        for process in [p for p in self._warm if p.poll() is not None]:
-            self._warm.remove(process)
-        while len(self._warm) < min(count, MAX_WARM):
-            self._warm.append(
-                self._popen(
-                    self._command("-"),
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-
-    def warm(self) -> list[int]:
-        """The pids of the processes waiting for a slot, oldest first."""
-        return [p.pid for p in self._warm]
-
-    def close(self) -> None:
-        """End the prestarted processes that got no slot (EOF on their stdin)."""
-        warm, self._warm = list(self._warm), deque()
-        for process in warm:
-            if process.stdin is not None:
-                with contextlib.suppress(OSError):
-                    process.stdin.close()
-        for process in warm:
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def _hand_over(
-        self, key: SlotKey, log_path: Path
-    ) -> subprocess.Popen[bytes] | None:
-        """Give the slot to the oldest waiting process (the likeliest ready)."""
-        while self._warm:
-            process = self._warm.popleft()
-            if process.stdin is None or process.poll() is not None:
-                continue
-            try:
-                process.stdin.write(f"{key}\t{log_path}\n".encode())
-                process.stdin.close()
-            except OSError:  # it died meanwhile: try the next
-                process.kill()
-                process.wait()
-                continue
-            return process
-        return None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = [os.dup(1), os.dup(2)]
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            forkserver.ensure_running()
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in (*saved, devnull):
+                os.close(fd)
 
     def launch(self, key: SlotKey, log_path: Path) -> int:
         """Start the run of ``key`` writing stdout and stderr to ``log_path``."""
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        process = self._hand_over(key, log_path)
-        if process is None:
+        if self._fork_context is not None:
+            process = self._fork_context.Process(
+                target=self._forked,
+                args=(str(key), str(log_path), self._env or dict(os.environ)),
+                name=f"taskbook-slot-{key}",
+            )
+            with self._mp_lock:
+                process.start()
+            pid: int = process.pid
+            wait: Callable[[], int | None] = lambda: self._join(process)  # noqa: E731
+        else:
             with log_path.open("ab") as log:
-                process = self._popen(
-                    self._command(str(key)),
+                child = subprocess.Popen(
+                    list(self._command(str(key))),
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,
+                    env=self._env,
+                    start_new_session=True,  # its own group: our signals are not its
+                    close_fds=True,  # it must not inherit the serve lock
                 )
+            pid, wait = child.pid, child.wait
         with self._lock:
-            self._running[key] = process.pid
-        threading.Thread(
-            target=self._wait_child, args=(key, process), daemon=True
-        ).start()
-        return process.pid
+            self._running[key] = pid
+        threading.Thread(target=lambda: self._done(key, wait()), daemon=True).start()
+        return pid
+
+    def _join(self, process: Any) -> int | None:
+        mp.connection.wait([process.sentinel])
+        with self._mp_lock:
+            process.join()
+        return process.exitcode
 
     def adopt(self, key: SlotKey, pid: int) -> None:
         """Watch a run a previous server started (not our child)."""
@@ -233,9 +227,6 @@ class ProcessLauncher:
             self._running.pop(key, None)
             self._finished.append((key, code))
         self._wake()
-
-    def _wait_child(self, key: SlotKey, process: subprocess.Popen[bytes]) -> None:
-        self._done(key, process.wait())
 
     def _wait_orphan(self, key: SlotKey, pid: int) -> None:
         pidfd_open = getattr(os, "pidfd_open", None)

@@ -41,8 +41,6 @@ _log = logging.getLogger("taskbook.schedule")
 
 MAX_DUE = 1000
 """At most this many due slots of one schedule are considered at once (the newest)."""
-UPCOMING = 4
-"""How many next fire times of each schedule ``tick`` keeps in ``upcoming``."""
 CANCEL_SECONDS = 10.0
 """After the grace period: how long a run may take to stop after SIGINT."""
 
@@ -84,9 +82,6 @@ class Scheduler:
         self._host = socket.gethostname()
         self._cancelling: dict[rows.SlotKey, str] = {}
         self._retried: set[rows.SlotKey] = set()
-        self.upcoming: list[float] = []
-        """The next fire times of every schedule (``UPCOMING`` each), as of the
-        last ``tick``, ascending: which runs' processes to start early."""
 
     # -- start-up ----------------------------------------------------------------
 
@@ -124,14 +119,15 @@ class Scheduler:
         now = self.clock.now()
         self._reap(now)
         active = Counter(key.schedule_id for key in self.launcher.running())
-        upcoming: list[float] = []
+        next_due: float | None = None
         for schedule in rows.load_schedules(self.store):
             if schedule.paused:
                 continue
             self._fire(schedule, now, active)
-            upcoming += next_fire_times(schedule.spec.when, now, UPCOMING)
-        self.upcoming = sorted(upcoming)
-        return self.upcoming[0] if self.upcoming else None
+            upcoming = next_fire_times(schedule.spec.when, now, 1)
+            if upcoming and (next_due is None or upcoming[0] < next_due):
+                next_due = upcoming[0]
+        return next_due
 
     def _fire(
         self, schedule: rows.ScheduleRow, now: float, active: Counter[str]
@@ -203,8 +199,8 @@ class Scheduler:
                     conn, row, code, cancelled, now
                 )
         if retry:
-            # Its process ended before it started the slot (a prestarted one
-            # that died): start it once more, cold.
+            # Its process ended before it started the slot (killed, or its
+            # fork server failed it): start it once more.
             self._retried.add(key)
             self._launch(key, Path(row.log_path or ""), row.schedule_name)
             return
