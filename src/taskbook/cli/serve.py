@@ -73,7 +73,9 @@ def serve(grace: float) -> None:
         )
     }
     old_fd = signal.set_wakeup_fd(waker.write_fd, warn_on_full_buffer=False)
-    env = {**os.environ, "TASKBOOK_HOME": str(home)}
+    # The runs' store is ours; the fork server reads its settings at import.
+    os.environ["TASKBOOK_HOME"] = str(home)
+    env = dict(os.environ)
     launcher = ProcessLauncher(
         lambda key: [sys.executable, "-m", "taskbook.cli", "schedule", "run-slot", key],
         waker.set,
