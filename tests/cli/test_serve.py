@@ -230,6 +230,30 @@ def test_sigterm_mid_run_lets_the_run_finish_within_the_grace_period(
     assert "stopped" in project.output()
 
 
+def test_sigterm_stops_launching_while_runs_finish(project: Project) -> None:
+    # --overlap allow: a server that kept launching would start a run a second.
+    project.add(
+        "--interval", "1", "--overlap", "allow", "-p", "gate", str(project.gate)
+    )
+    server = project.serve("--grace", "120")
+    wait_until(lambda: project.out.exists(), "a run to start")
+    sigterm_at = time.time()
+    server.send_signal(signal.SIGTERM)
+    wait_until(
+        lambda: "stopping (SIGTERM)" in project.output(), "serve to stop launching"
+    )
+    # Slots fall due during the grace period (the wall clock must pass them).
+    wait_until(lambda: time.time() > sigterm_at + 3.5, "three slots in the grace")
+    project.gate.touch()
+
+    assert server.wait(120) == 0
+    ran = _ran(project)
+    assert {state for _, state, *_ in ran} == {"completed"}
+    # None of the slots due after SIGTERM (a tick under way may finish one).
+    assert max(slot_us for slot_us, *_ in ran) / 1e6 < sigterm_at + 1
+    assert len(project.flow_runs()) == len(ran)
+
+
 def test_sigterm_mid_run_cancels_it_after_the_grace_period_and_records_that(
     project: Project,
 ) -> None:
