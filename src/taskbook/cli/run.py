@@ -25,7 +25,11 @@ from taskbook.cli.errors import (
     debug_option,
 )
 from taskbook.cli.report import echo_outputs, echo_summary
-from taskbook.cli.run_flags import run_options_flags, run_options_from
+from taskbook.cli.run_flags import (
+    parameter_options,
+    run_options_flags,
+    run_options_from,
+)
 from taskbook.core.cells import CellSpec
 from taskbook.core.parameter_specs import ParameterSpec
 from taskbook.core.run_options import RunOptions
@@ -49,40 +53,7 @@ __all__ = ("run",)
 @click.command("run")
 @click.argument("notebook", type=click.Path(dir_okay=True))
 @click.argument("output", required=False)
-@click.option(
-    "-p",
-    "--parameters",
-    "values",
-    nargs=2,
-    multiple=True,
-    metavar="NAME VALUE",
-    help="Set a parameter; the value is typed as papermill types it (1, 1.5, True, None, text).",
-)
-@click.option(
-    "-r",
-    "--parameters_raw",
-    "raw",
-    nargs=2,
-    multiple=True,
-    metavar="NAME VALUE",
-    help="Set a parameter to the value as a string.",
-)
-@click.option(
-    "-f",
-    "--parameters_file",
-    "files",
-    multiple=True,
-    metavar="FILE",
-    help="YAML or JSON file of parameters.",
-)
-@click.option(
-    "-y",
-    "--parameters_yaml",
-    "yaml_texts",
-    multiple=True,
-    metavar="YAML",
-    help="YAML text of parameters.",
-)
+@parameter_options("YAML or JSON file of parameters.")
 @click.option(
     "-b",
     "--parameters_base64",

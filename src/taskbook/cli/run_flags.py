@@ -6,6 +6,8 @@ command line (``taskbook run``; ``taskbook schedule add`` through
 turns the values click collected back into a ``RunOptions`` and ``run_options_args``
 writes given values as flags again. A value is parsed and checked by the same
 ``Flag`` as in ``%flow run``, so both say the same about a bad value.
+``parameter_options`` adds papermill's parameter flags (``-p``, ``-r``, ``-f``,
+``-y``) that ``taskbook run`` and ``taskbook schedule add`` share.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from taskbook.core.run_options import RunOptions, Surface, flag_metavar, run_fla
 from taskbook.errors import InvalidOptionError
 
 __all__ = (
+    "parameter_options",
     "run_options_args",
     "run_options_flags",
     "run_options_flags_for",
@@ -120,3 +123,52 @@ def run_options_args(given: Mapping[str, Any], surface: Surface = "cli") -> list
         else:
             words += [flag.flag, str(value)]
     return words
+
+
+def parameter_options(files_help: str) -> Callable[[Any], Any]:
+    """papermill's parameter flags, collected as ``values``, ``raw``, ``files`` and
+    ``yaml_texts`` (merged by ``notebook.papermill.merge_parameters``)."""
+    options = [
+        click.option(
+            "-p",
+            "--parameters",
+            "values",
+            nargs=2,
+            multiple=True,
+            metavar="NAME VALUE",
+            help="Set a parameter; the value is typed as papermill types it "
+            "(1, 1.5, True, None, text).",
+        ),
+        click.option(
+            "-r",
+            "--parameters_raw",
+            "raw",
+            nargs=2,
+            multiple=True,
+            metavar="NAME VALUE",
+            help="Set a parameter to the value as a string.",
+        ),
+        click.option(
+            "-f",
+            "--parameters_file",
+            "files",
+            multiple=True,
+            metavar="FILE",
+            help=files_help,
+        ),
+        click.option(
+            "-y",
+            "--parameters_yaml",
+            "yaml_texts",
+            multiple=True,
+            metavar="YAML",
+            help="YAML text of parameters.",
+        ),
+    ]
+
+    def decorate(function: Any) -> Any:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate

@@ -19,7 +19,11 @@ from typing import Any
 import click
 
 from taskbook.cli.errors import NOTEBOOK_KEY, debug_option
-from taskbook.cli.run_flags import given_run_options, run_options_flags_for
+from taskbook.cli.run_flags import (
+    given_run_options,
+    parameter_options,
+    run_options_flags_for,
+)
 from taskbook.core.run_options import RunOptions
 from taskbook.core.schedule import (
     CATCHUP_POLICIES,
@@ -52,48 +56,6 @@ def schedule() -> None:
     """Run notebooks and flows on a schedule (fired by `taskbook serve`)."""
 
 
-def _parameter_options(function: Any) -> Any:
-    options = [
-        click.option(
-            "-p",
-            "--parameters",
-            "values",
-            nargs=2,
-            multiple=True,
-            metavar="NAME VALUE",
-            help="Set a parameter (typed as papermill types it).",
-        ),
-        click.option(
-            "-r",
-            "--parameters_raw",
-            "raw",
-            nargs=2,
-            multiple=True,
-            metavar="NAME VALUE",
-            help="Set a parameter to the value as a string.",
-        ),
-        click.option(
-            "-f",
-            "--parameters_file",
-            "files",
-            multiple=True,
-            metavar="FILE",
-            help="YAML or JSON file of parameters (read now, stored with the schedule).",
-        ),
-        click.option(
-            "-y",
-            "--parameters_yaml",
-            "yaml_texts",
-            multiple=True,
-            metavar="YAML",
-            help="YAML text of parameters.",
-        ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
 @schedule.command("add")
 @click.argument("target")
 @click.option("--cron", metavar="EXPR", help="Cron expression, read in --tz (UTC).")
@@ -110,7 +72,9 @@ def _parameter_options(function: Any) -> Any:
     is_flag=True,
     help="For --cron: a day must match day-of-month AND day-of-week (default OR).",
 )
-@_parameter_options
+@parameter_options(
+    "YAML or JSON file of parameters (read now, stored with the schedule)."
+)
 @click.option("--name", help="The schedule's name (default: the target's name).")
 @click.option(
     "--catchup",

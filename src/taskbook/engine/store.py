@@ -256,7 +256,7 @@ class RunStore:
             "(state_type IS NULL OR state_type IN ('RUNNING','PENDING','SCHEDULED'))",
             (host,),
         ).fetchall()
-        dead = [run_id for run_id, pid in rows if pid and not _alive(pid)]
+        dead = [run_id for run_id, pid in rows if pid and not pid_alive(pid)]
         if not dead:
             return
 
@@ -359,7 +359,8 @@ def _set_final(
     )
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (on this host)."""
     if pid == os.getpid():
         # This process cannot be dead; its runs in the table are from this session.
         return True

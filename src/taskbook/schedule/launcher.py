@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from taskbook.engine.store import pid_alive
 from taskbook.schedule.rows import SlotKey
 
 __all__ = (
@@ -34,7 +35,6 @@ __all__ = (
     "ProcessLauncher",
     "Waker",
     "log_path_for",
-    "pid_alive",
 )
 
 
@@ -80,17 +80,6 @@ class Launcher(Protocol):
     def interrupt(self, key: SlotKey) -> None: ...
 
     def kill(self, key: SlotKey) -> None: ...
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists (on this host)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class ProcessLauncher:

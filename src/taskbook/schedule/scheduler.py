@@ -27,8 +27,9 @@ from taskbook.core.schedule import (
     overlap,
     slot_text,
 )
+from taskbook.engine.store import pid_alive
 from taskbook.schedule import rows
-from taskbook.schedule.launcher import Launcher, log_path_for, pid_alive
+from taskbook.schedule.launcher import Launcher, log_path_for
 from taskbook.schedule.times import latest_due, next_fire_times
 
 if TYPE_CHECKING:
