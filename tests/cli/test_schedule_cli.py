@@ -115,11 +115,15 @@ def test_a_flow_target_stores_only_the_parameters_given(
         (["--interval", "60", "--name", "a b"], "The schedule name 'a b'"),
         (
             ["--interval", "60", "--notify", "slack"],
-            "--notify 'slack' is not a webhook URL or a mailto: address",
+            "--notify 'slack' is not a webhook URL, a mailto: address or a notification",
         ),
         (
             ["--interval", "60", "--notify", "mailto:ops"],
-            "--notify 'mailto:ops' is not a webhook URL or a mailto: address",
+            "--notify 'mailto:ops' is not a webhook URL, a mailto: address or a",
+        ),
+        (
+            ["--interval", "60", "--notify", "slack-webhook/nobody"],
+            "--notify 'slack-webhook/nobody'",
         ),
         (
             ["--interval", "60", "--runner", "gpu"],

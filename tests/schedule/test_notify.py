@@ -1,16 +1,20 @@
-"""Failure notices by email: ``--notify mailto:ADDRESS`` sends through the SMTP
-server the environment names (a local one this test starts), at most one
-"failed" per 15 minutes while a schedule keeps failing, then one "recovered"."""
+"""Failure notices through a webhook, by email (``--notify mailto:ADDRESS``,
+through the SMTP server the environment names) and through a saved notification
+block, each to a local server the test starts: at most one "failed" per 15
+minutes while a schedule keeps failing, then one "recovered"."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+import http.server
+import json
 import queue
 import socketserver
 import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 
@@ -103,5 +107,93 @@ def test_webhooks_and_mailto_addresses_are_accepted(target: str | None) -> None:
     "target", ["mailto:", "mailto:ops", "mailto:a@b.c,d@e.f", "ops@example.com"]
 )
 def test_other_notify_targets_are_refused_naming_them(target: str) -> None:
-    with pytest.raises(InvalidScheduleError, match="is not a webhook URL or a mailto"):
+    with pytest.raises(
+        InvalidScheduleError,
+        match="is not a webhook URL, a mailto: address or a notification block",
+    ):
         check_notify(target)
+
+
+class _Hook(http.server.BaseHTTPRequestHandler):
+    received: queue.Queue[dict[str, Any]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.put(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, queue.Queue[dict[str, Any]]]]:
+    received: queue.Queue[dict[str, Any]] = queue.Queue()
+    handler = type("Hook", (_Hook,), {"received": received})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_failure_notices_reach_a_webhook_with_noise_control(
+    world: World, webhook: tuple[str, queue.Queue[dict[str, Any]]]
+) -> None:
+    from taskbook.schedule.notify import send_notice
+
+    url, received = webhook
+    world.add(seconds=60, overlap="allow", notify=url)
+    threads: list[threading.Thread] = []
+    scheduler = world.scheduler(
+        notify=lambda spec, kind, text: threads.append(send_notice(spec, kind, text))
+    )
+    for code in (1, 1, 1, 0, 0):  # one minute apart
+        world.advance(60)
+        scheduler.tick()
+        world.launcher.finish(world.launcher.launched[-1], code)
+        scheduler.tick()
+    for thread in threads:
+        thread.join(10)
+
+    messages = [received.get_nowait() for _ in range(received.qsize())]
+    assert [m["subject"] for m in messages] == [
+        "taskbook schedule every-minute: failed",
+        "taskbook schedule every-minute: recovered",
+    ]
+    assert "ended failed" in messages[0]["text"]
+    assert "recovered" in messages[1]["body"]
+
+
+def test_a_notification_block_not_saved_is_refused_naming_it() -> None:
+    with pytest.raises(InvalidScheduleError, match="--notify 'slack-webhook/nobody'"):
+        check_notify("slack-webhook/nobody")
+
+
+def test_failure_notices_go_through_a_saved_notification_block(
+    world: World, webhook: tuple[str, queue.Queue[dict[str, Any]]]
+) -> None:
+    notifications = pytest.importorskip("taskbook.blocks.notifications")
+    url, received = webhook
+    notifications.SlackWebhook(url=url).save("ops")
+    assert check_notify("slack-webhook/ops") == "slack-webhook/ops"
+    world.add(seconds=60, notify="slack-webhook/ops")
+    threads: list[threading.Thread] = []
+    scheduler = world.scheduler(
+        notify=lambda spec, kind, text: threads.append(send_notice(spec, kind, text))
+    )
+    for code in (1, 0):
+        world.advance(60)
+        scheduler.tick()
+        world.launcher.finish(world.launcher.launched[-1], code)
+        scheduler.tick()
+    for thread in threads:
+        thread.join(30)
+
+    texts = [received.get_nowait()["text"] for _ in range(received.qsize())]
+    assert [text.splitlines()[0] for text in texts] == [
+        "*taskbook schedule every-minute: failed*",
+        "*taskbook schedule every-minute: recovered*",
+    ]

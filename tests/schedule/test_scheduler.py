@@ -3,11 +3,7 @@ pause/resume, recovery after a crash, shutdown, notices, one server per store.""
 
 from __future__ import annotations
 
-import http.server
-import json
-import queue
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -296,59 +292,6 @@ def test_a_second_serve_on_one_store_is_refused(tmp_path: Path) -> None:
     second.acquire()  # free again once the first let go
     second.release()
     assert serving_pid(tmp_path) is None
-
-
-class _Hook(http.server.BaseHTTPRequestHandler):
-    received: queue.Queue[dict[str, Any]]
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.put(json.loads(body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook() -> Iterator[tuple[str, queue.Queue[dict[str, Any]]]]:
-    received: queue.Queue[dict[str, Any]] = queue.Queue()
-    handler = type("Hook", (_Hook,), {"received": received})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
-    server.server_close()
-
-
-def test_failure_notices_reach_a_webhook_with_noise_control(
-    world: World, webhook: tuple[str, queue.Queue[dict[str, Any]]]
-) -> None:
-    from taskbook.schedule.notify import send_notice
-
-    url, received = webhook
-    world.add(seconds=60, overlap="allow", notify=url)
-    threads: list[threading.Thread] = []
-    scheduler = world.scheduler(
-        notify=lambda spec, kind, text: threads.append(send_notice(spec, kind, text))
-    )
-    for code in (1, 1, 1, 0, 0):  # one minute apart
-        world.advance(60)
-        scheduler.tick()
-        world.launcher.finish(world.launcher.launched[-1], code)
-        scheduler.tick()
-    for thread in threads:
-        thread.join(10)
-
-    messages = [received.get_nowait() for _ in range(received.qsize())]
-    assert [m["subject"] for m in messages] == [
-        "taskbook schedule every-minute: failed",
-        "taskbook schedule every-minute: recovered",
-    ]
-    assert "ended failed" in messages[0]["text"]
-    assert "recovered" in messages[1]["body"]
 
 
 def test_a_process_that_ends_before_starting_its_slot_is_replaced_once(

@@ -2,9 +2,10 @@
 Prefect's notification blocks), a webhook one and an email one.
 
 ``--notify`` takes an ``http(s)://`` URL (a JSON POST; Slack's incoming
-webhooks read its ``text``) or ``mailto:ADDRESS`` (smtplib, through the SMTP
-server ``TASKBOOK_SMTP_HOST``/``TASKBOOK_SMTP_PORT``, default localhost:25);
-taskbook's notification blocks will plug in here by name (``notifier_for``).
+webhooks read its ``text``), ``mailto:ADDRESS`` (smtplib, through the SMTP
+server ``TASKBOOK_SMTP_HOST``/``TASKBOOK_SMTP_PORT``, default localhost:25), or
+a notification block saved in the store, as ``TYPE-SLUG/NAME`` (such as
+``slack-webhook/ops``; ``taskbook.blocks``, where this taskbook has them).
 Sending happens in a thread with a timeout, so a slow endpoint never delays a
 slot; a failed send is logged, never raised.
 """
@@ -23,7 +24,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from taskbook.core.schedule import ScheduleSpec
-from taskbook.errors import InvalidScheduleError
+from taskbook.errors import InvalidScheduleError, TaskbookError
 
 __all__ = (
     "EmailNotifier",
@@ -106,25 +107,62 @@ def check_notify(target: str | None) -> str | None:
     """Return ``--notify``'s value if it can be used.
 
     Raises:
-        InvalidScheduleError: It is neither an ``http(s)://`` URL nor
-            ``mailto:`` one email address.
+        InvalidScheduleError: It is neither an ``http(s)://`` URL, nor
+            ``mailto:`` one email address, nor a saved notification block.
     """
     if target is None or target.startswith(("http://", "https://")):
         return target
     if target.startswith("mailto:") and _ADDRESS.match(target[len("mailto:") :]):
         return target
+    if "/" in target and ":" not in target:
+        _block(target)
+        return target
     raise InvalidScheduleError.from_problem(
-        f"--notify {target!r} is not a webhook URL or a mailto: address",
-        "Give an http:// or https:// URL, or mailto:you@example.com "
-        "(notification blocks by name come with taskbook's blocks)",
+        f"--notify {target!r} is not a webhook URL, a mailto: address or a "
+        "notification block",
+        "Give an http:// or https:// URL, mailto:you@example.com, or a saved "
+        "notification block as TYPE-SLUG/NAME (such as slack-webhook/ops)",
     )
+
+
+def _block(target: str) -> Notifier:
+    """Load the notification block saved as ``TYPE-SLUG/NAME``.
+
+    Raises:
+        InvalidScheduleError: There are no blocks here, none is saved under that
+            name, or it is no notification block.
+    """
+    try:
+        from taskbook.blocks.notifications import NotificationBlock
+    except ImportError as error:
+        raise InvalidScheduleError.from_problem(
+            f"--notify {target!r} names a notification block, and this taskbook "
+            f"cannot load blocks ({error})",
+            "Give an http:// or https:// URL or mailto:you@example.com",
+        ) from None
+    try:
+        block = NotificationBlock.load(target)
+    except TaskbookError as error:  # not saved, an unknown type, a bad name
+        raise InvalidScheduleError.from_problem(
+            f"--notify {target!r}: {str(error).rstrip('.')}",
+            "Save the block first (block.save(NAME)), or give a URL or mailto:",
+        ) from None
+    if not isinstance(block, NotificationBlock):
+        raise InvalidScheduleError.from_problem(
+            f"--notify {target!r} is a {type(block).__name__} block, which cannot "
+            "notify",
+            "Name a notification block (slack-webhook, custom-webhook, smtp-email)",
+        )
+    return block
 
 
 def notifier_for(target: str) -> Notifier:
     """Return the notifier ``--notify`` names."""
     if target.startswith("mailto:"):
         return EmailNotifier.from_env(target[len("mailto:") :])
-    return WebhookNotifier(target)
+    if target.startswith(("http://", "https://")):
+        return WebhookNotifier(target)
+    return _block(target)
 
 
 def send_notice(spec: ScheduleSpec, kind: str, message: str) -> threading.Thread:
@@ -136,7 +174,7 @@ def send_notice(spec: ScheduleSpec, kind: str, message: str) -> threading.Thread
             notifier_for(spec.notify).notify(
                 message, subject=f"taskbook schedule {spec.name}: {kind}"
             )
-        except OSError as exc:
+        except (OSError, TaskbookError) as exc:  # a block's NotificationError is one
             _log.warning("Could not send the %s notice of %s: %s", kind, spec.name, exc)
 
     thread = threading.Thread(target=send, name="taskbook-notice", daemon=True)
