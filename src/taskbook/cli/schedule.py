@@ -98,9 +98,10 @@ def schedule() -> None:
 )
 @click.option(
     "--notify",
-    metavar="URL",
-    help="Tell when runs fail: a webhook URL, or mailto:ADDRESS (SMTP server: "
-    "TASKBOOK_SMTP_HOST, TASKBOOK_SMTP_PORT).",
+    metavar="TARGET",
+    help="Tell when runs fail: a webhook URL, mailto:ADDRESS (SMTP server: "
+    "TASKBOOK_SMTP_HOST, TASKBOOK_SMTP_PORT), or a saved notification block as "
+    "TYPE-SLUG/NAME (slack-webhook/ops).",
 )
 @run_options_flags_for("schedule")
 @debug_option
