@@ -12,6 +12,7 @@ slot; a failed send is logged, never raised.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -133,7 +134,12 @@ def _block(target: str) -> Notifier:
             name, or it is no notification block.
     """
     try:
-        from taskbook.blocks.notifications import NotificationBlock
+        # By name: a taskbook without blocks (or their extras) still schedules
+        # and says so here, and the import graph does not depend on whether
+        # the package is there (schedule -> blocks is allowed either way).
+        notification_block = importlib.import_module(
+            "taskbook.blocks.notifications"
+        ).NotificationBlock
     except ImportError as error:
         raise InvalidScheduleError.from_problem(
             f"--notify {target!r} names a notification block, and this taskbook "
@@ -141,13 +147,13 @@ def _block(target: str) -> Notifier:
             "Give an http:// or https:// URL or mailto:you@example.com",
         ) from None
     try:
-        block = NotificationBlock.load(target)
+        block = notification_block.load(target)
     except TaskbookError as error:  # not saved, an unknown type, a bad name
         raise InvalidScheduleError.from_problem(
             f"--notify {target!r}: {str(error).rstrip('.')}",
             "Save the block first (block.save(NAME)), or give a URL or mailto:",
         ) from None
-    if not isinstance(block, NotificationBlock):
+    if not isinstance(block, notification_block):
         raise InvalidScheduleError.from_problem(
             f"--notify {target!r} is a {type(block).__name__} block, which cannot "
             "notify",
