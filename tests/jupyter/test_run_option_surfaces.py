@@ -1,6 +1,7 @@
 """Every way to start a notebook run offers the run options RunOptions declares.
 
-The flags of ``%flow run`` and ``taskbook run`` are derived from ``RunOptions``;
+The flags of ``%flow run``, ``taskbook run`` and ``taskbook schedule add`` are
+derived from ``RunOptions``;
 these tests fail when a field is missing from a surface without a stated reason,
 when a surface has a flag RunOptions does not declare, when a flag does not
 reach the runner, or when the runner never reads a field (parsed but unused).
@@ -72,6 +73,30 @@ CLI_ONLY = {
 }
 
 
+# Options of `taskbook schedule add` that are not run options: the target, when,
+# papermill's parameters, the schedule's name and policies, the CLI's own.
+SCHEDULE_ONLY = {
+    "target",
+    "cron",
+    "interval",
+    "rrule",
+    "tz",
+    "anchor",
+    "day_and",
+    "values",
+    "raw",
+    "files",
+    "yaml_texts",
+    "name",
+    "catchup",
+    "max_catchup",
+    "overlap",
+    "notify",
+    "debug",
+    "help",
+}
+
+
 def _flagged() -> list[Any]:
     return [f for f in fields(RunOptions) if f.metadata["flag"]]
 
@@ -91,12 +116,23 @@ def _cli_flags() -> dict[str, str]:
     }
 
 
-def test_every_flagged_field_is_on_both_surfaces_or_says_why_not() -> None:
+def _schedule_flags() -> dict[str, str]:
+    command = cli.commands["schedule"].commands["add"]  # type: ignore[attr-defined]
+    return {
+        name: param.name
+        for param in command.params
+        for name in param.opts
+        if param.name not in SCHEDULE_ONLY and name.startswith("--")
+    }
+
+
+def test_every_flagged_field_is_on_every_surface_or_says_why_not() -> None:
     gaps = surface_gaps()
     for f in _flagged():
         on = {
             "magic": f.metadata["flag"] in _magic_flags(),
             "cli": f.metadata["flag"] in _cli_flags(),
+            "schedule": f.metadata["flag"] in _schedule_flags(),
         }
         for surface in SURFACES:
             if not on[surface]:
@@ -106,7 +142,12 @@ def test_every_flagged_field_is_on_both_surfaces_or_says_why_not() -> None:
 
 def test_no_surface_has_a_flag_that_runoptions_does_not_declare() -> None:
     declared = {f.metadata["flag"]: f.name for f in _flagged()}
-    for surface, flags in (("magic", _magic_flags()), ("cli", _cli_flags())):
+    surfaces = (
+        ("magic", _magic_flags()),
+        ("cli", _cli_flags()),
+        ("schedule", _schedule_flags()),
+    )
+    for surface, flags in surfaces:
         for flag, dest in flags.items():
             assert declared.get(flag) == dest, f"{surface} has {flag} -> {dest}"
 
@@ -180,6 +221,41 @@ def test_each_taskbook_run_flag_reaches_the_runner(
 
     assert "seen" in result.output, result.output
     assert len(seen) == 1
+    assert getattr(seen[0], name) == expected
+    assert getattr(RunOptions(), name) != expected
+
+
+def _schedule_fields() -> list[str]:
+    return [n for n in SAMPLES if n in _schedule_flags().values()]
+
+
+@pytest.mark.parametrize("name", _schedule_fields())
+def test_each_schedule_add_flag_reaches_the_runner_of_the_scheduled_run(
+    name: str, seen: list[RunOptions], tmp_path: Path, isolated_home: Path
+) -> None:
+    # `schedule add` stores the flags; the run's process passes them to
+    # `taskbook run` (cli.slot): that run's runner sees the value.
+    import nbformat
+
+    from taskbook.cli.run_flags import run_options_args
+    from taskbook.engine.store import RunStore
+    from taskbook.schedule.rows import load_schedules
+
+    words, expected = SAMPLES[name]
+    notebook = tmp_path / "nb.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("a = 1"), nbformat.v4.new_code_cell("b = a")]
+    nbformat.write(nb, notebook)
+
+    added = CliRunner().invoke(
+        cli, ["schedule", "add", str(notebook), "--interval", "60", *words]
+    )
+    assert added.exit_code == 0, added.output
+    [schedule] = load_schedules(RunStore(isolated_home))
+    args = run_options_args(schedule.spec.options, "schedule")
+    result = CliRunner().invoke(cli, ["run", str(notebook), *args])
+
+    assert "seen" in result.output, result.output
     assert getattr(seen[0], name) == expected
     assert getattr(RunOptions(), name) != expected
 

@@ -18,9 +18,12 @@ from taskbook.errors import (
     HiddenStateError,
     NoParametersCellError,
     ParameterValueError,
+    RunNotFoundError,
     SchedulerUnreachableError,
+    ServeAlreadyRunningError,
     TaskbookError,
     UnknownParameterError,
+    UnknownScheduleError,
     UnknownTaskError,
     UnreadableNotebookError,
 )
@@ -69,7 +72,13 @@ def exit_code_for(error: BaseException) -> int:
         return EXIT_INTERRUPTED
     if isinstance(
         error,
-        (ConfigurationError, UnreadableNotebookError, SchedulerUnreachableError),
+        (
+            ConfigurationError,
+            UnreadableNotebookError,
+            SchedulerUnreachableError,
+            ServeAlreadyRunningError,
+            RunNotFoundError,
+        ),
     ):
         return EXIT_USAGE
     return EXIT_FAILED
@@ -80,6 +89,8 @@ def hint_for(error: TaskbookError, notebook: str = "NOTEBOOK") -> str:
     if isinstance(
         error, (UnknownParameterError, ParameterValueError, NoParametersCellError)
     ):
+        if ".py:" in notebook:  # a module's flow (schedule add FILE.py:FLOW)
+            return f"The signature of the flow {notebook} lists its parameters."
         return f"`taskbook run {notebook} --help-notebook` lists its parameters."
     if isinstance(
         error,
@@ -95,6 +106,12 @@ def hint_for(error: TaskbookError, notebook: str = "NOTEBOOK") -> str:
         return "Open the file in JupyterLab to check it is a notebook."
     if isinstance(error, SchedulerUnreachableError):
         return "`dask scheduler` prints the address to give: tcp://HOST:PORT."
+    if isinstance(error, UnknownScheduleError):
+        return "`taskbook schedule ls` lists the schedules."
+    if isinstance(error, RunNotFoundError):
+        return "`taskbook runs` lists the runs in the store, newest first."
+    if isinstance(error, ServeAlreadyRunningError):
+        return "`taskbook schedule ls` shows which process serves this store."
     return "Run again with --debug to see the full traceback."
 
 

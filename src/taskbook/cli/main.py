@@ -17,7 +17,10 @@ import click
 from taskbook.cli.errors import debug_option, report_error, report_interrupt
 from taskbook.cli.graph import graph
 from taskbook.cli.limits import concurrency_limit, global_concurrency_limit
+from taskbook.cli.history import gantt, logs, runs, show
 from taskbook.cli.run import run
+from taskbook.cli.schedule import schedule
+from taskbook.cli.serve import serve
 from taskbook.errors import TaskbookError
 
 __all__ = ("cli", "main")
@@ -51,6 +54,10 @@ cli.add_command(run)
 cli.add_command(graph)
 cli.add_command(concurrency_limit)
 cli.add_command(global_concurrency_limit)
+cli.add_command(schedule)
+cli.add_command(serve)
+for command in (runs, show, logs, gantt):
+    cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,9 +1,10 @@
 """``RunOptions``: the one definition of how a notebook run goes.
 
-Every way to start a run (``%flow run``, ``taskbook run``, the parameter form, and
-later the toolbar and ``taskbook schedule``) builds a ``RunOptions``. Each field
+Every way to start a run (``%flow run``, ``taskbook run``, ``taskbook schedule
+add``, the parameter form, and later the toolbar) builds a ``RunOptions``. Each field
 declares its flag, help, parser and check once, and the surfaces that offer it;
-the magic's and the CLI's flags are derived from here (``run_flags``). Pure.
+the flags of the magic, of ``taskbook run`` and of ``taskbook schedule add`` are
+derived from here (``run_flags``). Pure.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from taskbook.errors import InvalidOptionError
 
 __all__ = ("RUNNERS", "RunOptions", "Surface", "run_flags", "surface_gaps")
 
-Surface = Literal["magic", "cli"]
-SURFACES: tuple[Surface, ...] = ("magic", "cli")
+Surface = Literal["magic", "cli", "schedule"]
+SURFACES: tuple[Surface, ...] = ("magic", "cli", "schedule")
+"""``%flow run``; ``taskbook run``; ``taskbook schedule add`` (a scheduled run is a
+headless run in a process of its own, so it offers what ``taskbook run`` offers)."""
 
 RUNNERS = ("threads", "processes", "dask")
 """Where cells run: threads of the notebook's process, a process each, a Dask cluster."""

@@ -1,5 +1,9 @@
 """The run store: every run, state change, log line and artifact, in SQLite.
 
+It also holds the rows of schedules and their claimed slots (one row per
+schedule and slot, so a slot is claimed once); ``taskbook.schedule`` writes them
+through ``transaction``, and nothing here knows what they mean.
+
 Recording an event appends it to a deque (no lock, nothing to wait for); one
 background thread turns batches of events into rows (``store_rows.py``) and
 writes them in one transaction each. WAL mode and a busy timeout let
@@ -11,12 +15,14 @@ from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import logging
 import os
 import socket
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from itertools import compress, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +61,19 @@ CREATE TABLE IF NOT EXISTS artifacts (
     id TEXT PRIMARY KEY, key TEXT, type TEXT, data TEXT, description TEXT,
     flow_run_id TEXT, task_run_id TEXT, created REAL
 );
+CREATE TABLE IF NOT EXISTS schedules (
+    id TEXT PRIMARY KEY, name TEXT UNIQUE NOT NULL, spec TEXT NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0, created REAL, handled_until REAL,
+    notice TEXT
+);
+CREATE TABLE IF NOT EXISTS schedule_slots (
+    schedule_id TEXT NOT NULL, slot_us INTEGER NOT NULL, schedule_name TEXT,
+    state TEXT NOT NULL, reason TEXT, claimed REAL, started REAL, ended REAL,
+    host TEXT, pid INTEGER, exit_code INTEGER, flow_run_id TEXT, log_path TEXT,
+    PRIMARY KEY (schedule_id, slot_us)
+);
+CREATE INDEX IF NOT EXISTS schedule_slots_state ON schedule_slots(state);
+CREATE INDEX IF NOT EXISTS schedule_slots_run ON schedule_slots(flow_run_id);
 """
 
 _log = logging.getLogger("taskbook.engine")
@@ -237,23 +256,51 @@ class RunStore:
             "(state_type IS NULL OR state_type IN ('RUNNING','PENDING','SCHEDULED'))",
             (host,),
         ).fetchall()
-        dead = [run_id for run_id, pid in rows if pid and not _alive(pid)]
+        dead = [run_id for run_id, pid in rows if pid and not pid_alive(pid)]
         if not dead:
             return
 
-        now = time.time()
         message = "The process running this flow exited before the run finished."
         with conn:
             for run_id in dead:
-                _set_crashed(conn, "flow", run_id, message, now)
-                unfinished = conn.execute(
-                    "SELECT id FROM task_runs WHERE flow_run_id=? AND (state_type IS "
-                    "NULL OR state_type NOT IN ('COMPLETED','FAILED','CANCELLED',"
-                    "'CRASHED'))",
-                    (run_id,),
-                ).fetchall()
-                for (task_run_id,) in unfinished:
-                    _set_crashed(conn, "task", task_run_id, message, now)
+                _end_run(conn, run_id, "CRASHED", "Crashed", message, time.time())
+
+    def end_unfinished(
+        self, flow_run_id: str, state_type: str, name: str, message: str
+    ) -> None:
+        """End a flow run that its process left unfinished (it was killed).
+
+        The run and its unfinished task runs get the final state ``state_type``
+        (``CANCELLED``, ``CRASHED``) and ``message``; a run that ended is left as
+        it is.
+        """
+        self.flush()
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT state_type FROM flow_runs WHERE id = ?", (flow_run_id,)
+            ).fetchone()
+            if row is not None and row[0] not in _FINAL:
+                _end_run(conn, flow_run_id, state_type, name, message, time.time())
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Yield a connection inside one write transaction (``BEGIN IMMEDIATE``).
+
+        For the small tables other packages own (schedules and their slots):
+        committed when the block ends, rolled back if it raises. Rows come back
+        as ``sqlite3.Row``.
+        """
+        conn = self._connect()
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield conn
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
 
     # -- reading ---------------------------------------------------------------
 
@@ -268,23 +315,52 @@ class RunStore:
             conn.close()
 
 
-def _set_crashed(
-    conn: sqlite3.Connection, kind: str, run_id: str, message: str, now: float
+_FINAL = ("COMPLETED", "FAILED", "CANCELLED", "CRASHED")
+
+
+def _end_run(
+    conn: sqlite3.Connection,
+    run_id: str,
+    state_type: str,
+    name: str,
+    message: str,
+    now: float,
 ) -> None:
-    """Record a ``"flow"`` or ``"task"`` run as Crashed: its row and a state row."""
+    """Give a flow run and its unfinished task runs a final state (rows and states)."""
+    unfinished = conn.execute(
+        "SELECT id FROM task_runs WHERE flow_run_id=? AND (state_type IS NULL OR "
+        "state_type NOT IN ('COMPLETED','FAILED','CANCELLED','CRASHED'))",
+        (run_id,),
+    ).fetchall()
+    _set_final(conn, "flow", run_id, state_type, name, message, now)
+    for (task_run_id,) in unfinished:
+        _set_final(conn, "task", task_run_id, state_type, name, message, now)
+
+
+def _set_final(
+    conn: sqlite3.Connection,
+    kind: str,
+    run_id: str,
+    state_type: str,
+    name: str,
+    message: str,
+    now: float,
+) -> None:
+    """Record a ``"flow"`` or ``"task"`` run in a final state: its row and a state row."""
     conn.execute(  # the table is flow_runs or task_runs: kind is never user input
-        f"UPDATE {kind}_runs SET state_type='CRASHED', state_name='Crashed', "
-        "message=?, end_time=? WHERE id=?",
-        (message, now, run_id),
+        f"UPDATE {kind}_runs SET state_type=?, state_name=?, message=?, end_time=? "
+        "WHERE id=?",
+        (state_type, name, message, now, run_id),
     )
     conn.execute(
         "INSERT INTO states(run_id, kind, type, name, message, ts) "
         "VALUES (?,?,?,?,?,?)",
-        (run_id, kind, "CRASHED", "Crashed", message, now),
+        (run_id, kind, state_type, name, message, now),
     )
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (on this host)."""
     if pid == os.getpid():
         # This process cannot be dead; its runs in the table are from this session.
         return True

@@ -32,7 +32,15 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   │   │   └── ParameterSourceError             a -f/-y/-b value that is no mapping
         │   │   ├── NoParametersCellError                -p on a notebook without parameters cell
         │   │   ├── RunInProgressError                   a run started while another one runs
-        │   │   └── CachePolicyError (TypeError too)     ``policy - x`` with x not an input name
+        │   │   ├── CachePolicyError (TypeError too)     ``policy - x`` with x not an input name
+        │   │   ├── InvalidCronError                     a schedule's cron expression is unreadable
+        │   │   ├── InvalidIntervalError                 a schedule's interval is not positive
+        │   │   ├── InvalidRRuleError                    a schedule's rrule is unreadable
+        │   │   ├── UnknownTimeZoneError (KeyError too)  --tz names no IANA zone
+        │   │   ├── InvalidScheduleError                 schedule options that do not fit together
+        │   │   ├── UnknownScheduleError (KeyError too)  no schedule with that name
+        │   │   ├── DuplicateScheduleError               a schedule name that is taken
+        │   │   └── FlowEntrypointError                  a file.py:flow that cannot be loaded
         │   ├── UnreadableNotebookError (ValueError)     a notebook file that cannot be read
         │   ├── MissingInputError (NameError)            a cell's input is not in the namespace
         │   ├── MissingOutputFileError (FileNotFoundError)  a --makes file:PATH a cell did not write
@@ -41,6 +49,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   ├── CellExitError (RuntimeError)             a cell raised SystemExit(code != 0)
         │   ├── CellFailedError                          a task cell or %flow run failed
         │   ├── SchedulerUnreachableError (ConnectionError)  no Dask scheduler at --address
+        │   ├── ServeAlreadyRunningError (RuntimeError)  a second ``taskbook serve`` on one store
         │   ├── ParameterTypeError (TypeError)           flow parameters failed validation
         │   ├── SignatureMismatchError (TypeError)       call does not bind to the function
         │   ├── MappingLengthMismatch (ValueError)
@@ -98,10 +107,16 @@ from taskbook.errors._configuration import (
     CachePolicyError,
     ConfigurationError,
     DependencyCycleError,
+    DuplicateScheduleError,
     DuplicateTaskNameError,
+    FlowEntrypointError,
     HiddenStateError,
+    InvalidCronError,
+    InvalidIntervalError,
     InvalidNameError,
     InvalidOptionError,
+    InvalidRRuleError,
+    InvalidScheduleError,
     NoParametersCellError,
     ParameterSourceError,
     ParameterValueError,
@@ -110,7 +125,9 @@ from taskbook.errors._configuration import (
     RunNameTemplateError,
     UnknownMagicOptionError,
     UnknownParameterError,
+    UnknownScheduleError,
     UnknownTaskError,
+    UnknownTimeZoneError,
 )
 from taskbook.errors._execution import (
     CancelledRun,
@@ -132,6 +149,7 @@ from taskbook.errors._execution import (
     ParameterTypeError,
     RunNotFoundError,
     SchedulerUnreachableError,
+    ServeAlreadyRunningError,
     SignatureMismatchError,
     StoreError,
     TaskRunTimeoutError,
@@ -165,15 +183,21 @@ __all__ = (
     "CorruptCacheEntryWarning",
     "CrashedRun",
     "DependencyCycleError",
+    "DuplicateScheduleError",
     "DuplicateTaskNameError",
     "FailedRun",
+    "FlowEntrypointError",
     "FlowRunTimeoutError",
     "HashError",
     "HiddenStateError",
     "InputHashError",
     "InvalidBlockNameError",
+    "InvalidCronError",
+    "InvalidIntervalError",
     "InvalidNameError",
     "InvalidOptionError",
+    "InvalidRRuleError",
+    "InvalidScheduleError",
     "IsolatedCellCrashError",
     "MappingLengthMismatch",
     "MappingMissingIterable",
@@ -193,6 +217,7 @@ __all__ = (
     "RunNameTemplateError",
     "RunNotFoundError",
     "SchedulerUnreachableError",
+    "ServeAlreadyRunningError",
     "SignatureMismatchError",
     "StoreError",
     "TaskRunTimeoutError",
@@ -204,7 +229,9 @@ __all__ = (
     "UnknownBlockTypeError",
     "UnknownMagicOptionError",
     "UnknownParameterError",
+    "UnknownScheduleError",
     "UnknownTaskError",
+    "UnknownTimeZoneError",
     "UnpersistableResultWarning",
     "UnpicklableInputError",
     "UnpicklableOutputError",

@@ -225,3 +225,91 @@ class CachePolicyError(ConfigurationError, TypeError):
             f"Can only subtract strings (input names) from cache policies, "
             f"got {value!r}. Write the input's name, as in INPUTS - 'x'."
         )
+
+
+class InvalidCronError(ConfigurationError):
+    """A schedule's cron expression cannot be read."""
+
+    @classmethod
+    def from_expression(cls, expression: str, problem: str) -> Self:
+        return cls(
+            f"Invalid cron expression {expression!r}: {problem}. Write five fields "
+            f"(minute hour day-of-month month day-of-week), such as '0 6 * * 1-5'."
+        )
+
+
+class InvalidIntervalError(ConfigurationError):
+    """A schedule's interval is not a positive number of seconds."""
+
+    @classmethod
+    def from_value(cls, value: Any) -> Self:
+        return cls(
+            f"Invalid interval {short_repr(value)}: expected a positive number of "
+            f"seconds (or 90s, 10m, 2h, 1d). Pass --interval 3600 for hourly runs."
+        )
+
+
+class InvalidRRuleError(ConfigurationError):
+    """A schedule's RFC 5545 recurrence rule cannot be used."""
+
+    @classmethod
+    def from_rule(cls, rule: str, problem: str) -> Self:
+        return cls(
+            f"Invalid rrule {short_repr(rule)}: {problem}. Write an RFC 5545 rule, "
+            f"such as 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9'."
+        )
+
+
+class UnknownTimeZoneError(ConfigurationError, KeyError):
+    """A time zone name is not in the IANA tz database."""
+
+    @classmethod
+    def from_name(cls, name: str) -> Self:
+        return cls(
+            f"Unknown time zone {name!r}. Give an IANA zone name such as "
+            f"'Europe/Berlin', 'America/New_York' or 'UTC'."
+        )
+
+
+class InvalidScheduleError(ConfigurationError):
+    """A schedule's options do not fit together or do not fit its target."""
+
+    @classmethod
+    def from_problem(cls, problem: str, fix: str) -> Self:
+        return cls(f"{problem}. {fix}")
+
+
+class UnknownScheduleError(ConfigurationError, KeyError):
+    """A command names a schedule that does not exist."""
+
+    @classmethod
+    def from_name(cls, name: str, known: Iterable[str]) -> Self:
+        known = sorted(known)
+        close = difflib.get_close_matches(name, known, n=1)
+        guess = f" Did you mean {close[0]!r}?" if close else ""
+        return cls(
+            f"No schedule named {name!r}.{guess} Known schedules: {listing(known)}; "
+            f"`taskbook schedule ls` lists them."
+        )
+
+
+class DuplicateScheduleError(ConfigurationError):
+    """A schedule is added under a name that is taken."""
+
+    @classmethod
+    def from_name(cls, name: str) -> Self:
+        return cls(
+            f"A schedule named {name!r} exists already. Pick another --name, or "
+            f"remove it first: taskbook schedule rm {name}."
+        )
+
+
+class FlowEntrypointError(ConfigurationError):
+    """A ``file.py:flow`` target cannot be loaded or is not a taskbook flow."""
+
+    @classmethod
+    def from_entrypoint(cls, entrypoint: str, problem: str) -> Self:
+        return cls(
+            f"Cannot load the flow {entrypoint!r}: {problem}. Give PATH.py:NAME "
+            f"where NAME is a function decorated with taskbook's @flow."
+        )

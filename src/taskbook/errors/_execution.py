@@ -180,6 +180,19 @@ class SchedulerUnreachableError(TaskbookError, ConnectionError):
         )
 
 
+class ServeAlreadyRunningError(TaskbookError, RuntimeError):
+    """A second ``taskbook serve`` was started on a store that one serves already."""
+
+    @classmethod
+    def from_pid(cls, store: str, pid: int | None) -> Self:
+        who = f"process {pid}" if pid else "another process"
+        return cls(
+            f"Another `taskbook serve` ({who}) already serves the store {store!r}; "
+            f"two would launch the same runs. Stop that one first (kill -TERM "
+            f"{pid or 'PID'}), or serve another store with $TASKBOOK_HOME."
+        )
+
+
 class ParameterTypeError(TaskbookError, TypeError):
     """Flow parameters failed validation."""
 

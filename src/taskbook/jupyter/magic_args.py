@@ -41,6 +41,9 @@ _SUBCOMMANDS: dict[str, tuple[tuple[Flag, ...], int, int]] = {
     "cache": ((), 1, 2),
     "status": ((), 0, 0),
 }
+# Subcommands whose words go to the command line's namesake unparsed, so they
+# take exactly its flags (``%flow schedule add`` = ``taskbook schedule add``).
+_PASSED_ON = ("schedule",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +73,12 @@ def parse_flow_line(line: str) -> FlowCommand:
             "%flow", line, f"a well-quoted argument list ({error})", "%flow"
         ) from None
     name = tokens.pop(0) if tokens and not tokens[0].startswith("-") else "show"
+    if name in _PASSED_ON:
+        return FlowCommand(name, tuple(tokens))
     if name not in _SUBCOMMANDS:
-        raise UnknownMagicOptionError.from_flag(name, _SUBCOMMANDS, "%flow")
+        raise UnknownMagicOptionError.from_flag(
+            name, [*_SUBCOMMANDS, *_PASSED_ON], "%flow"
+        )
     flags, low, high = _SUBCOMMANDS[name]
     parsed = parse_line(tokens, flags, f"%flow {name}")
     if not low <= len(parsed.words) <= high:

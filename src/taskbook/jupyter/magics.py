@@ -68,7 +68,8 @@ class TaskbookMagics(Magics):
 
     @line_magic
     def flow(self, line: str) -> Any:
-        """``%flow [show|run|history|logs T|why T|gantt [RUN]|cache clear [T]|status]``."""
+        """``%flow [show|run|history|logs T|why T|gantt [RUN]|cache clear [T]|status|
+        schedule ...]``."""
         try:
             command = parse_flow_line(line)
             handler = getattr(self, f"_flow_{command.name}")
@@ -221,6 +222,41 @@ class TaskbookMagics(Magics):
         for key in keys:
             get_session().cache.delete(key)
         print(f"Cleared the cached result of {name!r}.")
+
+    def _flow_schedule(self, command: Any) -> None:
+        """``%flow schedule add|ls|rm|pause|resume ...``: ``taskbook schedule`` on
+        this kernel's store; ``add`` without a target schedules this notebook."""
+        import subprocess
+
+        from taskbook.engine.session import get_session
+        from taskbook.jupyter.sources import notebook_path
+
+        words = list(command.args) or ["ls"]
+        if words[0] == "add" and (len(words) == 1 or words[1].startswith("-")):
+            path = notebook_path(self.shell.user_ns)
+            if path is None:
+                raise _usage(
+                    UnknownTaskError(
+                        "This kernel does not know its notebook's file. Name it: "
+                        "%flow schedule add NOTEBOOK.ipynb --cron EXPR"
+                    )
+                )
+            words.insert(1, path)
+        # The command line's own process: the same checks, messages and store.
+        done = subprocess.run(
+            [sys.executable, "-m", "taskbook.cli", "schedule", *words],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TASKBOOK_HOME": str(get_session().home.resolve())},
+            check=False,
+        )
+        print(done.stdout, end="")
+        if done.returncode != 0:
+            lines = done.stderr.strip().splitlines()
+            message = next((ln for ln in lines if ln.startswith("Error:")), None)
+            if message is None:
+                message = lines[-1] if lines else f"exit code {done.returncode}"
+            raise _usage(TaskbookError(message.removeprefix("Error: ")))
 
     def _display(self, data: dict[str, Any]) -> None:
         from IPython.display import publish_display_data

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from taskbook.core.palette import NOT_RUN, SEGMENT_COLORS, state_style
 from taskbook.widgets.rows import row_labels
 
-__all__ = ("TRACES", "GanttWidget", "gantt_traces", "preload")
+__all__ = ("TRACES", "GanttWidget", "gantt_figure", "gantt_traces", "preload")
 
 _STATE_TRACES = (
     ("Running", "RUNNING"),
@@ -103,67 +103,83 @@ def gantt_traces(
     return labels, traces
 
 
+def _figure_parts() -> dict[str, Any]:
+    """The traces (one per colour, empty) and layout both figures start from."""
+    return {
+        "data": [
+            go.Bar(
+                name=name,
+                orientation="h",
+                marker={"color": color, "line": {"width": 0}},
+                hoverinfo="text",
+                showlegend=False,
+            )
+            for name, color in TRACES
+        ],
+        "layout": go.Layout(
+            barmode="overlay",
+            height=_MIN_HEIGHT,
+            margin={"l": 10, "r": 10, "t": 28, "b": 36},
+            xaxis={
+                "title": {"text": "seconds since the flow run started"},
+                "gridcolor": "#e5e7eb",
+                "zeroline": False,
+            },
+            yaxis={
+                "autorange": "reversed",
+                "automargin": True,
+                "type": "category",
+                "categoryorder": "array",
+            },
+            legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+            bargap=0.25,
+            # "none" plus a few colours: plotly_white looks alike but its
+            # template costs ~700 objects and 13 ms per figure.
+            template="none",
+            plot_bgcolor="#ffffff",
+            paper_bgcolor="rgba(0,0,0,0)",
+            font={"size": 11},
+        ),
+    }
+
+
+def _draw(figure: Any, model: dict[str, Any], labels_before: list[str]) -> list[str]:
+    """Put a timeline model into ``figure`` (one batch); return its row labels."""
+    labels, traces = gantt_traces(model)
+    with figure.batch_update():
+        for trace in figure.data:
+            arrays = traces[trace.name]
+            trace.y = np.asarray(arrays["y"], dtype=object)
+            trace.base = np.asarray(arrays["base"], dtype=float)
+            trace.x = np.asarray(arrays["x"], dtype=float)
+            trace.hovertext = np.asarray(arrays["text"], dtype=object)
+            trace.showlegend = bool(arrays["y"])
+        if labels != labels_before:
+            figure.layout.yaxis.categoryarray = labels
+            # Drawing (and measuring, for the margin) a label per row costs
+            # plotly ~0.5 ms each: past 200 rows label every few rows (the
+            # hover text still names every bar).
+            figure.layout.yaxis.nticks = min(len(labels), _MAX_LABELS) or None
+            figure.layout.height = max(_MIN_HEIGHT, 70 + len(labels) * _ROW)
+        figure.layout.xaxis.range = [0, max(model["end"], 1e-3) * 1.02]
+    return labels
+
+
+def gantt_figure(model: dict[str, Any]) -> go.Figure:
+    """Return a static plotly Figure of a timeline model (no widget)."""
+    figure = go.Figure(**_figure_parts())
+    _draw(figure, model, [])
+    return figure
+
+
 class GanttWidget:
     """Owns the FigureWidget (``figure``) and keeps it in step with timeline models."""
 
     def __init__(self) -> None:
         """Create an empty timeline."""
-        self.figure = go.FigureWidget(
-            data=[
-                go.Bar(
-                    name=name,
-                    orientation="h",
-                    marker={"color": color, "line": {"width": 0}},
-                    hoverinfo="text",
-                    showlegend=False,
-                )
-                for name, color in TRACES
-            ],
-            layout=go.Layout(
-                barmode="overlay",
-                height=_MIN_HEIGHT,
-                margin={"l": 10, "r": 10, "t": 28, "b": 36},
-                xaxis={
-                    "title": {"text": "seconds since the flow run started"},
-                    "gridcolor": "#e5e7eb",
-                    "zeroline": False,
-                },
-                yaxis={
-                    "autorange": "reversed",
-                    "automargin": True,
-                    "type": "category",
-                    "categoryorder": "array",
-                },
-                legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
-                bargap=0.25,
-                # "none" plus a few colours: plotly_white looks alike but its
-                # template costs ~700 objects and 13 ms per figure.
-                template="none",
-                plot_bgcolor="#ffffff",
-                paper_bgcolor="rgba(0,0,0,0)",
-                font={"size": 11},
-            ),
-        )
+        self.figure = go.FigureWidget(**_figure_parts())
         self._labels: list[str] = []
 
     def show(self, model: dict[str, Any]) -> None:
         """Display a timeline model (``RunFold.timeline_model()``)."""
-        labels, traces = gantt_traces(model)
-        figure = self.figure
-        with figure.batch_update():
-            for trace in figure.data:
-                arrays = traces[trace.name]
-                trace.y = np.asarray(arrays["y"], dtype=object)
-                trace.base = np.asarray(arrays["base"], dtype=float)
-                trace.x = np.asarray(arrays["x"], dtype=float)
-                trace.hovertext = np.asarray(arrays["text"], dtype=object)
-                trace.showlegend = bool(arrays["y"])
-            if labels != self._labels:
-                self._labels = labels
-                figure.layout.yaxis.categoryarray = labels
-                # Drawing (and measuring, for the margin) a label per row costs
-                # plotly ~0.5 ms each: past 200 rows label every few rows (the
-                # hover text still names every bar).
-                figure.layout.yaxis.nticks = min(len(labels), _MAX_LABELS) or None
-                figure.layout.height = max(_MIN_HEIGHT, 70 + len(labels) * _ROW)
-            figure.layout.xaxis.range = [0, max(model["end"], 1e-3) * 1.02]
+        self._labels = _draw(self.figure, model, self._labels)
