@@ -16,8 +16,8 @@ import click
 
 from taskbook.cli.errors import debug_option, report_error, report_interrupt
 from taskbook.cli.graph import graph
-from taskbook.cli.limits import concurrency_limit, global_concurrency_limit
 from taskbook.cli.history import gantt, logs, runs, show
+from taskbook.cli.limits import concurrency_limit, global_concurrency_limit
 from taskbook.cli.run import run
 from taskbook.cli.schedule import schedule
 from taskbook.cli.serve import serve
