@@ -249,7 +249,11 @@ class ParameterValidator:
                 {k: v for k, v in parameters.items() if k in hints}
             )
         except pydantic.ValidationError as exc:
-            raise ParameterTypeError.from_validation(self.flow_name, str(exc)) from None
+            errors = [
+                (".".join(str(part) for part in err["loc"]), err["msg"])
+                for err in exc.errors()
+            ]
+            raise ParameterTypeError.from_validation(self.flow_name, errors) from None
         out = dict(parameters)
         out.update({name: getattr(validated, name) for name in hints})
         return out

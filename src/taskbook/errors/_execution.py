@@ -184,10 +184,13 @@ class ParameterTypeError(TaskbookError, TypeError):
     """Flow parameters failed validation."""
 
     @classmethod
-    def from_validation(cls, flow: str, details: str) -> Self:
+    def from_validation(cls, flow: str, errors: list[tuple[str, str]]) -> Self:
+        """Build the message from ``(field, problem)`` pairs, Prefect's lines first."""
+        lines = "".join(f"\n - {name}: {problem}" for name, problem in errors)
         return cls(
-            f"Flow run received invalid parameters for flow {flow!r}:\n{details}\n"
-            f"Pass values of the annotated types, or set validate_parameters=False."
+            f"Flow run received invalid parameters:{lines}\n"
+            f"Pass values of the annotated types to flow {flow!r}, or set "
+            f"validate_parameters=False."
         )
 
 
