@@ -8,7 +8,15 @@ from collections.abc import Callable
 from functools import update_wrapper
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from taskbook.api.calls import ParameterValidator, Signature, decorate, keyword_view
+from taskbook.api.calls import (
+    MethodBinding,
+    OptionAttributes,
+    ParameterValidator,
+    Signature,
+    decorate,
+    keyword_view,
+    unwrap_method,
+)
 from taskbook.core.events import FlowRunCreated, StateChanged
 from taskbook.core.options import FlowOptions
 from taskbook.core.states import State, StateType
@@ -30,10 +38,11 @@ R = TypeVar("R")
 __all__ = ["Flow", "flow"]
 
 
-class Flow(Generic[P, R]):
+class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
     """A function whose calls are flow runs; tasks called inside belong to the run."""
 
     def __init__(self, fn: Callable[P, R], options: FlowOptions) -> None:
+        fn, self._method_kind = unwrap_method(fn)
         if not callable(fn):
             raise TypeError(f"@flow needs a function, got {fn!r}. Decorate a function.")
         self.fn = fn
@@ -61,17 +70,11 @@ class Flow(Generic[P, R]):
             )
         update_wrapper(self, fn)  # type: ignore[arg-type]
 
-    @property
-    def retries(self) -> int:
-        return self.options.retries
-
-    @property
-    def timeout_seconds(self) -> float | None:
-        return self.options.timeout_seconds
-
     def with_options(self, **changes: Any) -> Flow[P, R]:
         """Return a copy of this flow with some options changed."""
-        return Flow(self.fn, self.options.merge(**changes))
+        return self._keep_binding(  # type: ignore[no-any-return]
+            Flow(self.fn, self.options.merge(**changes))
+        )
 
     def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
         """Return parameters coerced to their annotations.
@@ -193,7 +196,7 @@ class Flow(Generic[P, R]):
         **kwargs: Any,
     ) -> Any:
         """Run the flow and return its result (or its State with return_state)."""
-        call, session = self._start(args, kwargs)
+        call, session = self._start(self._bind_first(args), kwargs)
         if self.isasync:
             return self._acall(call, session, return_state, wait_for)
         if (state := self._before(call, session, wait_for)) is None:
