@@ -129,8 +129,8 @@ OPTION_CASES = [
         task,
         {"retry_jitter_factor": -0.5},
         InvalidOptionError,
-        (TypeError,),
-        ["retry_jitter_factor=-0.5 is invalid"],
+        (TypeError, ValueError),  # ValueError: what Prefect raises
+        ["`retry_jitter_factor` must be >= 0.", "got -0.5"],
     ),
     OptionCase(
         "task-hook-not-a-list",

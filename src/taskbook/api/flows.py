@@ -91,7 +91,8 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
         parent = flow_run_ctx.get()
         parameters = self._signature.bind(args, kwargs)
         name = (
-            render_run_name(self.options.flow_run_name, parameters) or random_run_name()
+            render_run_name(self.options.flow_run_name, parameters, "flow_run_name")
+            or random_run_name()
         )
         run_tags = tags_ctx.get()
         run = FlowRun(

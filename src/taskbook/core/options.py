@@ -224,6 +224,7 @@ class TaskOptions:
                 )
             elif value is None:
                 object.__setattr__(self, name, ())
+        _check_prefect_limits(self)
         _validate(self, "task")
 
     def merge(self, **changes: Any) -> TaskOptions:
@@ -282,6 +283,22 @@ class FlowOptions:
     def merge(self, **changes: Any) -> FlowOptions:
         """Return a copy with ``changes`` applied (unknown names are an error)."""
         return replace(self, **_known(type(self), changes, "flow"))
+
+
+def _check_prefect_limits(options: TaskOptions) -> None:
+    """Raise Prefect's documented errors, in its words, for a task's retry limits."""
+    delays = options.retry_delay_seconds
+    if isinstance(delays, (list, tuple)) and len(delays) > 50:
+        raise InvalidOptionError.from_rule(
+            "Can not configure more than 50 retry delays per task.",
+            f"Pass at most 50 delays (got {len(delays)}).",
+        )
+    jitter = options.retry_jitter_factor
+    if _is_number(jitter) and jitter < 0:
+        raise InvalidOptionError.from_rule(
+            "`retry_jitter_factor` must be >= 0.",
+            f"Pass 0 or more (got {jitter}).",
+        )
 
 
 def _known(cls: type, changes: dict[str, Any], owner: str) -> dict[str, Any]:

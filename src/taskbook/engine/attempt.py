@@ -321,7 +321,9 @@ def _attempts(
                 return final
 
         # --- retry decision ---------------------------------------------------------
-        if retries_done < options.retries and _may_retry(task, run, failed):
+        if retries_done < options.retries and (
+            yield from _may_retry(task, run, failed)
+        ):
             if delays is None:
                 delays = resolve_delays(options.retry_delay_seconds, options.retries)
             delay = delay_for(delays, retries_done, options.retry_jitter_factor)
@@ -439,15 +441,23 @@ def _no_timeout() -> BaseException:
     raise AssertionError("a call without a timeout cannot time out")
 
 
-def _may_retry(task: Any, run: TaskRun, failed: State) -> bool:
+def _may_retry(task: Any, run: TaskRun, failed: State) -> Generator[Step, Any, bool]:
+    """Ask the task's retry_condition_fn; an async one is awaited by the driver."""
     fn = task.options.retry_condition_fn
     if fn is None:
         return True
     try:
-        return bool(fn(task, run, failed))
+        answer = fn(task, run, failed)
+        if inspect.isawaitable(answer):  # as Prefect: an async condition is awaited
+            answer = yield Call(_awaited, (answer,), {}, None, _no_timeout, None, True)
+        return bool(answer)
     except Exception:  # a broken condition must not hide the task's own failure
         _log.exception("retry_condition_fn of task %r raised; not retrying", task.name)
         return False
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 def _interrupted(

@@ -21,6 +21,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution`` and ``_warning
         │   │   ├── InvalidNameError                     banned character in a name
         │   │   ├── ReservedArgumentError (TypeError)    ``return_state``/``wait_for`` as parameter
         │   │   ├── RunNameTemplateError                 run-name template names no parameter
+        │   │   ├── RunNameTypeError (TypeError too)     a run-name callable returned no str
         │   │   ├── DependencyCycleError                 a cycle in the notebook DAG
         │   │   ├── DuplicateTaskNameError               two tasks with one name
         │   │   ├── UnknownTaskError (KeyError too)      an option names no task
@@ -48,6 +49,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution`` and ``_warning
         │   ├── RunNotFoundError (KeyError)              no run with that id in the store
         │   ├── StoreError                               run store unusable
         │   ├── MissingContextError (RuntimeError)       get_run_logger() outside a run
+        │   ├── InvalidTimeoutError (ValueError)         a negative timeout to wait for futures
         │   ├── HashError (ValueError)                   a value neither JSON nor pickle encodes
         │   │   └── InputHashError                       ... and it is this task input
         │   └── MissingDependencyError (ImportError)     an optional extra is not installed
@@ -85,6 +87,7 @@ from taskbook.errors._configuration import (
     ReservedArgumentError,
     RunInProgressError,
     RunNameTemplateError,
+    RunNameTypeError,
     UnknownMagicOptionError,
     UnknownParameterError,
     UnknownTaskError,
@@ -98,6 +101,7 @@ from taskbook.errors._execution import (
     FlowRunTimeoutError,
     HashError,
     InputHashError,
+    InvalidTimeoutError,
     IsolatedCellCrashError,
     MappingLengthMismatch,
     MappingMissingIterable,
@@ -145,6 +149,7 @@ __all__ = (
     "InputHashError",
     "InvalidNameError",
     "InvalidOptionError",
+    "InvalidTimeoutError",
     "IsolatedCellCrashError",
     "MappingLengthMismatch",
     "MappingMissingIterable",
@@ -161,6 +166,7 @@ __all__ = (
     "ReservedArgumentError",
     "RunInProgressError",
     "RunNameTemplateError",
+    "RunNameTypeError",
     "RunNotFoundError",
     "SchedulerUnreachableError",
     "SignatureMismatchError",

@@ -286,6 +286,17 @@ class MissingContextError(TaskbookError, RuntimeError):
         )
 
 
+class InvalidTimeoutError(TaskbookError, ValueError):
+    """A negative ``timeout`` was given to wait for futures."""
+
+    @classmethod
+    def from_value(cls, timeout: Any) -> Self:
+        return cls(
+            f"'timeout' must be a non-negative number, got {timeout}. Pass 0 or more "
+            f"seconds, or None to wait until every future is done."
+        )
+
+
 class HashError(TaskbookError, ValueError):
     """A value cannot be hashed deterministically: neither JSON nor pickle encodes it.
 
