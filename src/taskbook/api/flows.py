@@ -102,6 +102,12 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
             parameters=parameters,
             tags=run_tags,
             parent_flow_run_id=parent.flow_run.id if parent else None,
+            flow_version=self.options.version,
+        )
+        run.root_flow_run_id = (
+            (parent.flow_run.root_flow_run_id or parent.flow_run.id)
+            if parent
+            else run.id
         )
         now = session.clock.now()
         session.bus.publish(

@@ -285,6 +285,13 @@ class MissingContextError(TaskbookError, RuntimeError):
             f"@flow or @task, or use logging.getLogger() elsewhere."
         )
 
+    @classmethod
+    def from_context(cls) -> Self:
+        return cls(
+            "No run context available. You are not in a flow or task run context. "
+            "Call get_run_context() inside a @flow or @task."
+        )
+
 
 class InvalidTimeoutError(TaskbookError, ValueError):
     """A negative ``timeout`` was given to wait for futures."""
