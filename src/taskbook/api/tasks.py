@@ -17,7 +17,7 @@ from taskbook.api.calls import (
     keyword_view,
     unwrap_method,
 )
-from taskbook.core.options import TaskOptions
+from taskbook.core.options import TASK_HOOK_LISTS, TaskOptions
 from taskbook.core.states import State
 from taskbook.engine.annotations import Unmapped
 from taskbook.engine.futures import TaskFuture, TaskFutureList
@@ -101,7 +101,7 @@ class Task(MethodBinding, OptionAttributes, Generic[P, R]):
 
     def with_options(self, **changes: Any) -> Task[P, R]:
         """Return a copy of this task with some options changed."""
-        for name in ("tags", "on_completion", "on_failure", "on_running"):
+        for name in TASK_HOOK_LISTS:
             if name in changes and isinstance(changes[name], (list, set, frozenset)):
                 changes[name] = tuple(changes[name])
         return self._keep_binding(  # type: ignore[no-any-return]
@@ -128,6 +128,16 @@ class Task(MethodBinding, OptionAttributes, Generic[P, R]):
     def on_running(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Decorator: add an on_running hook."""
         self.options = self.options.merge(on_running=(*self.options.on_running, fn))
+        return fn
+
+    def on_commit(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: add a hook called as ``fn(transaction)`` when it commits."""
+        self.options = self.options.merge(on_commit=(*self.options.on_commit, fn))
+        return fn
+
+    def on_rollback(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: add a hook called as ``fn(transaction)`` when it rolls back."""
+        self.options = self.options.merge(on_rollback=(*self.options.on_rollback, fn))
         return fn
 
     # -- runs ---------------------------------------------------------------------
@@ -237,7 +247,7 @@ def task(__fn: Callable[P, R] | None = None, **options: Any) -> Any:
     Raises:
         InvalidOptionError: If an option is unknown or has a bad value.
     """
-    for name in ("tags", "on_completion", "on_failure", "on_running"):
+    for name in TASK_HOOK_LISTS:
         if name in options and isinstance(options[name], (list, set)):
             options[name] = tuple(options[name])
     return decorate(

@@ -163,6 +163,17 @@ def _validate(obj: Any, owner: str) -> None:
         raise InvalidNameError.from_name(name, owner)
 
 
+# The task options given as lists (tuples once stored).
+TASK_HOOK_LISTS = (
+    "tags",
+    "on_completion",
+    "on_failure",
+    "on_running",
+    "on_commit",
+    "on_rollback",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class TaskOptions:
     """Every option of ``@task``, with Prefect 3's names and defaults."""
@@ -214,9 +225,16 @@ class TaskOptions:
     retry_condition_fn: Callable[..., bool] | None = _option(
         None, _opt(callable), "a function (task, task_run, state) -> bool"
     )
+    # Transaction hooks, called as hook(transaction) (Prefect's on_commit/on_rollback).
+    on_commit: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (transaction)"
+    )
+    on_rollback: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (transaction)"
+    )
 
     def __post_init__(self) -> None:
-        for name in ("tags", "on_completion", "on_failure", "on_running"):
+        for name in TASK_HOOK_LISTS:
             value = getattr(self, name)
             if isinstance(value, (list, set, frozenset)):
                 object.__setattr__(

@@ -40,6 +40,7 @@ from taskbook.engine.inputs import all_plain, collect_futures, resolve_values
 from taskbook.engine.outcomes import call_hooks, crashed_state, failed_state
 from taskbook.engine.retry import delay_for, resolve_delays
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep, Step
+from taskbook.engine.transactions import in_transaction, stage_task
 from taskbook.errors import (
     CancelRun,
     HashError,
@@ -318,6 +319,8 @@ def _attempts(
                         stamped=True,
                     )
                 call_hooks(task, run, final, _log)
+                if options.on_commit or options.on_rollback or in_transaction():
+                    stage_task(final.data, options, final.is_failed())
                 return final
 
         # --- retry decision ---------------------------------------------------------
@@ -361,6 +364,8 @@ def _attempts(
             exc_info=error,
         )
         call_hooks(task, run, final, _log)
+        if in_transaction():
+            stage_task(None, options, failed=True)
         return final
 
 
