@@ -215,3 +215,33 @@ def test_a_subflow_waiting_for_a_failed_future_is_not_ready_and_does_not_run(
     assert message is not None
     assert message.startswith("Upstream task run 'bad-0' did not reach")
     assert ran == []
+
+
+def test_calling_a_task_that_returns_a_state_gives_that_state(
+    isolated_home: Path,
+) -> None:
+    @task
+    def says_no() -> Any:
+        return Failed(message="task said no", data=42)
+
+    @flow
+    def calls() -> tuple[str, str | None]:
+        state = says_no()  # as Prefect: the state comes back, nothing is raised
+        return state.type.value, state.message
+
+    assert calls() == ("FAILED", "task said no")
+
+
+def test_a_retried_task_gives_its_last_attempts_value(isolated_home: Path) -> None:
+    attempts: list[int] = []
+
+    @task(retries=1)
+    def second_time_lucky() -> Any:
+        attempts.append(1)
+        return Failed(message="not yet") if len(attempts) == 1 else "done"
+
+    @flow
+    def calls() -> Any:
+        return second_time_lucky()
+
+    assert calls() == "done"

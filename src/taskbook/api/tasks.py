@@ -153,9 +153,9 @@ class Task(MethodBinding, OptionAttributes, Generic[P, R]):
         parameters = self._signature.bind(self._bind_first(args), kwargs)
         call, session = new_call(self._view, parameters, wait_for)
         if self.isasync and (call.flow_ctx is None or call.flow_ctx.flow.isasync):
-            return _finish_async(acall_task(call, session), return_state)
+            return _finish_async(acall_task(call, session), return_state, call)
         state = call_task(call, session)
-        return state if return_state else state.result()
+        return state if return_state else _call_result(state, call)
 
     def submit(
         self,
@@ -205,9 +205,17 @@ class Task(MethodBinding, OptionAttributes, Generic[P, R]):
         return f"Task(name={self.name!r})"
 
 
-async def _finish_async(running: Awaitable[State], return_state: bool) -> Any:
+async def _finish_async(
+    running: Awaitable[State], return_state: bool, call: Any
+) -> Any:
     state = await running
-    return state if return_state else state.result()
+    return state if return_state else _call_result(state, call)
+
+
+def _call_result(state: State, call: Any) -> Any:
+    """What calling a task returns: its result, or, as Prefect, the state its
+    function returned (a returned Failed state is handed back, not raised)."""
+    return state if call.task_run.returned_state else state.result()
 
 
 def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:

@@ -290,6 +290,7 @@ def _attempts(
         except (KeyboardInterrupt, CancelRun, GeneratorExit) as exc:
             return _interrupted(set_state, run, exc)
         except Exception as exc:  # user code failed: Failed, maybe retried
+            run.returned_state = False
             failed = failed_state(
                 "task",
                 exc,
@@ -300,7 +301,10 @@ def _attempts(
             call_hooks(task, run, set_state(crashed_state(exc)), _log)
             raise
         else:
-            if isinstance(result, State) and result.is_failed():
+            # Whether the last attempt returned a state (calling the task gives
+            # it back then, as Prefect).
+            run.returned_state = isinstance(result, State)
+            if run.returned_state and result.is_failed():
                 failed = result
             else:
                 if flow_ctx is not None and flow_ctx.closed.is_set():

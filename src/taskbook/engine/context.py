@@ -72,6 +72,8 @@ class TaskRun:
     # hit came from), and why an existing cache entry was not used.
     output_files: tuple[FileRecord, ...] = field(default=(), repr=False)
     cache_stale: str | None = None
+    # The task's function returned a State (calling the task gives it back, as Prefect).
+    returned_state: bool = False
 
     @property
     def state_type(self) -> StateType | None:
