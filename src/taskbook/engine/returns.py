@@ -15,6 +15,8 @@ from taskbook.core.states import State, StateType
 from taskbook.engine.inputs import is_future
 
 _COLLECTIONS = (list, tuple, set, frozenset, dict)
+# Values that hold nothing to resolve: a returned list of them is not rebuilt.
+_LEAVES = frozenset({int, float, str, bytes, bool, complex, type(None)})
 
 
 def resolve_futures_to_states(value: Any, depth: int = 0) -> Any:
@@ -27,6 +29,9 @@ def resolve_futures_to_states(value: Any, depth: int = 0) -> Any:
             value.wait()
         return value.state
     if depth > 8 or not isinstance(value, _COLLECTIONS):
+        return value
+    items = value.values() if isinstance(value, dict) else value
+    if all(type(v) in _LEAVES for v in items):  # a list of plain values: cheap
         return value
     if isinstance(value, dict):
         items = {k: resolve_futures_to_states(v, depth + 1) for k, v in value.items()}
