@@ -139,7 +139,20 @@ RETURNED_STATES = ScriptCase(
         "  state: FAILED/Failed/1/3 states failed./tuple[FAILED/TimedOut/Task run exceeded timeout of 0.5 second(s)/TaskRunTimeoutError, PENDING/NotReady/Upstream task run ... did not reach a 'COMPLETED' state/raises UnfinishedRun, COMPLETED/Completed/None/'independent']",
     ],
 )
-CASES.append(RETURNED_STATES)
+METHODS_INPUTS_TRANSACTIONS = ScriptCase(
+    "methods_inputs_transactions.py",
+    [
+        "method flow: ([2, 4], 'Scaler:1') ([3], 'Scaler:1')",
+        "classmethod task: Scaler:5",
+        "map: {'tuple': [1, 2], 'generator': [0, 10], 'future': [1, 2, 3], 'state': [1, 2, 3], 'subflow state': [4, 5]}",
+        "unmapped[i] is x: True",
+        "nested: {'list': ['int', 'list'], 'dict': \"{'k': 1, 'n': {'k': 1}}\", 'set': '{1}', 'dataclass': 'Box(size=2, items=[1])', 'quote': ['future'], 'opaque': '1'}",
+        "__post_init__ calls: [2, 2]",
+        "transaction ok=True: ['write 1', 'write 2', 'commit', 'commit', 'after COMMITTED']",
+        "transaction ok=False: ['write 1', 'write 2', 'undo me', 'undo me', 'raised']",
+    ],
+)
+CASES += [RETURNED_STATES, METHODS_INPUTS_TRANSACTIONS]
 
 # Where taskbook deliberately differs, the line Prefect prints instead, and why.
 PREFECT_DIFFERS = {
@@ -268,7 +281,9 @@ def _prefect_python() -> str | None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", [RETURNED_STATES], ids=lambda c: c.script)
+@pytest.mark.parametrize(
+    "case", [RETURNED_STATES, METHODS_INPUTS_TRANSACTIONS], ids=lambda c: c.script
+)
 def test_script_prints_the_same_under_real_prefect(
     case: ScriptCase, tmp_path: Path
 ) -> None:
