@@ -1,4 +1,8 @@
-"""Public task runners: threads (default), processes, Dask."""
+"""Public task runners: threads (default), processes, Dask.
+
+``ConcurrentTaskRunner`` is Prefect 2's name for the thread runner, which Prefect 3
+keeps as an alias (tutorials still use it).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ from taskbook.engine.runners import (
     ThreadPoolTaskRunner,
 )
 
+ConcurrentTaskRunner = ThreadPoolTaskRunner
+
 __all__ = (
+    "ConcurrentTaskRunner",
     "DaskTaskRunner",
     "ProcessPoolTaskRunner",
     "TaskRunner",

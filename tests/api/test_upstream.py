@@ -97,12 +97,13 @@ def test_a_future_mapped_over_feeds_every_element():
     def pipeline():
         source = numbers.submit()
         ys = add.map(source)
-        return runtime.flow_run.id, source.task_run_id, ys, ys.result()
+        ids = [y.task_run_id for y in ys]
+        return runtime.flow_run.id, source.task_run_id, ids, ys.result()
 
     flow_run_id, source, ys, results = pipeline()
     assert results == [1000, 2000]
     upstream = _upstream(flow_run_id)
-    assert [upstream[y.task_run_id] for y in ys] == [(source,), (source,)]
+    assert [upstream[y] for y in ys] == [(source,), (source,)]
 
 
 def test_allow_failure_inputs_are_recorded_and_the_run_goes_ahead():

@@ -304,6 +304,8 @@ TASK_DEFAULTS = {
     "on_failure": (),
     "on_running": (),
     "retry_condition_fn": None,
+    "on_commit": (),  # transaction hooks (Prefect's on_commit/on_rollback)
+    "on_rollback": (),
 }
 
 FLOW_DEFAULTS = {

@@ -114,6 +114,54 @@ CASES = [
     ),
 ]
 
+# Recorded under Prefect 3.9.1 (test_script_prints_the_same_under_real_prefect
+# runs them there again when prefect is installed).
+RETURNED_STATES = ScriptCase(
+    "returned_states.py",
+    [
+        "one_future() -> COMPLETED/Completed/None/1",
+        "  state: COMPLETED/Completed/All states completed./COMPLETED/Completed/None/1",
+        "some_failed() -> list[COMPLETED/Completed/None/1, FAILED/Failed/Task run encountered an exception ValueError: bad 2/ValueError(bad 2), FAILED/Failed/Task run encountered an exception ValueError: bad 3/ValueError(bad 3)]",
+        "  state: FAILED/Failed/2/3 states failed./list[COMPLETED/Completed/None/1, FAILED/Failed/Task run encountered an exception ValueError: bad 2/ValueError(bad 2), FAILED/Failed/Task run encountered an exception ValueError: bad 3/ValueError(bad 3)]",
+        "mapped() -> list[COMPLETED/Completed/None/1, COMPLETED/Completed/None/2]",
+        "  state: COMPLETED/Completed/All states completed./list[COMPLETED/Completed/None/1, COMPLETED/Completed/None/2]",
+        "dict_of_futures() -> {a: COMPLETED/Completed/None/1, b: FAILED/Failed/Task run encountered an exception ValueError: bad 2/ValueError(bad 2)}",
+        "  state: COMPLETED/Completed/None/{a: COMPLETED/Completed/None/1, b: FAILED/Failed/Task run encountered an exception ValueError: bad 2/ValueError(bad 2)}",
+        "some_cancelled() -> tuple[COMPLETED/Completed/None/1, CANCELLED/Cancelled/None/CancelledRun, FAILED/Failed/Task run encountered an exception ValueError: bad 3/ValueError(bad 3)]",
+        "  state: CANCELLED/Cancelled/1/3 states cancelled./tuple[COMPLETED/Completed/None/1, CANCELLED/Cancelled/None/CancelledRun, FAILED/Failed/Task run encountered an exception ValueError: bad 3/ValueError(bad 3)]",
+        "returns_failed() -> raises FailedRun",
+        "  state: FAILED/Failed/flow said no/{rows: 0}",
+        "returns_cancelled() -> raises CancelledRun",
+        "  state: CANCELLED/Cancelled/None/None",
+        "returns_task_states() -> list[FAILED/Failed/task said no/42, COMPLETED/Completed/task said yes/7]",
+        "  state: FAILED/Failed/1/2 states failed./list[FAILED/Failed/task said no/42, COMPLETED/Completed/task said yes/7]",
+        "timeout_example() -> tuple[FAILED/TimedOut/Task run exceeded timeout of 0.5 second(s)/TaskRunTimeoutError, PENDING/NotReady/Upstream task run ... did not reach a 'COMPLETED' state/raises UnfinishedRun, COMPLETED/Completed/None/'independent']",
+        "  state: FAILED/Failed/1/3 states failed./tuple[FAILED/TimedOut/Task run exceeded timeout of 0.5 second(s)/TaskRunTimeoutError, PENDING/NotReady/Upstream task run ... did not reach a 'COMPLETED' state/raises UnfinishedRun, COMPLETED/Completed/None/'independent']",
+    ],
+)
+METHODS_INPUTS_TRANSACTIONS = ScriptCase(
+    "methods_inputs_transactions.py",
+    [
+        "method flow: ([2, 4], 'Scaler:1') ([3], 'Scaler:1')",
+        "classmethod task: Scaler:5",
+        "map: {'tuple': [1, 2], 'generator': [0, 10], 'future': [1, 2, 3], 'state': [1, 2, 3], 'subflow state': [4, 5]}",
+        "unmapped[i] is x: True",
+        "nested: {'list': ['int', 'list'], 'dict': \"{'k': 1, 'n': {'k': 1}}\", 'set': '{1}', 'dataclass': 'Box(size=2, items=[1])', 'quote': ['future'], 'opaque': '1'}",
+        "__post_init__ calls: [2, 2]",
+        "transaction ok=True: ['write 1', 'write 2', 'commit', 'commit', 'after COMMITTED']",
+        "transaction ok=False: ['write 1', 'write 2', 'undo me', 'undo me', 'raised']",
+    ],
+)
+CASES += [RETURNED_STATES, METHODS_INPUTS_TRANSACTIONS]
+
+# Where taskbook deliberately differs, the line Prefect prints instead, and why.
+PREFECT_DIFFERS = {
+    # Prefect raises TypeError("Unexpected result for failed state: {...}") when a
+    # flow returns Failed(data=<not an exception>); taskbook raises FailedRun with
+    # the state's message, which says what failed.
+    "returns_failed() -> raises FailedRun": "returns_failed() -> raises TypeError",
+}
+
 # A fresh interpreter on a shared 2-core machine; Prefect itself needs ~10 s here.
 MAX_SECONDS = 15.0
 
@@ -221,3 +269,46 @@ def test_etl_script_records_retries_cache_hits_and_artifacts(tmp_path: Path) -> 
     finally:
         set_session(previous)
         session.close()
+
+
+def _prefect_python() -> str | None:
+    """A Python that can import prefect: $TASKBOOK_PREFECT_PYTHON, or this one."""
+    candidate = os.environ.get("TASKBOOK_PREFECT_PYTHON", sys.executable)
+    probe = subprocess.run(
+        [candidate, "-c", "import prefect"], capture_output=True, check=False
+    )
+    return candidate if probe.returncode == 0 else None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "case", [RETURNED_STATES, METHODS_INPUTS_TRANSACTIONS], ids=lambda c: c.script
+)
+def test_script_prints_the_same_under_real_prefect(
+    case: ScriptCase, tmp_path: Path
+) -> None:
+    python = _prefect_python()
+    if python is None:
+        pytest.skip(
+            'needs Prefect 3: pip install "prefect>=3,<4" here, or point '
+            "TASKBOOK_PREFECT_PYTHON at a Python that has it"
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_LOGGING_LEVEL": "CRITICAL",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    }
+    proc = subprocess.run(
+        [python, str(SCRIPTS / case.script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    expected = [PREFECT_DIFFERS.get(line, line) for line in case.expected]
+    assert proc.stdout.splitlines() == expected

@@ -260,6 +260,8 @@ def test_timeout_fails_the_task_run_as_timed_out_with_a_timeout_error(
     assert state_names(record) == ["Pending", "Running", "TimedOut"]
     final = record.task_runs[0]
     assert (final.state_type, final.state_name) == ("FAILED", "TimedOut")
+    # The flow returned the task's state: as in Prefect, its result is that state.
+    state = state.result(raise_on_failure=False)
     exc = state.result(raise_on_failure=False)
     assert isinstance(exc, TimeoutError)
     assert type(exc).__name__ == "TaskRunTimeoutError"  # Prefect's name
@@ -280,7 +282,7 @@ def test_timeout_clock_restarts_for_each_retry(isolated_home: Path) -> None:
         return "done"
 
     state, record = run_flow(lambda: restart(return_state=True))
-    assert state.result() == "done"
+    assert state.result().result() == "done"  # the flow returned the task's state
     assert state_names(record) == ["Pending", "Running", "Retrying", "Completed"]
 
 

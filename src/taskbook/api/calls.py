@@ -6,6 +6,7 @@ protocols call, the two decorator forms, a function's source, parameter checks.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import textwrap
 import typing
@@ -158,6 +159,72 @@ class KeywordView:
         return getattr(self._owner, name)
 
 
+_UNBOUND: Any = object()
+
+
+def unwrap_method(fn: Any) -> tuple[Any, str]:
+    """Return ``(function, kind)`` of ``@classmethod``/``@staticmethod`` objects.
+
+    ``kind`` is ``"classmethod"``, ``"staticmethod"`` or ``""`` for a plain function.
+    """
+    if isinstance(fn, classmethod):
+        return fn.__func__, "classmethod"
+    if isinstance(fn, staticmethod):
+        return fn.__func__, "staticmethod"
+    return fn, ""
+
+
+class MethodBinding:
+    """The descriptor protocol that lets a task or flow be a method (as Prefect).
+
+    Read on an instance, a task or flow returns a copy bound to it: calls pass
+    the instance as the first parameter (``self`` is then one of the run's
+    parameters, so cache keys and run names see it); on a classmethod the class
+    is bound; a staticmethod binds nothing.
+    """
+
+    _bound: Any = _UNBOUND
+    _method_kind: str = ""
+
+    def __get__(self, instance: Any, owner: Any) -> Any:
+        if self._method_kind == "classmethod":
+            target = owner
+        elif instance is None or self._method_kind == "staticmethod":
+            return self
+        else:
+            target = instance
+        bound = copy.copy(self)
+        bound._bound = target
+        return bound
+
+    def _bind_first(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``args`` with the bound instance or class in front, if there is one."""
+        return args if self._bound is _UNBOUND else (self._bound, *args)
+
+    def _keep_binding(self, other: Any) -> Any:
+        """Give ``other`` (a copy with new options) this one's method binding."""
+        other._method_kind, other._bound = self._method_kind, self._bound
+        return other
+
+
+class OptionAttributes:
+    """A task's or flow's options read as attributes (``task.retry_delay_seconds``,
+    ``flow.on_failure_hooks``), as Prefect's Task and Flow keep them."""
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: no cost for real attributes.
+        options = self.__dict__.get("options")
+        if options is not None and not name.startswith("_"):
+            known = type(options).__dataclass_fields__
+            if name in known:
+                return getattr(options, name)
+            if name.endswith("_hooks") and name[: -len("_hooks")] in known:
+                return list(getattr(options, name[: -len("_hooks")]))
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
+
 def decorate(make: Callable[[Any, Any], Any], fn: Any, options: Any) -> Any:
     """Return ``make(fn, options)`` (``@task``), or a decorator making it later
     (``@task(...)``): the two forms of ``@task`` and ``@flow``."""
@@ -249,7 +316,11 @@ class ParameterValidator:
                 {k: v for k, v in parameters.items() if k in hints}
             )
         except pydantic.ValidationError as exc:
-            raise ParameterTypeError.from_validation(self.flow_name, str(exc)) from None
+            errors = [
+                (".".join(str(part) for part in err["loc"]), err["msg"])
+                for err in exc.errors()
+            ]
+            raise ParameterTypeError.from_validation(self.flow_name, errors) from None
         out = dict(parameters)
         out.update({name: getattr(validated, name) for name in hints})
         return out

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Callable
 from functools import update_wrapper
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from taskbook.api.calls import ParameterValidator, Signature, decorate, keyword_view
+from taskbook.api.calls import (
+    MethodBinding,
+    OptionAttributes,
+    ParameterValidator,
+    Signature,
+    decorate,
+    keyword_view,
+    unwrap_method,
+)
 from taskbook.core.events import FlowRunCreated, StateChanged
 from taskbook.core.options import FlowOptions
 from taskbook.core.states import State, StateType
 from taskbook.engine.context import FlowRun, FlowRunContext, flow_run_ctx, tags_ctx
 from taskbook.engine.flow_run import FlowCall, arun_flow, run_flow
 from taskbook.engine.ids import new_id
+from taskbook.engine.inputs import collect_futures
 from taskbook.engine.masking import mask_parameters
 from taskbook.engine.names import random_run_name, render_run_name
+from taskbook.engine.outcomes import call_hooks, format_exception
 from taskbook.engine.runners import TaskRunner, ThreadPoolTaskRunner
 from taskbook.engine.session import session_for_runs
-from taskbook.errors import ParameterTypeError
+from taskbook.errors import ParameterTypeError, UpstreamTaskError
+
+_log = logging.getLogger("taskbook.flow_runs")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,10 +39,11 @@ R = TypeVar("R")
 __all__ = ["Flow", "flow"]
 
 
-class Flow(Generic[P, R]):
+class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
     """A function whose calls are flow runs; tasks called inside belong to the run."""
 
     def __init__(self, fn: Callable[P, R], options: FlowOptions) -> None:
+        fn, self._method_kind = unwrap_method(fn)
         if not callable(fn):
             raise TypeError(f"@flow needs a function, got {fn!r}. Decorate a function.")
         self.fn = fn
@@ -57,17 +71,11 @@ class Flow(Generic[P, R]):
             )
         update_wrapper(self, fn)  # type: ignore[arg-type]
 
-    @property
-    def retries(self) -> int:
-        return self.options.retries
-
-    @property
-    def timeout_seconds(self) -> float | None:
-        return self.options.timeout_seconds
-
     def with_options(self, **changes: Any) -> Flow[P, R]:
         """Return a copy of this flow with some options changed."""
-        return Flow(self.fn, self.options.merge(**changes))
+        return self._keep_binding(  # type: ignore[no-any-return]
+            Flow(self.fn, self.options.merge(**changes))
+        )
 
     def validate_parameters(self, parameters: dict[str, Any]) -> dict[str, Any]:
         """Return parameters coerced to their annotations.
@@ -84,7 +92,8 @@ class Flow(Generic[P, R]):
         parent = flow_run_ctx.get()
         parameters = self._signature.bind(args, kwargs)
         name = (
-            render_run_name(self.options.flow_run_name, parameters) or random_run_name()
+            render_run_name(self.options.flow_run_name, parameters, "flow_run_name")
+            or random_run_name()
         )
         run_tags = tags_ctx.get()
         run = FlowRun(
@@ -94,6 +103,12 @@ class Flow(Generic[P, R]):
             parameters=parameters,
             tags=run_tags,
             parent_flow_run_id=parent.flow_run.id if parent else None,
+            flow_version=self.options.version,
+        )
+        run.root_flow_run_id = (
+            (parent.flow_run.root_flow_run_id or parent.flow_run.id)
+            if parent
+            else run.id
         )
         now = session.clock.now()
         session.bus.publish(
@@ -127,22 +142,59 @@ class Flow(Generic[P, R]):
         return FlowCall(self._view, ctx, parameters, ctx.futures), session
 
     def _invalid(self, call: FlowCall, session: Any) -> State | None:
-        """Coerce the call's parameters; return its Failed state if they do not fit."""
+        """Coerce the call's parameters; return its Failed state if they do not fit.
+
+        As Prefect: the run is recorded Failed, its on_failure hooks fire once,
+        and calling the flow raises the ParameterTypeError.
+        """
         if not self.options.validate_parameters:
             return None
         try:
             call.parameters = self.validate_parameters(call.parameters)
         except ParameterTypeError as exc:
-            state = State(
-                StateType.FAILED,
-                message=f"Validation of flow parameters failed with error: {exc}",
-                data=exc,
-                ts=session.clock.now(),
+            message = "Validation of flow parameters failed with error:"
+            _log.error("%s %s", message, exc)
+            state = self._finish(
+                call,
+                session,
+                State(
+                    StateType.FAILED,
+                    message=f"{message} {format_exception(exc)}",
+                    data=exc,
+                ),
             )
-            call.ctx.flow_run.state = state
-            session.bus.publish(StateChanged(call.ctx.flow_run.id, "flow", state))
+            call_hooks(self, call.ctx.flow_run, state, _log)
             return state
         return None
+
+    def _not_ready(self, call: FlowCall, session: Any, wait_for: Any) -> State | None:
+        """Return the run's NotReady state if a ``wait_for`` future did not complete."""
+        for future, allowed in collect_futures(list(wait_for)):
+            future.wait()
+            if not allowed and not future.state.is_completed():
+                err = UpstreamTaskError.from_upstream(
+                    getattr(future, "task_run_name", future.task_run_id),
+                    future.state.type.value,
+                )
+                state = State(StateType.PENDING, "NotReady", str(err), data=err)
+                return self._finish(call, session, state)
+        return None
+
+    def _finish(self, call: FlowCall, session: Any, state: State) -> State:
+        """Stamp and record a state the flow's function never ran to reach."""
+        run = call.ctx.flow_run
+        state = state.with_time(session.clock.now(), run.id)
+        run.state = state
+        if state.is_final():
+            run.end_time = state.ts
+        session.bus.publish(StateChanged(run.id, "flow", state))
+        return state
+
+    def _before(self, call: FlowCall, session: Any, wait_for: Any) -> State | None:
+        """The state the run ends in before its function runs, if it does."""
+        if wait_for and (state := self._not_ready(call, session, wait_for)):
+            return state
+        return self._invalid(call, session)
 
     def __call__(
         self,
@@ -152,15 +204,25 @@ class Flow(Generic[P, R]):
         **kwargs: Any,
     ) -> Any:
         """Run the flow and return its result (or its State with return_state)."""
-        call, session = self._start(args, kwargs)
+        call, session = self._start(self._bind_first(args), kwargs)
         if self.isasync:
-            return self._acall(call, session, return_state)
-        if (state := self._invalid(call, session)) is None:
+            return self._acall(call, session, return_state, wait_for)
+        if (state := self._before(call, session, wait_for)) is None:
             state = run_flow(call, session)
         return state if return_state else _flow_result(state)
 
-    async def _acall(self, call: FlowCall, session: Any, return_state: bool) -> Any:
-        if (state := self._invalid(call, session)) is None:
+    async def _acall(
+        self, call: FlowCall, session: Any, return_state: bool, wait_for: Any
+    ) -> Any:
+        if wait_for:  # waiting blocks: not on the event loop
+            import anyio
+
+            state = await anyio.to_thread.run_sync(
+                self._before, call, session, wait_for
+            )
+        else:
+            state = self._invalid(call, session)
+        if state is None:
             state = await arun_flow(call, session)
         return state if return_state else _flow_result(state)
 
@@ -169,12 +231,12 @@ class Flow(Generic[P, R]):
 
 
 def _flow_result(state: State) -> Any:
-    """What calling a flow returns: as Prefect, a flow that returned states (some
-    failed) gives those states back instead of raising."""
-    parts = state.aggregated() if state.is_failed() else None
-    # Only a returned list/tuple comes back; one returned future/state raises.
-    if parts is not None and isinstance(state.data, (list, tuple)):
-        return state.data
+    """What calling a flow returns: as Prefect, what the flow returned with its
+    futures resolved to states; a collection of states comes back even when
+    some failed, a single failed one raises."""
+    if not state.is_completed() and state.aggregated() is not None:
+        if not isinstance(state.data, State):
+            return state.data
     return state.result()
 
 

@@ -7,9 +7,19 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import cached_property, update_wrapper
 from typing import Any, Generic, ParamSpec, TypeVar, overload
 
-from taskbook.api.calls import Signature, decorate, function_source, keyword_view
-from taskbook.core.options import TaskOptions
+from taskbook.api.calls import (
+    _UNBOUND,
+    MethodBinding,
+    OptionAttributes,
+    Signature,
+    decorate,
+    function_source,
+    keyword_view,
+    unwrap_method,
+)
+from taskbook.core.options import TASK_HOOK_LISTS, TaskOptions
 from taskbook.core.states import State
+from taskbook.engine.annotations import Unmapped
 from taskbook.engine.futures import TaskFuture, TaskFutureList
 from taskbook.engine.retry import exponential_backoff
 from taskbook.engine.task_runs import (
@@ -28,7 +38,7 @@ R = TypeVar("R")
 __all__ = ["Task", "exponential_backoff", "task", "task_input_hash"]
 
 
-class Task(Generic[P, R]):
+class Task(MethodBinding, OptionAttributes, Generic[P, R]):
     """A function whose calls are task runs: cached, retried, timed out, recorded."""
 
     def __init__(
@@ -50,6 +60,7 @@ class Task(Generic[P, R]):
             task_key: The task's identity across runs; by default derived from
                 ``fn``'s name and ``source``.
         """
+        fn, self._method_kind = unwrap_method(fn)
         if not callable(fn):
             raise TypeError(f"@task needs a function, got {fn!r}. Decorate a function.")
         self.fn = fn
@@ -88,28 +99,18 @@ class Task(Generic[P, R]):
     def tags(self) -> set[str]:
         return set(self.options.tags)
 
-    @property
-    def retries(self) -> int:
-        return self.options.retries
-
-    @property
-    def timeout_seconds(self) -> float | None:
-        return self.options.timeout_seconds
-
-    @property
-    def cache_policy(self) -> Any:
-        return self.options.cache_policy
-
     def with_options(self, **changes: Any) -> Task[P, R]:
         """Return a copy of this task with some options changed."""
-        for name in ("tags", "on_completion", "on_failure", "on_running"):
+        for name in TASK_HOOK_LISTS:
             if name in changes and isinstance(changes[name], (list, set, frozenset)):
                 changes[name] = tuple(changes[name])
-        return Task(
-            self.fn,
-            self.options.merge(**changes),
-            source=self._given_source,
-            task_key=self._given_task_key,
+        return self._keep_binding(  # type: ignore[no-any-return]
+            Task(
+                self.fn,
+                self.options.merge(**changes),
+                source=self._given_source,
+                task_key=self._given_task_key,
+            )
         )
 
     def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -129,6 +130,16 @@ class Task(Generic[P, R]):
         self.options = self.options.merge(on_running=(*self.options.on_running, fn))
         return fn
 
+    def on_commit(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: add a hook called as ``fn(transaction)`` when it commits."""
+        self.options = self.options.merge(on_commit=(*self.options.on_commit, fn))
+        return fn
+
+    def on_rollback(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: add a hook called as ``fn(transaction)`` when it rolls back."""
+        self.options = self.options.merge(on_rollback=(*self.options.on_rollback, fn))
+        return fn
+
     # -- runs ---------------------------------------------------------------------
 
     def __call__(
@@ -139,12 +150,12 @@ class Task(Generic[P, R]):
         **kwargs: Any,
     ) -> Any:
         """Run the task now and return its result (or its State with return_state)."""
-        parameters = self._signature.bind(args, kwargs)
+        parameters = self._signature.bind(self._bind_first(args), kwargs)
         call, session = new_call(self._view, parameters, wait_for)
         if self.isasync and (call.flow_ctx is None or call.flow_ctx.flow.isasync):
-            return _finish_async(acall_task(call, session), return_state)
+            return _finish_async(acall_task(call, session), return_state, call)
         state = call_task(call, session)
-        return state if return_state else state.result()
+        return state if return_state else _call_result(state, call)
 
     def submit(
         self,
@@ -154,7 +165,7 @@ class Task(Generic[P, R]):
         **kwargs: Any,
     ) -> TaskFuture[R]:
         """Start the task on the flow's task runner; return a future."""
-        parameters = self._signature.bind(args, kwargs)
+        parameters = self._signature.bind(self._bind_first(args), kwargs)
         future: TaskFuture[R] = submit_call(*new_call(self._view, parameters, wait_for))
         if return_state:
             future.wait()
@@ -176,7 +187,10 @@ class Task(Generic[P, R]):
             MappingMissingIterable: If no argument is iterable.
             MappingLengthMismatch: If the iterables differ in length.
         """
-        given = self._signature.given(args, kwargs)
+        given = self._signature.given(self._bind_first(args), kwargs)
+        if self._bound is not _UNBOUND:  # self/cls goes whole to every run
+            first = self._signature.names[0]
+            given[first] = Unmapped(given[first])
         static, iterables, upstream = split_map_arguments(given)
         parameters = self._signature.expand(static, iterables)
         futures: TaskFutureList[R] = TaskFutureList(
@@ -191,9 +205,17 @@ class Task(Generic[P, R]):
         return f"Task(name={self.name!r})"
 
 
-async def _finish_async(running: Awaitable[State], return_state: bool) -> Any:
+async def _finish_async(
+    running: Awaitable[State], return_state: bool, call: Any
+) -> Any:
     state = await running
-    return state if return_state else state.result()
+    return state if return_state else _call_result(state, call)
+
+
+def _call_result(state: State, call: Any) -> Any:
+    """What calling a task returns: its result, or, as Prefect, the state its
+    function returned (a returned Failed state is handed back, not raised)."""
+    return state if call.task_run.returned_state else state.result()
 
 
 def task_input_hash(context: Any, arguments: dict[str, Any]) -> str | None:
@@ -233,7 +255,7 @@ def task(__fn: Callable[P, R] | None = None, **options: Any) -> Any:
     Raises:
         InvalidOptionError: If an option is unknown or has a bad value.
     """
-    for name in ("tags", "on_completion", "on_failure", "on_running"):
+    for name in TASK_HOOK_LISTS:
         if name in options and isinstance(options[name], (list, set)):
             options[name] = tuple(options[name])
     return decorate(

@@ -163,6 +163,17 @@ def _validate(obj: Any, owner: str) -> None:
         raise InvalidNameError.from_name(name, owner)
 
 
+# The task options given as lists (tuples once stored).
+TASK_HOOK_LISTS = (
+    "tags",
+    "on_completion",
+    "on_failure",
+    "on_running",
+    "on_commit",
+    "on_rollback",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class TaskOptions:
     """Every option of ``@task``, with Prefect 3's names and defaults."""
@@ -214,9 +225,16 @@ class TaskOptions:
     retry_condition_fn: Callable[..., bool] | None = _option(
         None, _opt(callable), "a function (task, task_run, state) -> bool"
     )
+    # Transaction hooks, called as hook(transaction) (Prefect's on_commit/on_rollback).
+    on_commit: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (transaction)"
+    )
+    on_rollback: tuple[Callable[..., Any], ...] = _option(
+        (), _hooks, "a list of functions (transaction)"
+    )
 
     def __post_init__(self) -> None:
-        for name in ("tags", "on_completion", "on_failure", "on_running"):
+        for name in TASK_HOOK_LISTS:
             value = getattr(self, name)
             if isinstance(value, (list, set, frozenset)):
                 object.__setattr__(
@@ -224,6 +242,7 @@ class TaskOptions:
                 )
             elif value is None:
                 object.__setattr__(self, name, ())
+        _check_prefect_limits(self)
         _validate(self, "task")
 
     def merge(self, **changes: Any) -> TaskOptions:
@@ -282,6 +301,22 @@ class FlowOptions:
     def merge(self, **changes: Any) -> FlowOptions:
         """Return a copy with ``changes`` applied (unknown names are an error)."""
         return replace(self, **_known(type(self), changes, "flow"))
+
+
+def _check_prefect_limits(options: TaskOptions) -> None:
+    """Raise Prefect's documented errors, in its words, for a task's retry limits."""
+    delays = options.retry_delay_seconds
+    if isinstance(delays, (list, tuple)) and len(delays) > 50:
+        raise InvalidOptionError.from_rule(
+            "Can not configure more than 50 retry delays per task.",
+            f"Pass at most 50 delays (got {len(delays)}).",
+        )
+    jitter = options.retry_jitter_factor
+    if _is_number(jitter) and jitter < 0:
+        raise InvalidOptionError.from_rule(
+            "`retry_jitter_factor` must be >= 0.",
+            f"Pass 0 or more (got {jitter}).",
+        )
 
 
 def _known(cls: type, changes: dict[str, Any], owner: str) -> dict[str, Any]:

@@ -97,7 +97,7 @@ class State:
         if isinstance(data, State):
             return [data]
         if (
-            isinstance(data, (list, tuple))
+            isinstance(data, (list, tuple, set))
             and data
             and all(isinstance(s, State) for s in data)
         ):
@@ -133,19 +133,25 @@ class State:
             )
         if isinstance(self.data, BaseException):
             err: BaseException = self.data
-        elif self.type is StateType.FAILED and (parts := self.aggregated()):
-            # An aggregate of states (a flow that returned futures): raise the
-            # first failure, as Prefect does.
-            first = next((s for s in parts if s.is_failed() or s.is_crashed()), None)
+        elif (parts := self.aggregated()) is not None:
+            # An aggregate of states (a flow returned them): Prefect raises the
+            # first failure's exception, or hands the states back.
+            first = next(
+                (s for s in parts if s.is_final() and not s.is_completed()), None
+            )
+            if not raise_on_failure:
+                return self.data
             if first is not None:
-                return first.result(raise_on_failure=raise_on_failure)
+                return first.result()
             err = FailedRun(self.message or "Run failed.")
+        elif self.data is not _NO_RESULT and not raise_on_failure:
+            return self.data  # a state the user built with data, as Prefect
         elif self.type is StateType.FAILED:
             err = FailedRun(self.message or "Run failed.")
         elif self.type is StateType.CRASHED:
             err = CrashedRun(self.message or "Run crashed.")
         else:
-            err = CancelledRun(self.message or "Run was cancelled.")
+            err = CancelledRun(self.message or "Run cancelled.")  # Prefect's words
         if raise_on_failure:
             raise err
         return err

@@ -43,6 +43,7 @@ from taskbook.engine.inputs import all_plain, collect_futures, resolve_values
 from taskbook.engine.outcomes import call_hooks, crashed_state, failed_state
 from taskbook.engine.retry import delay_for, resolve_delays
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep, Step
+from taskbook.engine.transactions import in_transaction, stage_task
 from taskbook.errors import (
     CancelRun,
     HashError,
@@ -301,6 +302,7 @@ def _attempts(
         except (KeyboardInterrupt, CancelRun, GeneratorExit) as exc:
             return _interrupted(set_state, run, exc)
         except Exception as exc:  # user code failed: Failed, maybe retried
+            run.returned_state = False
             failed = failed_state(
                 "task",
                 exc,
@@ -311,7 +313,10 @@ def _attempts(
             call_hooks(task, run, set_state(crashed_state(exc)), _log)
             raise
         else:
-            if isinstance(result, State) and result.is_failed():
+            # Whether the last attempt returned a state (calling the task gives
+            # it back then, as Prefect).
+            run.returned_state = isinstance(result, State)
+            if run.returned_state and result.is_failed():
                 failed = result
             else:
                 if flow_ctx is not None and flow_ctx.closed.is_set():
@@ -330,10 +335,14 @@ def _attempts(
                         stamped=True,
                     )
                 call_hooks(task, run, final, _log)
+                if options.on_commit or options.on_rollback or in_transaction():
+                    stage_task(final.data, options, final.is_failed())
                 return final
 
         # --- retry decision ---------------------------------------------------------
-        if retries_done < options.retries and _may_retry(task, run, failed):
+        if retries_done < options.retries and (
+            yield from _may_retry(task, run, failed)
+        ):
             if delays is None:
                 delays = resolve_delays(options.retry_delay_seconds, options.retries)
             delay = delay_for(delays, retries_done, options.retry_jitter_factor)
@@ -371,6 +380,8 @@ def _attempts(
             exc_info=error,
         )
         call_hooks(task, run, final, _log)
+        if in_transaction():
+            stage_task(None, options, failed=True)
         return final
 
 
@@ -451,15 +462,23 @@ def _no_timeout() -> BaseException:
     raise AssertionError("a call without a timeout cannot time out")
 
 
-def _may_retry(task: Any, run: TaskRun, failed: State) -> bool:
+def _may_retry(task: Any, run: TaskRun, failed: State) -> Generator[Step, Any, bool]:
+    """Ask the task's retry_condition_fn; an async one is awaited by the driver."""
     fn = task.options.retry_condition_fn
     if fn is None:
         return True
     try:
-        return bool(fn(task, run, failed))
+        answer = fn(task, run, failed)
+        if inspect.isawaitable(answer):  # as Prefect: an async condition is awaited
+            answer = yield Call(_awaited, (answer,), {}, None, _no_timeout, None, True)
+        return bool(answer)
     except Exception:  # a broken condition must not hide the task's own failure
         _log.exception("retry_condition_fn of task %r raised; not retrying", task.name)
         return False
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 def _interrupted(

@@ -36,6 +36,9 @@ class FlowRun:
     state: State | None = None
     start_time: float | None = None
     end_time: float | None = None
+    # The outermost flow run of a tree of subflows (its own id for a top-level run).
+    root_flow_run_id: str | None = None
+    flow_version: str | None = None
 
     @property
     def flow_run_id(self) -> str:
@@ -69,6 +72,8 @@ class TaskRun:
     # hit came from), and why an existing cache entry was not used.
     output_files: tuple[FileRecord, ...] = field(default=(), repr=False)
     cache_stale: str | None = None
+    # The task's function returned a State (calling the task gives it back, as Prefect).
+    returned_state: bool = False
 
     @property
     def state_type(self) -> StateType | None:
@@ -101,6 +106,15 @@ class FlowRunContext:
     results: dict[int, tuple[str, Any]] = field(default_factory=dict)
     ledger: Ledger = field(default_factory=Ledger)
 
+    @classmethod
+    def get(cls) -> FlowRunContext | None:
+        """Return the current flow run's context, or None (Prefect's ``.get()``)."""
+        return flow_run_ctx.get()
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return self.flow_run.parameters
+
     def next_index(self, task_key: str, count: int = 1) -> int:
         """Reserve ``count`` indices per task within this run; return the first.
 
@@ -124,6 +138,11 @@ class TaskRunContext:
     parameters: dict[str, Any]
     task_source: str = ""
     log_prints: bool = False
+
+    @classmethod
+    def get(cls) -> TaskRunContext | None:
+        """Return the current task run's context, or None (Prefect's ``.get()``)."""
+        return task_run_ctx.get()
 
     @property
     def flow_run_id(self) -> str | None:

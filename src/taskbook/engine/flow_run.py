@@ -22,6 +22,7 @@ from taskbook.engine.context import FlowRunContext, flow_run_ctx
 from taskbook.engine.logs import LIFECYCLE
 from taskbook.engine.outcomes import call_hooks, crashed_state, failed_state
 from taskbook.engine.retry import delay_for
+from taskbook.engine.returns import resolve_futures_to_states, return_value_to_state
 from taskbook.engine.steps import (
     Call,
     Protocol,
@@ -134,7 +135,7 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
             call_hooks(flow, run, crashed, _log)
             raise
         else:
-            final = return_value_to_state(result)
+            final = return_value_to_state(resolve_futures_to_states(result))
             if not final.is_failed():
                 final = set_state(final)
                 _log.info("Finished in state %r", final, extra=LIFECYCLE)
@@ -184,50 +185,3 @@ def _cancel(
                 StateChanged(task_run.id, "task", state, task_run.run_count)
             )
     set_state(State(StateType.CANCELLED, message=message))
-
-
-def return_value_to_state(value: Any) -> State:
-    """Turn a flow's return value into its final state (Prefect's aggregate rule)."""
-    if isinstance(value, State):
-        # A state made by a run (not by the user) is aggregated, as in Prefect.
-        if not value.owner:
-            return value
-        if value.is_completed():
-            # Prefect unwraps a single completed run state into its result.
-            return State(StateType.COMPLETED, "All states completed.", data=value.data)
-        return _aggregate([value], value)
-    if getattr(value, "_is_taskbook_future", False):
-        # As Prefect: a returned future stands for its state (result() gives it).
-        state = value.state
-        return _aggregate([state], state)
-    if (
-        isinstance(value, (list, tuple, set))
-        and value
-        and all(
-            isinstance(v, State) or getattr(v, "_is_taskbook_future", False)
-            for v in value
-        )
-    ):
-        states = [v if isinstance(v, State) else v.state for v in value]
-        return _aggregate(
-            states, type(value)(states) if not isinstance(value, set) else states
-        )
-    return State(StateType.COMPLETED, data=value)
-
-
-def _aggregate(states: list[State], data: Any) -> State:
-    total = len(states)
-    if all(s.is_completed() for s in states):
-        return State(StateType.COMPLETED, message="All states completed.", data=data)
-    cancelled = sum(s.is_cancelled() for s in states)
-    if cancelled:
-        return State(
-            StateType.CANCELLED, message=f"{cancelled}/{total} states cancelled."
-        )
-    failed = [s for s in states if s.is_failed() or s.is_crashed()]
-    if failed:
-        return State(
-            StateType.FAILED, message=f"{len(failed)}/{total} states failed.", data=data
-        )
-    not_final = sum(not s.is_final() for s in states)
-    return State(StateType.FAILED, message=f"{not_final}/{total} states are not final.")

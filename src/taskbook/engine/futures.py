@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from taskbook.core.states import State, StateType
-from taskbook.errors import CancelRun
+from taskbook.errors import CancelRun, InvalidTimeoutError
 
 if TYPE_CHECKING:
     import concurrent.futures as cf
@@ -309,7 +309,12 @@ def wait(
     Args:
         futures: The futures to wait for.
         timeout: Seconds to wait at most (None: until all are done).
+
+    Raises:
+        InvalidTimeoutError: If ``timeout`` is negative.
     """
+    if timeout is not None and timeout < 0:
+        raise InvalidTimeoutError.from_value(timeout)
     futures = list(futures)
     pending = [f for f in futures if f._outcome is None]
     if pending:

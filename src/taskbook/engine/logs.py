@@ -179,6 +179,60 @@ def get_run_logger(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
     return logging.LoggerAdapter(logger, extra)
 
 
+def flow_run_logger(
+    flow_run: Any = None,
+    flow: Any = None,
+    flow_run_id: str | None = None,
+    **extra: Any,
+) -> logging.LoggerAdapter[logging.Logger]:
+    """Return a logger for a given flow run (Prefect's, for state hooks).
+
+    Lines are recorded with the run that is current where they are logged (a
+    hook runs inside its run).
+
+    Raises:
+        ValueError: If neither ``flow_run`` nor ``flow_run_id`` is given.
+    """
+    if flow_run is None and flow_run_id is None:
+        raise ValueError("Either 'flow_run' or 'flow_run_id' must be provided.")
+    configure_logging()
+    return logging.LoggerAdapter(
+        logging.getLogger("taskbook.flow_runs"),
+        {
+            "flow_run_id": flow_run.id if flow_run is not None else flow_run_id,
+            "flow_run_name": getattr(flow_run, "name", "<unknown>"),
+            "flow_name": getattr(flow, "name", "<unknown>"),
+            **extra,
+        },
+    )
+
+
+def task_run_logger(
+    task_run: Any,
+    task: Any = None,
+    flow_run: Any = None,
+    flow: Any = None,
+    **extra: Any,
+) -> logging.LoggerAdapter[logging.Logger]:
+    """Return a logger for a given task run (Prefect's, for state hooks)."""
+    configure_logging()
+    fctx = flow_run_ctx.get()
+    flow_run = flow_run or (fctx.flow_run if fctx else None)
+    flow = flow or (fctx.flow if fctx else None)
+    return logging.LoggerAdapter(
+        logging.getLogger("taskbook.task_runs"),
+        {
+            "task_run_id": task_run.id,
+            "task_run_name": task_run.name,
+            "task_name": getattr(task, "name", "<unknown>"),
+            "flow_run_id": getattr(flow_run, "id", "<unknown>"),
+            "flow_run_name": getattr(flow_run, "name", "<unknown>"),
+            "flow_name": getattr(flow, "name", "<unknown>"),
+            **extra,
+        },
+    )
+
+
 def _print(*args: Any, **kwargs: Any) -> None:
     """``print`` that becomes a log line inside runs with ``log_prints``."""
     tctx = task_run_ctx.get()

@@ -6,25 +6,39 @@ run without one gets a friendly random name, as in Prefect.
 
 from __future__ import annotations
 
+import inspect
 import random
 from collections.abc import Callable
 from typing import Any
 
-from taskbook.errors import RunNameTemplateError
+from taskbook.errors import RunNameTemplateError, RunNameTypeError
 
 
 def render_run_name(
-    template: str | Callable[[], str] | None, parameters: dict[str, Any]
+    template: str | Callable[..., str] | None,
+    parameters: dict[str, Any],
+    option: str = "task_run_name",
 ) -> str | None:
     """Render a ``task_run_name``/``flow_run_name`` template with the parameters.
 
+    A callable is called without arguments, or with ``parameters=`` when it
+    takes that keyword (as Prefect does).
+
     Raises:
         RunNameTemplateError: If the template names something that is no parameter.
+        RunNameTypeError: If a callable returns something other than a str.
     """
     if template is None:
         return None
     if callable(template):
-        return str(template())
+        name = (
+            template(parameters=parameters)
+            if _takes_parameters(template)
+            else template()
+        )
+        if not isinstance(name, str):
+            raise RunNameTypeError.from_callable(template, option, name)
+        return name
     try:
         return template.format(**parameters)
     except KeyError as exc:
@@ -36,6 +50,13 @@ def render_run_name(
             f"Run name template {template!r} is not a valid format string ({exc}). "
             f"Use named fields like '{{name}}'."
         ) from None
+
+
+def _takes_parameters(fn: Callable[..., Any]) -> bool:
+    try:
+        return "parameters" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
 
 
 _ADJECTIVES = (

@@ -209,8 +209,8 @@ def split_map_arguments(
 ) -> tuple[dict[str, Any], dict[str, list[Any]], tuple[str, ...]]:
     """Split the arguments of a ``.map`` into static values and iterables.
 
-    Strings, bytes and ``unmapped(...)`` values are static. A future of an
-    iterable is resolved to map over its data, as in Prefect.
+    Strings, bytes and ``unmapped(...)`` values are static. A future or state
+    of an iterable is resolved to map over its data, as in Prefect.
 
     Returns:
         ``(static, iterables, upstream)``: ``upstream`` lists the runs every
@@ -230,6 +230,12 @@ def split_map_arguments(
         if is_future(value) and _is_iterable(value.result()):
             resolved.append(value.task_run_id)
             value = value.result()
+        elif (
+            isinstance(value, State)
+            and value.is_completed()
+            and _is_iterable(value.data)
+        ):
+            value = value.data  # a task's or subflow's state: map its result
         if isinstance(value, Unmapped):
             static[name] = value.value
         elif isinstance(value, AllowFailure) and _is_iterable(value.value):

@@ -22,6 +22,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   │   ├── InvalidNameError                     banned character in a name
         │   │   ├── ReservedArgumentError (TypeError)    ``return_state``/``wait_for`` as parameter
         │   │   ├── RunNameTemplateError                 run-name template names no parameter
+        │   │   ├── RunNameTypeError (TypeError too)     a run-name callable returned no str
         │   │   ├── DependencyCycleError                 a cycle in the notebook DAG
         │   │   ├── DuplicateTaskNameError               two tasks with one name
         │   │   ├── UnknownTaskError (KeyError too)      an option names no task
@@ -58,6 +59,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   ├── RunNotFoundError (KeyError)              no run with that id in the store
         │   ├── StoreError                               run store unusable
         │   ├── MissingContextError (RuntimeError)       get_run_logger() outside a run
+        │   ├── InvalidTimeoutError (ValueError)         a negative timeout to wait for futures
         │   ├── HashError (ValueError)                   a value neither JSON nor pickle encodes
         │   │   └── InputHashError                       ... and it is this task input
         │   ├── MissingDependencyError (ImportError)     an optional extra is not installed
@@ -123,6 +125,7 @@ from taskbook.errors._configuration import (
     ReservedArgumentError,
     RunInProgressError,
     RunNameTemplateError,
+    RunNameTypeError,
     UnknownMagicOptionError,
     UnknownParameterError,
     UnknownScheduleError,
@@ -138,6 +141,7 @@ from taskbook.errors._execution import (
     FlowRunTimeoutError,
     HashError,
     InputHashError,
+    InvalidTimeoutError,
     IsolatedCellCrashError,
     MappingLengthMismatch,
     MappingMissingIterable,
@@ -198,6 +202,7 @@ __all__ = (
     "InvalidOptionError",
     "InvalidRRuleError",
     "InvalidScheduleError",
+    "InvalidTimeoutError",
     "IsolatedCellCrashError",
     "MappingLengthMismatch",
     "MappingMissingIterable",
@@ -215,6 +220,7 @@ __all__ = (
     "ReservedArgumentError",
     "RunInProgressError",
     "RunNameTemplateError",
+    "RunNameTypeError",
     "RunNotFoundError",
     "SchedulerUnreachableError",
     "ServeAlreadyRunningError",

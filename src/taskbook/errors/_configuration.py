@@ -42,6 +42,11 @@ class InvalidOptionError(ConfigurationError, TypeError):
         )
 
     @classmethod
+    def from_rule(cls, rule: str, fix: str) -> Self:
+        """Prefect's own sentence for a documented limit (users match on it), then ours."""
+        return cls(f"{rule} {fix}")
+
+    @classmethod
     def from_missing(cls, option: str, expected: str, owner: str = "task") -> Self:
         return cls(
             f"{owner} option {option} has no value. Write {option} followed by "
@@ -93,6 +98,18 @@ class RunNameTemplateError(ConfigurationError):
             f"Run name template {template!r} refers to {{{missing}}}, which is not a "
             f"parameter (parameters: {listing(parameters)}). Use one of the parameter "
             f"names or pass a callable."
+        )
+
+
+class RunNameTypeError(ConfigurationError, TypeError):
+    """A callable ``task_run_name``/``flow_run_name`` returned something not a str."""
+
+    @classmethod
+    def from_callable(cls, function: Any, option: str, value: Any) -> Self:
+        return cls(
+            f"Callable {function} for {option!r} returned type "
+            f"{type(value).__name__} but a string is required. Return the run's "
+            f"name as a str (for example with str(...) or an f-string)."
         )
 
 

@@ -197,10 +197,13 @@ class ParameterTypeError(TaskbookError, TypeError):
     """Flow parameters failed validation."""
 
     @classmethod
-    def from_validation(cls, flow: str, details: str) -> Self:
+    def from_validation(cls, flow: str, errors: list[tuple[str, str]]) -> Self:
+        """Build the message from ``(field, problem)`` pairs, Prefect's lines first."""
+        lines = "".join(f"\n - {name}: {problem}" for name, problem in errors)
         return cls(
-            f"Flow run received invalid parameters for flow {flow!r}:\n{details}\n"
-            f"Pass values of the annotated types, or set validate_parameters=False."
+            f"Flow run received invalid parameters:{lines}\n"
+            f"Pass values of the annotated types to flow {flow!r}, or set "
+            f"validate_parameters=False."
         )
 
 
@@ -293,6 +296,24 @@ class MissingContextError(TaskbookError, RuntimeError):
         return cls(
             f"There is no active flow or task run context. Call {function} inside a "
             f"@flow or @task, or use logging.getLogger() elsewhere."
+        )
+
+    @classmethod
+    def from_context(cls) -> Self:
+        return cls(
+            "No run context available. You are not in a flow or task run context. "
+            "Call get_run_context() inside a @flow or @task."
+        )
+
+
+class InvalidTimeoutError(TaskbookError, ValueError):
+    """A negative ``timeout`` was given to wait for futures."""
+
+    @classmethod
+    def from_value(cls, timeout: Any) -> Self:
+        return cls(
+            f"'timeout' must be a non-negative number, got {timeout}. Pass 0 or more "
+            f"seconds, or None to wait until every future is done."
         )
 
 

@@ -1,0 +1,1 @@
+"""Prefect's ``prefect.utilities`` path: only what Prefect code imports from it."""
