@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from taskbook.cli.errors import debug_option, report_error, report_interrupt
+from taskbook.cli.export import export
 from taskbook.cli.graph import graph
 from taskbook.cli.run import run
 from taskbook.errors import TaskbookError
@@ -48,6 +49,7 @@ def cli() -> None:
 
 cli.add_command(run)
 cli.add_command(graph)
+cli.add_command(export)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -24,20 +24,17 @@ from taskbook.cli.errors import (
     NOTEBOOK_KEY,
     debug_option,
 )
+from taskbook.cli.inputs import (
+    notebook_parameters,
+    parameter_options,
+    read_python_notebook,
+)
 from taskbook.cli.report import echo_outputs, echo_summary
 from taskbook.cli.run_flags import run_options_flags, run_options_from
 from taskbook.core.cells import CellSpec, classify_all
-from taskbook.core.parameter_parsing import parse_parameters
-from taskbook.core.parameter_specs import ParameterSpec, validate
+from taskbook.core.parameter_specs import ParameterSpec
 from taskbook.core.run_options import RunOptions
-from taskbook.errors import NoParametersCellError, UnreadableNotebookError
-from taskbook.notebook.papermill import (
-    INJECTED_TAG,
-    help_lines,
-    inject_parameters,
-    merge_parameters,
-)
-from taskbook.notebook.read import notebook_language, read_notebook
+from taskbook.notebook.papermill import INJECTED_TAG, help_lines, inject_parameters
 from taskbook.notebook.write import build_output_notebook, jsonable, write_notebook
 
 if TYPE_CHECKING:
@@ -51,48 +48,7 @@ __all__ = ("run",)
 @click.command("run")
 @click.argument("notebook", type=click.Path(dir_okay=True))
 @click.argument("output", required=False)
-@click.option(
-    "-p",
-    "--parameters",
-    "values",
-    nargs=2,
-    multiple=True,
-    metavar="NAME VALUE",
-    help="Set a parameter; the value is typed as papermill types it (1, 1.5, True, None, text).",
-)
-@click.option(
-    "-r",
-    "--parameters_raw",
-    "raw",
-    nargs=2,
-    multiple=True,
-    metavar="NAME VALUE",
-    help="Set a parameter to the value as a string.",
-)
-@click.option(
-    "-f",
-    "--parameters_file",
-    "files",
-    multiple=True,
-    metavar="FILE",
-    help="YAML or JSON file of parameters.",
-)
-@click.option(
-    "-y",
-    "--parameters_yaml",
-    "yaml_texts",
-    multiple=True,
-    metavar="YAML",
-    help="YAML text of parameters.",
-)
-@click.option(
-    "-b",
-    "--parameters_base64",
-    "base64_texts",
-    multiple=True,
-    metavar="BASE64",
-    help="Base64-encoded YAML text of parameters.",
-)
+@parameter_options
 @click.option(
     "-o",
     "--output",
@@ -152,36 +108,30 @@ def run(
     options = run_options_from(flags)
     papermill = PapermillFlags.from_options(flags, notebook)
     target = _output_path(output, output_option)
-    nb, cells = read_notebook(notebook)
-    language = notebook_language(nb)
-    if language not in (None, "python", "python3"):
-        raise UnreadableNotebookError.from_path(
-            notebook, f"its language is {language!r}, and taskbook runs Python"
-        )
+    nb, cells = read_python_notebook(notebook)
     specs = classify_all(cells)
-    params_cell = next((s for s in specs if s.kind == "params"), None)
-    declared = parse_parameters(params_cell.body) if params_cell is not None else None
-    given = merge_parameters(
-        base64_texts=base64_texts,
-        files=files,
-        yaml_texts=yaml_texts,
+    given = notebook_parameters(
+        specs,
+        notebook,
         values=values,
         raw=raw,
-        text_names=[s.name for s in declared or () if s.type_name == "str"],
+        files=files,
+        yaml_texts=yaml_texts,
+        base64_texts=base64_texts,
+        check=not help_notebook,
     )
+    declared = given.declared
     if help_notebook:
         for line in help_lines(declared, notebook, ctx.get_usage()):
             click.echo(line)
         # papermill's exit status: 1 when there is no parameters cell.
         ctx.exit(EXIT_FAILED if declared is None else EXIT_OK)
-    if given and params_cell is None:
-        raise NoParametersCellError.from_notebook(notebook, [str(k) for k in given])
-    parameters = validate(declared or (), given)
+    parameters = given.values
     if parameters:
         # A previous run's injected cell would override the new values: replace it.
         specs = tuple(s for s in specs if INJECTED_TAG not in s.cell.tags)
-        assert params_cell is not None
-        nb, _ = inject_parameters(nb, parameters, params_cell.cell.id)
+        assert given.params_cell is not None
+        nb, _ = inject_parameters(nb, parameters, given.params_cell.cell.id)
     if prepare_only:
         _prepare(ctx, nb, parameters, notebook, target)
 

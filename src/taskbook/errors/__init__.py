@@ -31,8 +31,15 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution`` and ``_warning
         │   │   │   └── ParameterSourceError             a -f/-y/-b value that is no mapping
         │   │   ├── NoParametersCellError                -p on a notebook without parameters cell
         │   │   ├── RunInProgressError                   a run started while another one runs
-        │   │   └── CachePolicyError (TypeError too)     ``policy - x`` with x not an input name
+        │   │   ├── CachePolicyError (TypeError too)     ``policy - x`` with x not an input name
+        │   │   ├── UnknownExportTargetError (KeyError too)  ``export --target`` names no exporter
+        │   │   ├── UntranslatableMagicError             IPython syntax an export cannot carry
+        │   │   ├── NotebookGlobalError                  a function reads a notebook variable
+        │   │   ├── ExportConflictError                  two cells give one name two meanings
+        │   │   ├── UnparsableCellError                  a cell to export does not parse
+        │   │   └── UnexportableImportError (ImportError too)  a taskbook name the target lacks
         │   ├── UnreadableNotebookError (ValueError)     a notebook file that cannot be read
+        │   ├── UnwritableOutputError (OSError)          an output file that cannot be written
         │   ├── MissingInputError (NameError)            a cell's input is not in the namespace
         │   ├── MissingOutputFileError (FileNotFoundError)  a --makes file:PATH a cell did not write
         │   ├── UnpicklableOutputError (TypeError)       a cell's output can't be pickled
@@ -76,18 +83,24 @@ from taskbook.errors._configuration import (
     ConfigurationError,
     DependencyCycleError,
     DuplicateTaskNameError,
+    ExportConflictError,
     HiddenStateError,
     InvalidNameError,
     InvalidOptionError,
     NoParametersCellError,
+    NotebookGlobalError,
     ParameterSourceError,
     ParameterValueError,
     ReservedArgumentError,
     RunInProgressError,
     RunNameTemplateError,
+    UnexportableImportError,
+    UnknownExportTargetError,
     UnknownMagicOptionError,
     UnknownParameterError,
     UnknownTaskError,
+    UnparsableCellError,
+    UntranslatableMagicError,
 )
 from taskbook.errors._execution import (
     CancelledRun,
@@ -116,6 +129,7 @@ from taskbook.errors._execution import (
     UnpicklableInputError,
     UnpicklableOutputError,
     UnreadableNotebookError,
+    UnwritableOutputError,
     UpstreamTaskError,
 )
 from taskbook.errors._warnings import (
@@ -138,6 +152,7 @@ __all__ = (
     "CrashedRun",
     "DependencyCycleError",
     "DuplicateTaskNameError",
+    "ExportConflictError",
     "FailedRun",
     "FlowRunTimeoutError",
     "HashError",
@@ -154,6 +169,7 @@ __all__ = (
     "MissingOutputFileError",
     "MissingResult",
     "NoParametersCellError",
+    "NotebookGlobalError",
     "NotebookGraphWarning",
     "ParameterSourceError",
     "ParameterTypeError",
@@ -169,14 +185,19 @@ __all__ = (
     "TaskbookError",
     "TaskbookSignal",
     "TaskbookWarning",
+    "UnexportableImportError",
     "UnfinishedRun",
     "UnhashableInputsWarning",
+    "UnknownExportTargetError",
     "UnknownMagicOptionError",
     "UnknownParameterError",
     "UnknownTaskError",
+    "UnparsableCellError",
     "UnpersistableResultWarning",
     "UnpicklableInputError",
     "UnpicklableOutputError",
     "UnreadableNotebookError",
+    "UntranslatableMagicError",
+    "UnwritableOutputError",
     "UpstreamTaskError",
 )
