@@ -8,7 +8,7 @@ Every error is one line naming the cell and the fix, exit code 2.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -49,11 +49,7 @@ def export(
     notebook: str,
     output: str | None,
     target: str,
-    values: Sequence[tuple[str, str]],
-    raw: Sequence[tuple[str, str]],
-    files: Sequence[str],
-    yaml_texts: Sequence[str],
-    base64_texts: Sequence[str],
+    **_parameters: Any,  # parameter_options' values, read from ctx.params
 ) -> None:
     """Write NOTEBOOK as a flow module that runs with plain python.
 
@@ -68,11 +64,7 @@ def export(
     given = notebook_parameters(
         classify_all(cells),
         notebook,
-        values=values,
-        raw=raw,
-        files=files,
-        yaml_texts=yaml_texts,
-        base64_texts=base64_texts,
+        ctx.params,
     )
     request = ExportRequest(cells, os.path.basename(notebook), given.values)
     text = export_module(request, chosen.name)

@@ -8,7 +8,7 @@ another language. One definition, so both commands say the same about bad input.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -123,20 +123,16 @@ class Parameters:
 def notebook_parameters(
     specs: Sequence[CellSpec],
     notebook: str,
+    given: Mapping[str, Any],
     *,
-    values: Sequence[tuple[str, str]] = (),
-    raw: Sequence[tuple[str, str]] = (),
-    files: Sequence[str] = (),
-    yaml_texts: Sequence[str] = (),
-    base64_texts: Sequence[str] = (),
     check: bool = True,
 ) -> Parameters:
-    """Merge the given parameters (papermill's order) and check them.
+    """Merge the parameters given (papermill's order) and check them.
 
     Args:
         specs: The notebook's classified cells.
         notebook: The path as given, for messages.
-        values, raw, files, yaml_texts, base64_texts: What the options collected.
+        given: The command's values of ``parameter_options`` (``ctx.params``).
         check: Check the values against the declarations (``False`` leaves them
             as merged, for ``--help-notebook``).
 
@@ -147,16 +143,16 @@ def notebook_parameters(
     """
     params_cell = next((s for s in specs if s.kind == "params"), None)
     declared = parse_parameters(params_cell.body) if params_cell is not None else None
-    given = merge_parameters(
-        base64_texts=base64_texts,
-        files=files,
-        yaml_texts=yaml_texts,
-        values=values,
-        raw=raw,
+    merged = merge_parameters(
+        base64_texts=given.get("base64_texts", ()),
+        files=given.get("files", ()),
+        yaml_texts=given.get("yaml_texts", ()),
+        values=given.get("values", ()),
+        raw=given.get("raw", ()),
         text_names=[s.name for s in declared or () if s.type_name == "str"],
     )
     if not check:
-        return Parameters(params_cell, declared, given)
-    if given and params_cell is None:
-        raise NoParametersCellError.from_notebook(notebook, [str(k) for k in given])
-    return Parameters(params_cell, declared, validate(declared or (), given))
+        return Parameters(params_cell, declared, merged)
+    if merged and params_cell is None:
+        raise NoParametersCellError.from_notebook(notebook, [str(k) for k in merged])
+    return Parameters(params_cell, declared, validate(declared or (), merged))

@@ -85,17 +85,12 @@ def run(
     ctx: click.Context,
     notebook: str,
     output: str | None,
-    values: Sequence[tuple[str, str]],
-    raw: Sequence[tuple[str, str]],
-    files: Sequence[str],
-    yaml_texts: Sequence[str],
-    base64_texts: Sequence[str],
     output_option: str | None,
     cwd: str | None,
     help_notebook: bool,
     prepare_only: bool,
     quiet: bool,
-    **flags: Any,
+    **flags: Any,  # run options, papermill's flags and parameter_options' values
 ) -> None:
     """Run NOTEBOOK as a flow and write the executed notebook to OUTPUT.
 
@@ -113,11 +108,7 @@ def run(
     given = notebook_parameters(
         specs,
         notebook,
-        values=values,
-        raw=raw,
-        files=files,
-        yaml_texts=yaml_texts,
-        base64_texts=base64_texts,
+        ctx.params,
         check=not help_notebook,
     )
     declared = given.declared

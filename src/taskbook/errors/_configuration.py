@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
 
 
+def _unknown(what: str, name: str, known: Iterable[str], where: str = "") -> str:
+    """``Unknown option '--x' for %%task. Did you mean --y? Use one of: ...``."""
+    choices = sorted(known)
+    close = difflib.get_close_matches(name, choices, n=1)
+    guess = f" Did you mean {close[0]}?" if close else ""
+    return f"Unknown {what} {name!r}{where}.{guess} Use one of: {listing(choices)}."
+
+
 class ConfigurationError(TaskbookError, ValueError):
     """A task, flow or notebook is configured in a way that cannot work."""
 
@@ -133,12 +141,7 @@ class UnknownMagicOptionError(ConfigurationError):
 
     @classmethod
     def from_flag(cls, flag: str, known: Iterable[str], magic: str = "%%task") -> Self:
-        known = sorted(known)
-        close = difflib.get_close_matches(flag, known, n=1)
-        guess = f" Did you mean {close[0]}?" if close else ""
-        return cls(
-            f"Unknown option {flag!r} for {magic}.{guess} Use one of: {listing(known)}."
-        )
+        return cls(_unknown("option", flag, known, f" for {magic}"))
 
 
 class HiddenStateError(ConfigurationError):
@@ -232,12 +235,7 @@ class UnknownExportTargetError(ConfigurationError, KeyError):
 
     @classmethod
     def from_name(cls, name: str, known: Iterable[str]) -> Self:
-        known = sorted(known)
-        close = difflib.get_close_matches(name, known, n=1)
-        guess = f" Did you mean {close[0]!r}?" if close else ""
-        return cls(
-            f"Unknown export target {name!r}.{guess} Use one of: {listing(known)}."
-        )
+        return cls(_unknown("export target", name, known))
 
 
 class UntranslatableMagicError(ConfigurationError):

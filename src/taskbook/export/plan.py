@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from taskbook.core.analysis import CellAnalysis, analyze_cell
-from taskbook.core.cells import CellSpec
+from taskbook.core.cells import CellSpec, classify_all
 from taskbook.core.graph import CellInput, NotebookGraph
 from taskbook.core.graph_builder import build_notebook_graph
 from taskbook.core.parameter_parsing import parse_parameters
@@ -33,6 +33,7 @@ from taskbook.export.functions import FunctionSite, passed_globals
 from taskbook.export.imports import Generated, ModuleImports
 from taskbook.export.ipython import Helpers, ipython_python, translate
 from taskbook.export.model import (
+    ExportRequest,
     FlowModule,
     GeneratedNames,
     Marker,
@@ -45,7 +46,7 @@ from taskbook.export.params import signature
 from taskbook.export.pieces import Pieces, split
 from taskbook.export.source import apply_edits, parse
 
-__all__ = ("Dialect", "build_module")
+__all__ = ("Dialect", "build_module", "plan_request")
 
 INJECTED_TAG = "injected-parameters"
 _AMBIENT = frozenset({"display", "get_ipython", "Param"})
@@ -130,6 +131,13 @@ def build_module(
     return _Assembler(
         cells, notes, graph, module_names, data, generated, dialect
     ).build(notebook, defaults or {}, uses, helpers)
+
+
+def plan_request(request: ExportRequest, dialect: Dialect) -> FlowModule:
+    """Plan the module of an export request (its cells classified as a run does)."""
+    return build_module(
+        classify_all(request.cells), request.notebook, dialect, request.defaults
+    )
 
 
 def _sort(specs: Sequence[CellSpec]) -> tuple[list[tuple[int, Step]], list[_Cell]]:

@@ -13,11 +13,10 @@ import ast
 from dataclasses import dataclass
 from datetime import timedelta
 
-from taskbook.core.cells import classify_all
 from taskbook.errors import UnexportableImportError
 from taskbook.export.layout import bracket, number, str_literal
 from taskbook.export.model import ExportRequest, FlowModule, ServeSchedule
-from taskbook.export.plan import Dialect, build_module
+from taskbook.export.plan import Dialect, plan_request
 from taskbook.export.render import render
 
 __all__ = ("PREFECT", "PrefectTarget", "serve_lines")
@@ -155,13 +154,7 @@ class PrefectTarget:
 
     def export(self, request: ExportRequest) -> str:
         """Return the module's text (see ``Exporter.export``)."""
-        specs = classify_all(request.cells)
-        module = build_module(
-            specs,
-            request.notebook,
-            Dialect("prefect", translate_import),
-            request.defaults,
-        )
+        module = plan_request(request, Dialect("prefect", translate_import))
         run = serve_lines(module, request.schedule) if request.schedule else None
         return render(module, self.name, run)
 

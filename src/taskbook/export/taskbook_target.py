@@ -10,10 +10,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from taskbook.core.cells import classify_all
 from taskbook.errors import InvalidOptionError
 from taskbook.export.model import ExportRequest
-from taskbook.export.plan import Dialect, build_module
+from taskbook.export.plan import Dialect, plan_request
 from taskbook.export.render import render
 
 __all__ = ("TASKBOOK", "TaskbookTarget")
@@ -40,10 +39,7 @@ class TaskbookTarget:
                 "(flow.serve). For a taskbook flow, export it, then schedule it "
                 "with `taskbook schedule add FILE.py:FLOW`."
             )
-        specs = classify_all(request.cells)
-        module = build_module(
-            specs, request.notebook, Dialect("taskbook", _unchanged), request.defaults
-        )
+        module = plan_request(request, Dialect("taskbook", _unchanged))
         return render(module, self.name)
 
 
