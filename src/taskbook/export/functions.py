@@ -24,6 +24,7 @@ from taskbook.export.source import Edit, char_column
 __all__ = ("FunctionSite", "passed_globals")
 
 _Function = ast.FunctionDef | ast.AsyncFunctionDef
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +108,14 @@ def _check_definition(
             "and assigns it with a global statement",
             f"Return the new value of {name!r} from {site.name}() instead.",
         )
+    roots = list(same_scope_children(site.node))
+    if isinstance(site.node, ast.ClassDef):
+        roots += site.node.body  # a class body runs when the class is defined
     early = {
         node.id
-        for child in same_scope_children(site.node)
-        for node in ast.walk(child)
+        for node in _walk_here(roots)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }
-    if isinstance(site.node, ast.ClassDef):
-        early |= free_names(site.node)[0]
     for name in sorted(early & data):
         what = (
             "in its class body"
@@ -128,6 +129,18 @@ def _check_definition(
             f"{what}, where the module defines it before the flow runs",
             f"Pass {name!r} in as an argument when you call it.",
         )
+
+
+def _walk_here(roots: list[ast.AST]) -> Iterator[ast.AST]:
+    """Walk ``roots`` without entering the bodies of functions they define."""
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (*_FUNCTIONS, ast.Lambda)):
+            stack.extend(same_scope_children(node))
+        else:
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _transitive(

@@ -1,52 +1,127 @@
-"""The module's imports: the notebook's (deduplicated, made one a line) and its own.
+"""The module's imports: the notebook's and its own, once each, sorted as isort sorts.
 
-Cells import as they like; the module imports each name once, at the top. Two
-cells binding one name to different things is an ``ExportConflictError``. An
+Cells import as they like; the module imports each name once, at the top, in
+ruff's isort order (``__future__``, standard library, third party, relative; plain
+``import`` lines first, ``from`` lines merged by module, names by type then name).
+Two cells binding one name to different things is an ``ExportConflictError``. An
 import the exported code never reads is kept (for its side effects) with
 ``# noqa: F401``, except in the parameters cell, whose imports served its
-declarations. The module's own imports (``flow``, ``NO_CACHE``...) go through
-the ``Namer``, so they reuse the notebook's binding or take a free name. Pure.
+declarations. The module's own imports go through the ``Namer``. Pure.
 """
 
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from taskbook.errors import ExportConflictError
+from taskbook.export.layout import LINE_LENGTH
 from taskbook.export.names import Binding, Namer, import_bindings
 from taskbook.export.pieces import ImportStatement
 
-__all__ = ("Generated", "ModuleImports", "import_text")
+__all__ = ("Generated", "ModuleImports")
 
-_RANK = ("__future__", "datetime", "subprocess", "time", "typing")
+_STDLIB = frozenset(sys.stdlib_module_names)
+
+Translate = Callable[[ast.Import | ast.ImportFrom, int], ast.Import | ast.ImportFrom]
 
 
-def import_text(node: ast.Import | ast.ImportFrom) -> list[str]:
-    """Return an import as formatted lines, one module per ``import`` statement."""
+@dataclass(frozen=True, slots=True)
+class _Import:
+    """One imported name: ``import module [as alias]`` or ``from module import name``."""
+
+    module: str
+    name: str | None = None
+    alias: str | None = None
+
+    @property
+    def bound(self) -> str:
+        if self.alias:
+            return self.alias
+        return self.name if self.name is not None else self.module.split(".")[0]
+
+    @property
+    def binding(self) -> Binding:
+        if self.name is None:
+            return Binding(self.module if self.alias else self.bound)
+        return Binding(self.module, self.name)
+
+
+def _entries(node: ast.Import | ast.ImportFrom) -> list[_Import]:
     if isinstance(node, ast.Import):
-        return [
-            f"import {a.name}" + (f" as {a.asname}" if a.asname else "")
-            for a in node.names
-        ]
+        return [_Import(a.name, None, a.asname) for a in node.names]
     module = "." * node.level + (node.module or "")
-    items = [a.name + (f" as {a.asname}" if a.asname else "") for a in node.names]
-    flat = f"from {module} import {', '.join(items)}"
-    if len(flat) <= 88:
-        return [flat]
-    return [f"from {module} import (", *(f"    {item}," for item in items), ")"]
+    return [_Import(module, a.name, a.asname) for a in node.names if a.name != "*"]
+
+
+def _section(module: str) -> int:
+    if module == "__future__":
+        return 0
+    if module.startswith("."):
+        return 3
+    return 1 if module.split(".")[0] in _STDLIB else 2
+
+
+def _name_key(name: str) -> tuple[int, str]:
+    """isort's ``order-by-type``: CONSTANTS, then Classes, then the rest."""
+    kind = 0 if len(name) > 1 and name.isupper() else 1 if name[:1].isupper() else 2
+    return kind, name.lower()
+
+
+def _statements(entries: Iterable[_Import]) -> list[tuple[int, str, list[_Import]]]:
+    """Group entries into statements: (section, sort key, the names of one line)."""
+    statements: list[tuple[int, str, list[_Import]]] = []
+    merged: dict[str, list[_Import]] = {}
+    for entry in entries:
+        section = _section(entry.module)
+        if entry.name is None:
+            key = f"0 {entry.module.lower()} {entry.module} {entry.alias or ''}"
+            statements.append((section, key, [entry]))
+        elif entry.alias:
+            key = f"1 {entry.module.lower()} {entry.module} 1 {entry.name.lower()}"
+            statements.append((section, key, [entry]))
+        else:
+            merged.setdefault(entry.module, []).append(entry)
+    for module, names in merged.items():
+        key = f"1 {module.lower()} {module} 0"
+        statements.append((_section(module), key, names))
+    return sorted(statements, key=lambda s: (s[0], s[1]))
+
+
+def _lines(names: list[_Import], unread: Collection[str]) -> list[str]:
+    first = names[0]
+    noqa = "  # noqa: F401"
+    if first.name is None:
+        alias = f" as {first.alias}" if first.alias else ""
+        return [
+            f"import {first.module}{alias}" + (noqa if first.bound in unread else "")
+        ]
+    names = sorted(names, key=lambda n: _name_key(n.name or ""))
+    items = [n.name + (f" as {n.alias}" if n.alias else "") for n in names if n.name]
+    flat = f"from {first.module} import {', '.join(items)}"
+    quiet = first.module != "__future__" and any(n.bound in unread for n in names)
+    if len(flat) <= LINE_LENGTH:
+        return [flat + (noqa if quiet else "")]
+    return [
+        f"from {first.module} import (",
+        *(
+            f"    {item}," + (noqa if name.bound in unread else "")
+            for item, name in zip(items, names, strict=True)
+        ),
+        ")",
+    ]
 
 
 @dataclass
 class ModuleImports:
-    """Collects the notebook's imports in notebook order, one binding per name."""
+    """Collects the module's imports, one binding per name."""
 
-    translate: Callable[[ast.Import | ast.ImportFrom, int], ast.Import | ast.ImportFrom]
-    lines: list[str] = field(default_factory=list)
-    future: list[str] = field(default_factory=list)
-    bound: dict[str, tuple[Binding, int]] = field(default_factory=dict)
-    _seen: set[str] = field(default_factory=set)
+    translate: Translate
+    entries: dict[_Import, None] = field(default_factory=dict)
+    bound: dict[str, tuple[_Import, int]] = field(default_factory=dict)
+    unread: set[str] = field(default_factory=set)
 
     def add(
         self,
@@ -66,91 +141,79 @@ class ModuleImports:
         Raises:
             ExportConflictError: A name is bound to something else by another cell.
         """
-        node = _without_unread_param(statement.node, reads)
+        node = _without_param(statement.node, reads)
         if node is None:
-            return
+            return  # the flow's signature carries the declarations; Prefect has none
         bound = import_bindings(node)
-        unread = {n for n in bound if n not in reads}
-        if from_parameters and bound and unread == set(bound):
+        if from_parameters and bound and not any(n in reads for n in bound):
             return  # it only served the declarations, which the signature replaced
-        translated = self.translate(node, cell)
-        for name, binding in import_bindings(translated).items():
-            previous = self.bound.get(name)
-            if previous is not None and previous[0] != binding:
-                raise ExportConflictError.from_name(
-                    name,
-                    f"Cell {previous[1]} imports {name!r} from {_where(previous[0])}",
-                    f"cell {cell} imports it from {_where(binding)}",
-                )
-            self.bound.setdefault(name, (binding, cell))
-        key = ast.dump(translated)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        several = isinstance(node, ast.Import) and len(node.names) > 1
-        if translated is statement.node and not several:
-            lines = statement.text.splitlines()
-            single = translated.lineno == translated.end_lineno
-            if unread and single:
-                lines[-1] = f"{lines[-1]}  # noqa: F401"
+        for entry in _entries(self.translate(node, cell)):
+            self._add(entry, cell)
+            if entry.bound not in reads:
+                self.unread.add(entry.bound)
+
+    def _add(self, entry: _Import, cell: int) -> None:
+        previous = self.bound.get(entry.bound)
+        if previous is not None and previous[0].binding != entry.binding:
+            raise ExportConflictError.from_name(
+                entry.bound,
+                f"Cell {previous[1]} imports {entry.bound!r} from {_where(previous[0])}",
+                f"cell {cell} imports it from {_where(entry)}",
+            )
+        self.bound.setdefault(entry.bound, (entry, cell))
+        self.entries.setdefault(entry, None)
+
+    def add_generated(self, binding: Binding, name: str) -> None:
+        """Add one of the module's own imports, bound to ``name``."""
+        if binding.attribute is None:
+            alias = name if name != binding.module.split(".")[0] else None
+            entry = _Import(binding.module, None, alias)
         else:
-            lines = [
-                f"{line}  # noqa: F401" if _binds_unread(line, unread) else line
-                for line in import_text(translated)
-            ]
-        if isinstance(translated, ast.ImportFrom) and translated.module == "__future__":
-            self.future.extend(lines)
-        else:
-            self.lines.extend(lines)
+            alias = name if name != binding.attribute else None
+            entry = _Import(binding.module, binding.attribute, alias)
+        self.bound.setdefault(entry.bound, (entry, 0))
+        self.entries.setdefault(entry, None)
+
+    def lines(self) -> list[str]:
+        """The import block: sections apart by one blank line."""
+        out: list[str] = []
+        section = None
+        for current, _, names in _statements(self.entries):
+            if section is not None and current != section:
+                out.append("")
+            section = current
+            out += _lines(names, self.unread)
+        return out
 
     def module_names(self) -> set[str]:
         """The names the imports bind."""
         return set(self.bound)
 
 
-def _where(binding: Binding) -> str:
-    if binding.attribute is None:
-        return binding.module
-    return f"{binding.module}.{binding.attribute}"
+def _where(entry: _Import) -> str:
+    if entry.name is None:
+        return entry.module
+    return f"{entry.module}.{entry.name}"
 
 
-def _binds_unread(line: str, unread: Collection[str]) -> bool:
-    """Whether a line of ``import_text`` binds a name nobody reads."""
-    text = line.strip().rstrip(",")
-    if text == ")" or text.endswith("("):
-        return False
-    if text.startswith("import "):
-        parts = text[len("import ") :].split(",")
-        names = [
-            p.split()[-1] if " as " in p else p.strip().split(".")[0] for p in parts
-        ]
-    elif text.startswith("from "):
-        names = [p.split()[-1] for p in text.split(" import ", 1)[1].split(",")]
-    else:
-        names = [text.split()[-1]]
-    return any(name in unread for name in names)
-
-
-def _without_unread_param(
+def _without_param(
     node: ast.Import | ast.ImportFrom, reads: Collection[str]
 ) -> ast.Import | ast.ImportFrom | None:
     """Drop taskbook's ``Param`` from an import when nothing else reads it.
 
     ``Param`` declares parameters; the flow's signature carries them, and Prefect
-    has no ``Param``.
+    has no ``Param``. Returns None when nothing is left to import.
     """
     if (
         not isinstance(node, ast.ImportFrom)
-        or not (node.module or "").startswith("taskbook")
+        or (node.module or "").split(".")[0] != "taskbook"
         or "Param" in reads
     ):
         return node
     kept = [a for a in node.names if a.name != "Param"]
     if len(kept) == len(node.names):
         return node
-    if not kept:
-        return None
-    return ast.ImportFrom(module=node.module, names=kept, level=node.level)
+    return ast.ImportFrom(module=node.module, names=kept, level=0) if kept else None
 
 
 @dataclass
@@ -160,7 +223,7 @@ class Generated:
     namer: Namer
     requests: dict[str, tuple[Binding, str]]
     names: dict[str, str] = field(default_factory=dict)
-    lines: dict[str, str] = field(default_factory=dict)
+    fresh: dict[str, tuple[Binding, str]] = field(default_factory=dict)
 
     def name(self, key: str) -> str:
         """Return the module's name for the import ``key`` (imported from now on)."""
@@ -168,41 +231,12 @@ class Generated:
             binding, preferred = self.requests[key]
             self.names[key], line = self.namer.imported(binding, preferred)
             if line is not None:
-                self.lines[key] = line
+                self.fresh[key] = (binding, self.names[key])
         return self.names[key]
 
-    def import_lines(self, leave_out: Iterable[str] = ()) -> list[str]:
-        """The import lines of the names asked for (but ``leave_out``), stdlib first.
-
-        Names from one module share one ``from`` line.
-        """
+    def add_to(self, imports: ModuleImports, leave_out: Iterable[str] = ()) -> None:
+        """Add the imports asked for (but ``leave_out``) to ``imports``."""
         skipped = set(leave_out)
-        modules: dict[str, list[str]] = {}
-        plain: set[str] = set()
-        for key, line in self.lines.items():
-            if key in skipped:
-                continue
-            if line.startswith("from "):
-                module, _, name = line[len("from ") :].partition(" import ")
-                modules.setdefault(module, []).append(name)
-            else:
-                plain.add(line)
-        lines = plain | {
-            line
-            for module, names in modules.items()
-            for line in import_text(_from(module, sorted(names)))
-        }
-
-        def rank(line: str) -> tuple[int, str]:
-            module = line.split()[1].split(".")[0]
-            return (_RANK.index(module) if module in _RANK else len(_RANK), line)
-
-        return sorted(lines, key=rank)
-
-
-def _from(module: str, names: list[str]) -> ast.ImportFrom:
-    aliases = [
-        ast.alias(*name.split(" as ")) if " as " in name else ast.alias(name)
-        for name in names
-    ]
-    return ast.ImportFrom(module=module, names=aliases, level=0)
+        for key, (binding, name) in self.fresh.items():
+            if key not in skipped:
+                imports.add_generated(binding, name)

@@ -15,8 +15,7 @@ from taskbook.export.layout import bracket, str_literal
 
 __all__ = ("main_lines",)
 
-_OPTIONS = """\
-    parser = argparse.ArgumentParser(description={description})
+_OPTIONS = '''\
     parser.add_argument(
         "-p",
         "--parameters",
@@ -61,11 +60,13 @@ _OPTIONS = """\
     if texts:
         import yaml
 
-        class Loader(yaml.SafeLoader):  # as papermill's: dates stay strings
-            yaml_implicit_resolvers = {
-                key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-                for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-            }
+        class Loader(yaml.SafeLoader):
+            """YAML as papermill reads parameters: dates stay strings."""
+
+        Loader.yaml_implicit_resolvers = {
+            key: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+            for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
 
         for text in texts:
             parameters.update(yaml.load(text, Loader=Loader) or {})
@@ -76,7 +77,7 @@ _OPTIONS = """\
     if unknown:
         taken = ", ".join(names) or "none"
         parser.error(f"unknown parameter {unknown[0]!r}; the flow takes: {taken}")
-"""
+'''
 
 _TYPED = '''\
     def typed(text: str) -> object:
@@ -123,7 +124,12 @@ def main_lines(
         "",
         *bracket("names = ", quoted, indent="    ", collection=True),
         *bracket("text_parameters = ", text, indent="    ", collection=True),
-        *_OPTIONS.replace("{description}", str_literal(description)).splitlines(),
+        *bracket(
+            "parser = argparse.ArgumentParser",
+            [f"description={str_literal(description)}"],
+            indent="    ",
+        ),
+        *_OPTIONS.splitlines(),
         "    try:",
         *run,
         f"    except {parameter_error} as error:",

@@ -3,7 +3,8 @@
 Imports and ``def``/``class`` statements at cell level move to the module (so
 every task sees them, as every cell does in a notebook); the other statements
 are the cell's body: the task function's or the flow's. Each piece keeps the
-comments written above it. Pure.
+comments written above it. A cell's last line that only shows a value (``df``,
+``df.shape``) does nothing in a module: it stays, as a comment. Pure.
 """
 
 from __future__ import annotations
@@ -79,5 +80,28 @@ def split(python: str) -> Pieces:
         else:
             body.append("\n".join(lines[group.first - 1 : group.end]))
     body.append("\n".join(lines[end:]))  # comments after the last statement
-    text = tidy("\n".join(body))
+    text = _quiet_shown_value(tidy("\n".join(body)))
     return Pieces(tuple(imports), tuple(definitions), text, parse(text))
+
+
+_EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Lambda)
+
+
+def _quiet_shown_value(body: str) -> str:
+    """Comment out a last statement that only computes a value for display."""
+    tree = parse(body)
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr):
+        return body
+    last = tree.body[-1]
+    value = last.value
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return body  # a string on its own is a note, not a display
+    if any(isinstance(node, _EFFECTS) for node in ast.walk(value)):
+        return body
+    lines = body.splitlines()
+    start, end = last.lineno, last.end_lineno or last.lineno
+    if lines[start - 1][: last.col_offset].strip():
+        return body  # shares its line with another statement
+    shown = [f"# {line}" for line in lines[start - 1 : end]]
+    shown[0] = f"{shown[0]}  (the notebook shows this value)"
+    return "\n".join([*lines[: start - 1], *shown, *lines[end:]])

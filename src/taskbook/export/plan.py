@@ -114,8 +114,8 @@ def build_module(
         translation = translate(cell.spec.body, cell.number, helpers, known)
         cell.python, uses = translation.source, uses | translation.uses
         _parse(cell.python, cell.number)
-    graph = _graph(cells)
-    module_names, data = _names(cells)
+    graph = _graph(cells, _AMBIENT | {helpers.subprocess, helpers.time})
+    module_names, data = _names(cells, {helpers.subprocess, helpers.time})
     sites = [
         FunctionSite(d.name, c.number, d.node)
         for c in cells
@@ -219,7 +219,7 @@ def _requests(package: str) -> dict[str, tuple[names.Binding, str]]:
     }
 
 
-def _graph(cells: Sequence[_Cell]) -> NotebookGraph:
+def _graph(cells: Sequence[_Cell], ambient: frozenset[str]) -> NotebookGraph:
     """The notebook DAG over the translated code; hidden state is an error."""
     inputs = [
         CellInput(
@@ -234,16 +234,19 @@ def _graph(cells: Sequence[_Cell]) -> NotebookGraph:
         )
         for c in cells
     ]
-    graph = build_notebook_graph(inputs, _AMBIENT)
+    graph = build_notebook_graph(inputs, ambient)
     hidden = [w.message for w in graph.warnings if w.kind == "hidden-state"]
     if hidden:
         raise HiddenStateError.from_messages(hidden)
     return graph
 
 
-def _names(cells: Sequence[_Cell]) -> tuple[set[str], set[str]]:
-    """Return (module-level names, flow variables); a name both ways is a conflict."""
-    module: dict[str, str] = {}
+def _names(cells: Sequence[_Cell], helpers: set[str]) -> tuple[set[str], set[str]]:
+    """Return (module-level names, flow variables); a name both ways is a conflict.
+
+    ``helpers`` are the module's own imports that translated code uses.
+    """
+    module: dict[str, str] = {name: f"The module imports {name!r}" for name in helpers}
     data: dict[str, str] = {}
     definitions: dict[str, tuple[str, int]] = {}
     for cell in cells:
@@ -337,6 +340,7 @@ class _Assembler:
             generated.name,
         )
         steps, tasks, returns = self._steps(functions, params_cell, flow_signature.body)
+        returns = [name for name in returns if name != helpers.started]
         reads = self._exported_reads(flow_signature.body)
         imports = ModuleImports(self.dialect.translate)
         for cell in self.ordered:
@@ -345,12 +349,12 @@ class _Assembler:
         isolated = any(t.isolated for t in tasks)
         names_used = GeneratedNames(
             flow=generated.name("flow"),
-            task=generated.name("task"),
+            task=generated.name("task") if tasks else "",
             process_pool=generated.name("ProcessPoolTaskRunner") if isolated else "",
             parameter_error=generated.name("ParameterTypeError"),
             main=namer.fresh("main"),
         )
-        unused = {"subprocess", "time"} - uses
+        generated.add_to(imports, {"subprocess", "time"} - uses)
         display = "display" in reads and "display" not in self.module_names
         steps_code = [s.code for s in steps if s.code]
         return FlowModule(
@@ -359,9 +363,7 @@ class _Assembler:
             function=function,
             parameters=flow_signature.parameters,
             text_parameters=flow_signature.text_parameters,
-            imports=_import_block(
-                imports.future, imports.lines, generated.import_lines(unused)
-            ),
+            imports=tuple(imports.lines()),
             preamble=_DISPLAY if display else (),
             definitions=self._definitions(),
             tasks=tuple(tasks),
@@ -519,16 +521,6 @@ class _Assembler:
                     f"cell {second.number} assigns {name!r} before cell {cell.number} "
                     f"runs in the flow",
                 )
-
-
-def _import_block(*groups: Sequence[str]) -> tuple[str, ...]:
-    """The import lines, groups apart by a blank line."""
-    lines: list[str] = []
-    for group in groups:
-        if group:
-            lines += [""] if lines else []
-            lines += group
-    return tuple(lines)
 
 
 def _merge_notes(
