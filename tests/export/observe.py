@@ -3,7 +3,8 @@
 ``python observe.py notebook NB.ipynb OUT.json ARGS...`` runs ``taskbook run NB ARGS``
 in this process and writes the notebook's variables afterwards;
 ``python observe.py module MOD.py OUT.json ARGS...`` runs the module's ``main(ARGS)``
-and writes what its flow returned. Values are written as comparable text (frames
+and writes what its flow returned, the run's final state and the taskbook modules
+the run imported. Values are written as comparable text (frames
 as JSON, other values as their repr); a value whose repr shows an address is left out.
 """
 
@@ -15,9 +16,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+STATE = "<state of the flow run>"
+TASKBOOK_MODULES = "<taskbook modules imported>"
+
 
 def fingerprint(value: Any) -> str | None:
     """Comparable text for a value, or None when the value has none."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return repr(value)
     to_json = getattr(value, "to_json", None)
     if callable(to_json) and hasattr(value, "dtypes"):  # a pandas frame or series
         return f"{type(value).__name__} {value.dtypes!s} {to_json(date_format='iso')}"
@@ -58,10 +64,15 @@ def module_values(module: str, args: list[str]) -> dict[str, Any]:
     returned: dict[str, Any] = {}
 
     def keep(*a: Any, **kw: Any) -> Any:
-        returned.update(flow(*a, **kw) or {})
+        state = flow(*a, return_state=True, **kw)
+        returned[STATE] = state.name
+        returned.update(state.result() or {})
 
     setattr(loaded, name, keep)
     loaded.main(args)
+    returned[TASKBOOK_MODULES] = sorted(
+        m for m in sys.modules if m.split(".")[0] == "taskbook"
+    )
     return returned
 
 
@@ -70,7 +81,11 @@ def main() -> None:
     values = (
         notebook_values(path, args) if kind == "notebook" else module_values(path, args)
     )
-    shown = {name: fingerprint(value) for name, value in values.items()}
+    special = {STATE, TASKBOOK_MODULES}
+    shown = {
+        name: value if name in special else fingerprint(value)
+        for name, value in values.items()
+    }
     Path(out).write_text(json.dumps(shown, sort_keys=True), encoding="utf-8")
 
 

@@ -10,11 +10,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from tests.export import observe
 
 REPO = Path(__file__).resolve().parents[2]
 ETL = Path("/work/shared/corpora/etl")
@@ -23,8 +30,25 @@ ORDERS = REPO / "examples" / "data" / "orders.csv"
 
 # Seeds random and numpy in every child process before any user code runs.
 SITECUSTOMIZE = """\
+import importlib
 import random
 
+# Prefect's client libraries draw from the global stream (coolname for run names,
+# rich when imported, websockets at each ping, from a thread): give them streams
+# of their own, so that the notebook's draws are the same under every runner.
+for name in ("rich.style", "websockets.asyncio.connection", "websockets.client"):
+    try:
+        module = importlib.import_module(name)
+    except ImportError:
+        continue
+    if getattr(module, "random", None) is random:
+        module.random = random.Random(1)
+try:
+    import coolname
+except ImportError:
+    pass
+else:
+    coolname.replace_random(random.Random(1))
 random.seed(2024)
 try:
     import numpy
@@ -49,6 +73,7 @@ def corpus() -> list[tuple[str, Path, tuple[str, ...]]]:
 
 
 CORPUS = corpus()
+CASES = {name: (source, args) for name, source, args in CORPUS}
 ids = [name for name, _, _ in CORPUS]
 
 
@@ -93,12 +118,14 @@ def files(folder: Path, leave_out: set[str]) -> dict[str, bytes]:
     }
 
 
-def values(path: Path) -> dict[str, str | None]:
+def values(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def same_values(module: dict[str, str | None], notebook: dict[str, str | None]):
-    """The values the module returned equal the notebook's variables of those names."""
+def same_values(module: dict[str, Any], notebook: dict[str, Any]):
+    """The run Completed, its values equal the notebook's variables of those names."""
+    assert module.pop(observe.STATE) == "Completed"
+    module.pop(observe.TASKBOOK_MODULES)
     assert module, "the flow returned no values"
     compared = {n: v for n, v in module.items() if v is not None}
     assert compared, "no returned value could be compared"
@@ -117,6 +144,11 @@ class Observed:
         self.notebook = self.notebook_dir / source.name
         shutil.copyfile(source, self.notebook)
         self.before = {source.name, "home"}
+        self.reference: tuple[list[str], dict[str, bytes], dict[str, Any]] = (
+            [],
+            {},
+            {},
+        )
 
     def export(self, target: str) -> Path:
         folder = self.root / f"module-{target}"
@@ -136,28 +168,122 @@ class Observed:
 
 
 @pytest.fixture(scope="module")
-def observed_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple]:
-    """Each corpus notebook run with ``taskbook run`` once, shared by both targets."""
-    runs = {}
-    for name, source, args in CORPUS:
-        observed = Observed(tmp_path_factory.mktemp(name), source, args)
-        runs[name] = (observed, observed.notebook_run())
-    return runs
+def observed_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], Observed]:
+    """A corpus notebook, run with ``taskbook run`` once for both targets."""
+    runs: dict[str, Observed] = {}
+
+    def observed(name: str) -> Observed:
+        if name not in runs:
+            source, args = CASES[name]
+            runs[name] = Observed(tmp_path_factory.mktemp(name), source, args)
+            runs[name].reference = runs[name].notebook_run()
+        return runs[name]
+
+    return observed
+
+
+def module_run(
+    observed: Observed, target: str, python: str, env: dict[str, str]
+) -> dict[str, Any]:
+    """Export for ``target``, run with ``python``: assert what the notebook gave."""
+    printed, written, notebook_values = observed.reference
+    module = observed.export(target)
+    folder = module.parent
+    plain = run([python, module.name, *observed.args], folder, env)
+    assert plain.stdout.splitlines() == printed
+    assert files(folder, {module.name, "home", ".prefect"}) == written
+    check = observed.root / f"values-{target}"
+    check.mkdir()
+    shutil.copyfile(module, check / module.name)
+    out = observed.root / f"module-{target}.json"
+    command = [python, str(OBSERVE), "module", module.name, str(out)]
+    run([*command, *observed.args], check, env)
+    returned = values(out)
+    taskbook_modules = returned[observe.TASKBOOK_MODULES]
+    same_values(returned, notebook_values)
+    return {"stderr": plain.stderr, "taskbook_modules": taskbook_modules}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ids)
 def test_the_taskbook_module_gives_what_taskbook_run_gives(name, observed_runs):
-    observed, (printed, written, notebook_values) = observed_runs[name]
-    module = observed.export("taskbook")
-    folder = module.parent
-    plain = run([sys.executable, module.name, *observed.args], folder, observed.env)
-    assert plain.stdout.splitlines() == printed
-    assert files(folder, {module.name, "home"}) == written
-    check = observed.root / "values-taskbook"
-    check.mkdir()
-    shutil.copyfile(module, check / module.name)
-    out = observed.root / "module-taskbook.json"
-    command = [sys.executable, str(OBSERVE), "module", module.name, str(out)]
-    run([*command, *observed.args], check, observed.env)
-    same_values(values(out), notebook_values)
+    observed = observed_runs(name)
+    module_run(observed, "taskbook", sys.executable, observed.env)
+
+
+def prefect_python() -> str:
+    """The Python that runs Prefect modules: this one (test.sh installs the extra)."""
+    return os.environ.get("TASKBOOK_TEST_PREFECT_PYTHON", sys.executable)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """One Prefect 3 server for every Prefect run here, its home in a tmp folder."""
+    python = prefect_python()
+    if subprocess.run([python, "-c", "import prefect"], check=False).returncode:
+        pytest.skip('Prefect is not installed here: pip install "taskbook[prefect]"')
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    env = {
+        "PREFECT_HOME": str(home),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_UI_ENABLED": "false",
+    }
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(
+        [
+            *(python, "-m", "prefect", "server", "start", "--host", "127.0.0.1"),
+            *("--port", str(port), "--no-ui", "--no-services"),
+        ],
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_until_healthy(url, server, home / "server.log")
+        yield {**env, "PREFECT_API_URL": url}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
+        log.close()
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
+    """Return once the server answers; fail if it exits or never answers."""
+    deadline = time.monotonic() + 600  # a generous bound, not a speed assumption
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the Prefect server exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"the Prefect server did not answer:\n{log.read_text()}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ids)
+def test_the_prefect_module_runs_under_prefect_3_and_gives_the_same(
+    name, observed_runs, prefect_server
+):
+    observed = observed_runs(name)
+    env = {**observed.env, **prefect_server}
+    ran = module_run(observed, "prefect", prefect_python(), env)
+    assert "Finished in state Completed()" in ran["stderr"]
+    assert ran["taskbook_modules"] == []
+    text = (observed.root / "module-prefect" / f"{observed.name}.py").read_text()
+    assert "taskbook import" not in text
+    assert "import taskbook" not in text
