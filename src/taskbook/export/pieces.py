@@ -80,28 +80,32 @@ def split(python: str) -> Pieces:
         else:
             body.append("\n".join(lines[group.first - 1 : group.end]))
     body.append("\n".join(lines[end:]))  # comments after the last statement
-    text = _quiet_shown_value(tidy("\n".join(body)))
-    return Pieces(tuple(imports), tuple(definitions), text, parse(text))
+    text, body_tree = _quiet_shown_value(tidy("\n".join(body)))
+    return Pieces(tuple(imports), tuple(definitions), text, body_tree)
 
 
 _EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Lambda)
 
 
-def _quiet_shown_value(body: str) -> str:
-    """Comment out a last statement that only computes a value for display."""
+def _quiet_shown_value(body: str) -> tuple[str, ast.Module]:
+    """Comment out a last statement that only computes a value for display.
+
+    Returns the body and its tree.
+    """
     tree = parse(body)
     if not tree.body or not isinstance(tree.body[-1], ast.Expr):
-        return body
+        return body, tree
     last = tree.body[-1]
     value = last.value
     if isinstance(value, ast.Constant) and isinstance(value.value, str):
-        return body  # a string on its own is a note, not a display
+        return body, tree  # a string on its own is a note, not a display
     if any(isinstance(node, _EFFECTS) for node in ast.walk(value)):
-        return body
+        return body, tree
     lines = body.splitlines()
     start, end = last.lineno, last.end_lineno or last.lineno
     if lines[start - 1][: last.col_offset].strip():
-        return body  # shares its line with another statement
+        return body, tree  # shares its line with another statement
     shown = [f"# {line}" for line in lines[start - 1 : end]]
     shown[0] = f"{shown[0]}  (the notebook shows this value)"
-    return "\n".join([*lines[: start - 1], *shown, *lines[end:]])
+    text = "\n".join([*lines[: start - 1], *shown, *lines[end:]])
+    return text, parse(text)

@@ -125,9 +125,10 @@ def build_module(
         sites, frozenset(data), {c.number: (parse(c.python), c.python) for c in cells}
     )
     for cell in cells:
-        cell.python = apply_edits(cell.python, edits.get(cell.number, []))
-        cell.pieces = split(cell.python)
-        cell.analysis = analyze_cell(cell.pieces.body)
+        if cell.number in edits:  # otherwise its pieces and analysis still hold
+            cell.python = apply_edits(cell.python, edits[cell.number])
+            cell.pieces = split(cell.python)
+            cell.analysis = analyze_cell(cell.pieces.body)
     return _Assembler(
         cells, notes, graph, module_names, data, generated, dialect
     ).build(notebook, defaults or {}, uses, helpers)
@@ -267,7 +268,7 @@ def _names(cells: Sequence[_Cell], helpers: set[str]) -> tuple[set[str], set[str
             module.setdefault(
                 definition.name, f"Cell {cell.number} defines {definition.name!r}"
             )
-        analysis = analyze_cell(pieces.body)
+        cell.analysis = analysis = analyze_cell(pieces.body)
         for name in sorted(analysis.defines):
             data.setdefault(name, f"cell {cell.number} assigns it")
         if cell.spec.kind == "params":
@@ -276,10 +277,7 @@ def _names(cells: Sequence[_Cell], helpers: set[str]) -> tuple[set[str], set[str
     for name in sorted(module.keys() & data.keys()):
         raise ExportConflictError.from_name(name, module[name], data[name])
     mutated = {
-        name
-        for cell in cells
-        for name in analyze_cell(_pieces(cell).body).mutates
-        if name not in module
+        name for cell in cells for name in cell.analysis.mutates if name not in module
     }
     return set(module), set(data) | mutated
 

@@ -96,6 +96,8 @@ def apply_edits(source: str, edits: Iterable[Edit]) -> str:
 def _string_lines(source: str) -> set[int]:
     """Return the lines (from 1) that start inside a multi-line string."""
     inside: set[int] = set()
+    if '"""' not in source and "'''" not in source and "\\\n" not in source:
+        return inside  # only these open a string across lines: skip tokenizing
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             kind = token.type
