@@ -18,6 +18,8 @@ Run = subprocess.CompletedProcess[str]
 
 def _env(home: Path) -> dict[str, str]:
     env = {**os.environ, "TASKBOOK_HOME": str(home), "MPLBACKEND": "Agg"}
+    # As a user's shell runs them: Python's stdout block-buffered into a pipe.
+    env.pop("PYTHONUNBUFFERED", None)
     env.setdefault("TASKBOOK_LOGGING_LEVEL", "WARNING")
     return env
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from tests.export.conftest import export_text
+from tests.export.running import export_notebook, run_module, run_notebook
 
 from taskbook.errors import UntranslatableMagicError
 
@@ -130,3 +131,15 @@ def test_a_task_cell_body_is_translated_too():
     assert "    files = subprocess.run(" in text
     assert "    _started = time.perf_counter()" in text
     assert "def listing():" in text
+
+
+def test_shell_output_keeps_its_place_among_the_prints(tmp_path):
+    cells = [
+        "print('a')\n!echo b\nprint('c')",
+        "%%task t\nprint('d')\n!echo e\nfiles = !echo f\nprint(files)",
+    ]
+    notebook, module = export_notebook(tmp_path, cells)
+    ran = run_module(module, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "a\nb\nc\nd\ne\n['f']\n"
+    assert ran.stdout == run_notebook(notebook, cwd=tmp_path).stdout

@@ -93,6 +93,14 @@ _TYPED = '''\
         return text
 '''
 
+_SHELL = """\
+    # Shell commands write straight to stdout; a print waiting in Python's buffer
+    # would show after them. Flushed at each line, output keeps the notebook's order.
+    import sys
+
+    sys.stdout.reconfigure(line_buffering=True)
+"""
+
 
 def main_lines(
     *,
@@ -102,6 +110,7 @@ def main_lines(
     text_names: Sequence[str],
     run: Sequence[str],
     parameter_error: str,
+    shell: bool = False,
 ) -> list[str]:
     """Return the lines of ``def main(argv)`` and the ``__main__`` guard.
 
@@ -112,6 +121,7 @@ def main_lines(
         text_names: Parameters whose ``-p`` value stays text (declared ``str``).
         run: The statements that run the flow with ``parameters`` (indented by 8).
         parameter_error: The name of the framework's ``ParameterTypeError``.
+        shell: The flow runs shell commands: flush prints at each line.
     """
     quoted = [str_literal(n) for n in names]
     text = [str_literal(n) for n in text_names]
@@ -130,6 +140,7 @@ def main_lines(
             indent="    ",
         ),
         *_OPTIONS.splitlines(),
+        *(_SHELL.splitlines() if shell else ()),
         "    try:",
         *run,
         f"    except {parameter_error} as error:",

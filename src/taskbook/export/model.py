@@ -134,6 +134,8 @@ class FlowModule:
         names: Generated names.
         is_async: Some step awaits: the flow is ``async def``.
         isolated: Some task runs in a process: the flow gets a process pool.
+        shell: Some cell runs a shell command (``!cmd``): ``main`` flushes
+            Python's prints at each line, so that they keep their place.
     """
 
     notebook: str
@@ -150,6 +152,7 @@ class FlowModule:
     names: GeneratedNames = GeneratedNames()
     is_async: bool = False
     isolated: bool = False
+    shell: bool = False
 
 
 @dataclass(frozen=True, slots=True)

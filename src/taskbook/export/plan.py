@@ -371,6 +371,7 @@ class _Assembler:
             is_async=any(t.is_async for t in tasks)
             or any(bindings.awaits(parse(code)) for code in steps_code),
             isolated=isolated,
+            shell="subprocess" in uses,
         )
 
     def _definitions(self) -> tuple[ModuleCode, ...]:

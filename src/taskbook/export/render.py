@@ -49,6 +49,7 @@ def render(
             text_names=module.text_parameters,
             run=run,
             parameter_error=module.names.parameter_error,
+            shell=module.shell,
         )
     )
     head = "\n\n".join("\n".join(block) for block in blocks if block)
