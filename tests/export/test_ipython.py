@@ -143,3 +143,10 @@ def test_shell_output_keeps_its_place_among_the_prints(tmp_path):
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout == "a\nb\nc\nd\ne\n['f']\n"
     assert ran.stdout == run_notebook(notebook, cwd=tmp_path).stdout
+
+
+def test_the_timer_of_time_stays_inside_the_task():
+    text = export_text(["x = 4", "%%task timed\n%time total = x * 2", "print(total)"])
+    assert "    return total\n" in text
+    assert "    total = timed(x)\n" in text
+    assert '"_started"' not in text

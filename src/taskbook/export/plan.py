@@ -337,8 +337,9 @@ class _Assembler:
             defaults,
             generated.name,
         )
-        steps, tasks, returns = self._steps(functions, params_cell, flow_signature.body)
-        returns = [name for name in returns if name != helpers.started]
+        steps, tasks, returns = self._steps(
+            functions, params_cell, flow_signature.body, helpers.started
+        )
         reads = self._exported_reads(flow_signature.body)
         imports = ModuleImports(self.dialect.translate)
         for cell in self.ordered:
@@ -424,7 +425,12 @@ class _Assembler:
         functions: Mapping[str, str],
         params_cell: _Cell | None,
         params_body: str,
+        started: str,
     ) -> tuple[list[Step], list[TaskFunction], list[str]]:
+        """The steps in run order, the tasks, the names the flow returns.
+
+        ``started`` is the timer variable of translated ``%time``: a task keeps it.
+        """
         order = self._order()
         bound_by: dict[str, str] = {}
         final: dict[str, None] = {}
@@ -446,7 +452,7 @@ class _Assembler:
             body = _pieces(cell).body
             tree = parse(body)
             sure = bindings.surely_bound(tree.body)
-            binds = self._binds(cell)
+            binds = self._binds(cell) - {started}
             if cell.spec.kind == "task":
                 maybe = binds - sure
                 arguments = reads | {n for n in maybe if n in bound_by}
