@@ -9,9 +9,16 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
 from tests.cli.conftest import Cell, write_notebook
 
-__all__ = ("Run", "export_notebook", "run_module", "run_notebook")
+__all__ = (
+    "Run",
+    "export_notebook",
+    "prefect_python",
+    "run_module",
+    "run_notebook",
+)
 
 Run = subprocess.CompletedProcess[str]
 
@@ -65,3 +72,19 @@ def export_notebook(
     )
     assert done.returncode == 0, done.stderr
     return notebook, module
+
+
+def prefect_python() -> str:
+    """The Python that runs Prefect modules: this one (scripts/test.sh installs the
+    ``prefect`` extra), or ``$TASKBOOK_TEST_PREFECT_PYTHON``; skip if it has no Prefect.
+
+    The check finds the package without importing it (an import would touch
+    Prefect's home folder).
+    """
+    python = os.environ.get("TASKBOOK_TEST_PREFECT_PYTHON", sys.executable)
+    probe = (
+        "import importlib.util, sys; sys.exit(not importlib.util.find_spec('prefect'))"
+    )
+    if subprocess.run([python, "-c", probe], check=False).returncode:
+        pytest.skip('Prefect is not installed here: pip install "taskbook[prefect]"')
+    return python

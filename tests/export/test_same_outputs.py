@@ -1,6 +1,6 @@
 """The exported module gives what ``taskbook run`` gives: printed lines, files, values.
 
-For the example notebook and every notebook of the ETL corpus (copied, never
+For every notebook in notebooks/ and in the ETL corpus (copied, never
 changed), with the same parameters: ``python MODULE`` against ``taskbook run
 NOTEBOOK``, each in a folder of its own; random streams are seeded alike at start-up.
 """
@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from tests.export import observe
+from tests.export.running import prefect_python
 
 REPO = Path(__file__).resolve().parents[2]
 ETL = Path("/work/shared/corpora/etl")
@@ -60,12 +61,10 @@ else:
 
 
 def corpus() -> list[tuple[str, Path, tuple[str, ...]]]:
+    given = {"01_etl": ("-p", "orders_csv", str(ORDERS), "-p", "min_quantity", "2")}
     cases = [
-        (
-            "01_etl",
-            REPO / "notebooks" / "01_etl.ipynb",
-            ("-p", "orders_csv", str(ORDERS), "-p", "min_quantity", "2"),
-        )
+        (nb.stem, nb, given.get(nb.stem, ()))
+        for nb in sorted((REPO / "notebooks").glob("*.ipynb"))
     ]
     # Kale's 'pipeline-parameters' tag is not papermill's: these take no -p.
     cases += [(nb.parent.name, nb, ()) for nb in sorted(ETL.glob("*/*.ipynb"))]
@@ -143,6 +142,8 @@ class Observed:
         self.notebook_dir.mkdir()
         self.notebook = self.notebook_dir / source.name
         shutil.copyfile(source, self.notebook)
+        if source.parent == REPO / "notebooks":  # they read ../examples/data
+            shutil.copytree(REPO / "examples", root / "examples")
         self.before = {source.name, "home"}
         self.reference: tuple[list[str], dict[str, bytes], dict[str, Any]] = (
             [],
@@ -213,11 +214,6 @@ def test_the_taskbook_module_gives_what_taskbook_run_gives(name, observed_runs):
     module_run(observed, "taskbook", sys.executable, observed.env)
 
 
-def prefect_python() -> str:
-    """The Python that runs Prefect modules: this one (test.sh installs the extra)."""
-    return os.environ.get("TASKBOOK_TEST_PREFECT_PYTHON", sys.executable)
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -228,8 +224,6 @@ def free_port() -> int:
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """One Prefect 3 server for every Prefect run here, its home in a tmp folder."""
     python = prefect_python()
-    if subprocess.run([python, "-c", "import prefect"], check=False).returncode:
-        pytest.skip('Prefect is not installed here: pip install "taskbook[prefect]"')
     home = tmp_path_factory.mktemp("prefect-home")
     port = free_port()
     env = {

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from tests.export.conftest import export_text
+from tests.export.running import prefect_python
 
 from taskbook.export import ServeSchedule
 
@@ -68,10 +68,6 @@ CASES = [
 ]
 
 
-def prefect_python() -> str:
-    return os.environ.get("TASKBOOK_TEST_PREFECT_PYTHON", sys.executable)
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("schedule", "expected"), CASES, ids=["cron", "interval", "rrule+tz"]
@@ -80,8 +76,6 @@ def test_main_serves_the_flow_on_the_callers_schedule(
     schedule, expected, tmp_path: Path
 ):
     python = prefect_python()
-    if subprocess.run([python, "-c", "import prefect"], check=False).returncode:
-        pytest.skip('Prefect is not installed here: pip install "taskbook[prefect]"')
     module = tmp_path / "nb.py"
     module.write_text(export_text(CELLS, "prefect", schedule=schedule))
     recorder = tmp_path / "record.py"
