@@ -208,6 +208,7 @@ def module_run(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a notebook and its module run, real processes
 @pytest.mark.parametrize("name", ids)
 def test_the_taskbook_module_gives_what_taskbook_run_gives(name, observed_runs):
     observed = observed_runs(name)
@@ -269,6 +270,7 @@ def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # a notebook and its module run, real processes
 @pytest.mark.parametrize("name", ids)
 def test_the_prefect_module_runs_under_prefect_3_and_gives_the_same(
     name, observed_runs, prefect_server

@@ -69,6 +69,7 @@ CASES = [
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # importing Prefect takes a while on a busy machine
 @pytest.mark.parametrize(
     ("schedule", "expected"), CASES, ids=["cron", "interval", "rrule+tz"]
 )
