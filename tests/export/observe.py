@@ -4,8 +4,8 @@
 in this process and writes the notebook's variables afterwards;
 ``python observe.py module MOD.py OUT.json ARGS...`` runs the module's ``main(ARGS)``
 and writes what its flow returned, the run's final state and the taskbook modules
-the run imported. Values are written as comparable text (frames
-as JSON, other values as their repr); a value whose repr shows an address is left out.
+it imported. Values are written as comparable text (frames as JSON, other values
+as their repr); a value whose repr shows an address is left out.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import string
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
+from taskbook.core import pyast
 from taskbook.errors import UntranslatableMagicError
 from taskbook.export.layout import bracket, str_literal
 from taskbook.export.source import Edit, apply_edits, char_column, parse
@@ -361,7 +362,7 @@ def _command(command: str, known: Collection[str]) -> str:
 
 def _expands(field: str, known: Collection[str]) -> bool:
     try:
-        tree = ast.parse(field.strip(), mode="eval")
+        tree = pyast.parse(field.strip(), mode="eval")
     except SyntaxError:
         return False
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from taskbook.core.parameter_specs import ParameterSpec
 from taskbook.export.layout import literal
 from taskbook.export.model import Parameter
+from taskbook.export.source import parse
 
 __all__ = ("Signature", "signature")
 
@@ -137,7 +138,7 @@ def _value(statement: ast.stmt) -> ast.expr:
 def _residual(body: str, declared: set[str], late: set[str]) -> str:
     """The cell's code the body keeps, in order: non-declarations, and the
     declarations whose default is computed (``if name is None: name = ...``)."""
-    tree = ast.parse(body)
+    tree = parse(body)
     lines = body.splitlines()
     kept: list[str] = []
     for statement in tree.body:
