@@ -15,20 +15,23 @@ import ast
 import heapq
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from taskbook.core.analysis import CellAnalysis, analyze_cell
+from taskbook.core.analysis import analyze_cell
 from taskbook.core.cells import CellSpec, classify_all
-from taskbook.core.graph import CellInput, NotebookGraph
-from taskbook.core.graph_builder import build_notebook_graph
+from taskbook.core.graph import NotebookGraph
 from taskbook.core.parameter_parsing import parse_parameters
-from taskbook.errors import (
-    ExportConflictError,
-    HiddenStateError,
-    UnparsableCellError,
-)
+from taskbook.errors import ExportConflictError, HiddenStateError
 from taskbook.export import bindings, names
+from taskbook.export.cells import (
+    ExportCell,
+    cell_names,
+    cell_pieces,
+    notebook_graph,
+    parse_cell,
+    sort_cells,
+)
 from taskbook.export.functions import FunctionSite, passed_globals
 from taskbook.export.imports import Generated, ModuleImports
 from taskbook.export.ipython import Helpers, ipython_python, translate
@@ -36,19 +39,17 @@ from taskbook.export.model import (
     ExportRequest,
     FlowModule,
     GeneratedNames,
-    Marker,
     ModuleCode,
     Step,
     TaskFunction,
 )
 from taskbook.export.options import task_options
 from taskbook.export.params import signature
-from taskbook.export.pieces import Pieces, split
+from taskbook.export.pieces import split
 from taskbook.export.source import apply_edits, parse
 
 __all__ = ("Dialect", "build_module", "plan_request")
 
-INJECTED_TAG = "injected-parameters"
 _AMBIENT = frozenset({"display", "get_ipython", "Param"})
 
 
@@ -64,19 +65,6 @@ class Dialect:
 
     package: str
     translate: Callable[[ast.Import | ast.ImportFrom, int], ast.Import | ast.ImportFrom]
-
-
-@dataclass
-class _Cell:
-    spec: CellSpec
-    marker: Marker
-    python: str = ""
-    pieces: Pieces | None = None
-    analysis: CellAnalysis = field(default_factory=CellAnalysis)
-
-    @property
-    def number(self) -> int:
-        return self.marker.number
 
 
 def build_module(
@@ -100,8 +88,8 @@ def build_module(
     for spec in specs:
         if spec.problem is not None:
             raise spec.problem
-    notes, cells = _sort(specs)
-    trees = {c.number: _parse(ipython_python(c.spec.body), c.number) for c in cells}
+    notes, cells = sort_cells(specs)
+    trees = {c.number: parse_cell(ipython_python(c.spec.body), c.number) for c in cells}
     namer = names.Namer(set().union(*(names.identifiers(t) for t in trees.values())))
     namer.bound = _bindings(trees.values(), dialect)
     generated = Generated(namer, _requests(dialect.package))
@@ -113,13 +101,13 @@ def build_module(
     for cell in cells:
         translation = translate(cell.spec.body, cell.number, helpers, known)
         cell.python, uses = translation.source, uses | translation.uses
-        _parse(cell.python, cell.number)
-    graph = _graph(cells, _AMBIENT | {helpers.subprocess, helpers.time})
-    module_names, data = _names(cells, {helpers.subprocess, helpers.time})
+        parse_cell(cell.python, cell.number)
+    graph = notebook_graph(cells, _AMBIENT | {helpers.subprocess, helpers.time})
+    module_names, data = cell_names(cells, {helpers.subprocess, helpers.time})
     sites = [
         FunctionSite(d.name, c.number, d.node)
         for c in cells
-        for d in _pieces(c).definitions
+        for d in cell_pieces(c).definitions
     ]
     _, edits = passed_globals(
         sites, frozenset(data), {c.number: (parse(c.python), c.python) for c in cells}
@@ -139,41 +127,6 @@ def plan_request(request: ExportRequest, dialect: Dialect) -> FlowModule:
     return build_module(
         classify_all(request.cells), request.notebook, dialect, request.defaults
     )
-
-
-def _sort(specs: Sequence[CellSpec]) -> tuple[list[tuple[int, Step]], list[_Cell]]:
-    """Return the dropped cells as notes, and the cells of the DAG."""
-    notes: list[tuple[int, Step]] = []
-    cells: list[_Cell] = []
-    for spec in sorted(specs, key=lambda s: s.cell.index):
-        header = spec.cell.source.lstrip("\n").partition("\n")[0].strip()
-        marker = Marker(
-            spec.cell.index + 1,
-            spec.cell.id,
-            header if spec.kind in ("task", "params") else "",
-        )
-        if spec.kind == "control":
-            note = f"dropped: taskbook's own magics ({header})"
-            notes.append((spec.cell.index, Step(marker, note=note)))
-        elif INJECTED_TAG in spec.cell.tags:
-            note = "dropped: papermill's injected parameters (the flow takes them)"
-            notes.append((spec.cell.index, Step(marker, note=note)))
-        else:
-            cells.append(_Cell(spec, marker))
-    return notes, cells
-
-
-def _parse(python: str, number: int) -> ast.Module:
-    try:
-        return parse(python)
-    except SyntaxError as error:
-        raise UnparsableCellError.from_syntax(number, error) from None
-
-
-def _pieces(cell: _Cell) -> Pieces:
-    if cell.pieces is None:
-        cell.pieces = split(cell.python)
-    return cell.pieces
 
 
 def _bindings(trees: Any, dialect: Dialect) -> dict[str, names.Binding]:
@@ -220,74 +173,12 @@ def _requests(package: str) -> dict[str, tuple[names.Binding, str]]:
     }
 
 
-def _graph(cells: Sequence[_Cell], ambient: frozenset[str]) -> NotebookGraph:
-    """The notebook DAG over the translated code; hidden state is an error."""
-    inputs = [
-        CellInput(
-            id=c.spec.cell.id,
-            index=c.spec.cell.index,
-            source=c.python,
-            kind=c.spec.kind,  # type: ignore[arg-type]
-            name=c.spec.name,
-            after=c.spec.header.after,
-            needs=c.spec.header.needs,
-            makes=c.spec.header.makes,
-        )
-        for c in cells
-    ]
-    graph = build_notebook_graph(inputs, ambient)
-    hidden = [w.message for w in graph.warnings if w.kind == "hidden-state"]
-    if hidden:
-        raise HiddenStateError.from_messages(hidden)
-    return graph
-
-
-def _names(cells: Sequence[_Cell], helpers: set[str]) -> tuple[set[str], set[str]]:
-    """Return (module-level names, flow variables); a name both ways is a conflict.
-
-    ``helpers`` are the module's own imports that translated code uses.
-    """
-    module: dict[str, str] = {name: f"The module imports {name!r}" for name in helpers}
-    data: dict[str, str] = {}
-    definitions: dict[str, tuple[str, int]] = {}
-    for cell in cells:
-        pieces = _pieces(cell)
-        for statement in pieces.imports:
-            for name in statement.bindings:
-                module.setdefault(name, f"Cell {cell.number} imports {name!r}")
-        for definition in pieces.definitions:
-            earlier = definitions.get(definition.name)
-            if earlier is not None and earlier[0] != definition.text:
-                raise ExportConflictError.from_name(
-                    definition.name,
-                    f"Cell {earlier[1]} defines {definition.name!r}",
-                    f"cell {cell.number} defines another {definition.name!r}",
-                    "Give the two functions different names.",
-                )
-            definitions.setdefault(definition.name, (definition.text, cell.number))
-            module.setdefault(
-                definition.name, f"Cell {cell.number} defines {definition.name!r}"
-            )
-        cell.analysis = analysis = analyze_cell(pieces.body)
-        for name in sorted(analysis.defines):
-            data.setdefault(name, f"cell {cell.number} assigns it")
-        if cell.spec.kind == "params":
-            for spec in parse_parameters(pieces.body):
-                data.setdefault(spec.name, f"cell {cell.number} declares it")
-    for name in sorted(module.keys() & data.keys()):
-        raise ExportConflictError.from_name(name, module[name], data[name])
-    mutated = {
-        name for cell in cells for name in cell.analysis.mutates if name not in module
-    }
-    return set(module), set(data) | mutated
-
-
 class _Assembler:
     """Builds the steps, tasks and signature once every cell's code is final."""
 
     def __init__(
         self,
-        cells: Sequence[_Cell],
+        cells: Sequence[ExportCell],
         notes: Sequence[tuple[int, Step]],
         graph: NotebookGraph,
         module_names: set[str],
@@ -305,11 +196,11 @@ class _Assembler:
         self.dialect = dialect
         self.reads = {c.spec.cell.id: self._reads(c) for c in cells}
 
-    def _reads(self, cell: _Cell) -> frozenset[str]:
+    def _reads(self, cell: ExportCell) -> frozenset[str]:
         extra = set(cell.spec.header.needs or ())
         return frozenset((cell.analysis.reads | extra) & self.data)
 
-    def _binds(self, cell: _Cell) -> frozenset[str]:
+    def _binds(self, cell: ExportCell) -> frozenset[str]:
         analysis = cell.analysis
         return frozenset((analysis.defines | analysis.mutates) & self.data)
 
@@ -330,10 +221,12 @@ class _Assembler:
             if c.spec.kind == "task"
         }
         params_cell = next((c for c in self.ordered if c.spec.kind == "params"), None)
-        declared = parse_parameters(_pieces(params_cell).body) if params_cell else ()
+        declared = (
+            parse_parameters(cell_pieces(params_cell).body) if params_cell else ()
+        )
         flow_signature = signature(
             declared,
-            _pieces(params_cell).body if params_cell else "",
+            cell_pieces(params_cell).body if params_cell else "",
             defaults,
             generated.name,
         )
@@ -343,7 +236,7 @@ class _Assembler:
         reads = self._exported_reads(flow_signature.body)
         imports = ModuleImports(self.dialect.translate)
         for cell in self.ordered:
-            for statement in _pieces(cell).imports:
+            for statement in cell_pieces(cell).imports:
                 imports.add(statement, cell.number, reads, cell.spec.kind == "params")
         isolated = any(t.isolated for t in tasks)
         names_used = GeneratedNames(
@@ -379,7 +272,7 @@ class _Assembler:
         seen: set[str] = set()
         found = []
         for cell in self.ordered:
-            for definition in _pieces(cell).definitions:
+            for definition in cell_pieces(cell).definitions:
                 if definition.name not in seen:
                     seen.add(definition.name)
                     found.append(ModuleCode(cell.marker, definition.text))
@@ -389,7 +282,7 @@ class _Assembler:
         reads: set[str] = set()
         texts = [params_body]
         for cell in self.ordered:
-            pieces = _pieces(cell)
+            pieces = cell_pieces(cell)
             texts += [d.text for d in pieces.definitions]
             if cell.spec.kind != "params":
                 texts.append(pieces.body)
@@ -423,7 +316,7 @@ class _Assembler:
     def _steps(
         self,
         functions: Mapping[str, str],
-        params_cell: _Cell | None,
+        params_cell: ExportCell | None,
         params_body: str,
         started: str,
     ) -> tuple[list[Step], list[TaskFunction], list[str]]:
@@ -441,7 +334,7 @@ class _Assembler:
             cell = self.cells[node_id]
             later = set().union(*(self.reads[n] for n in order[position + 1 :]))
             if cell.spec.kind == "params":
-                parameters = {s.name for s in parse_parameters(_pieces(cell).body)}
+                parameters = {s.name for s in parse_parameters(cell_pieces(cell).body)}
                 for name in sorted(parameters):
                     bound_by[name] = node_id
                 if params_body.strip():
@@ -449,7 +342,7 @@ class _Assembler:
                 continue
             reads = self.reads[node_id]
             self._check_sources(cell, reads, bound_by)
-            body = _pieces(cell).body
+            body = cell_pieces(cell).body
             tree = parse(body)
             sure = bindings.surely_bound(tree.body)
             binds = self._binds(cell) - {started}
@@ -497,7 +390,7 @@ class _Assembler:
         return merged, ordered_tasks, returns
 
     def _check_sources(
-        self, cell: _Cell, reads: frozenset[str], bound_by: Mapping[str, str]
+        self, cell: ExportCell, reads: frozenset[str], bound_by: Mapping[str, str]
     ) -> None:
         """Each variable a step reads holds the value the DAG says it reads."""
         node_id = cell.spec.cell.id
@@ -529,7 +422,9 @@ class _Assembler:
 
 
 def _merge_notes(
-    steps: list[Step], notes: Sequence[tuple[int, Step]], cells: Mapping[str, _Cell]
+    steps: list[Step],
+    notes: Sequence[tuple[int, Step]],
+    cells: Mapping[str, ExportCell],
 ) -> list[Step]:
     """Put each dropped cell's note before the first step that comes after it."""
     merged: list[Step] = []
