@@ -12,17 +12,20 @@ from taskbook.errors import ExportConflictError
 
 
 def test_a_variable_reused_across_cells_exports_without_edits(tmp_path: Path):
+    # The task reads `first`: without that edge taskbook run may run the first
+    # two cells at once, and pyplot's global state is not thread-safe.
     cells = [
         "import matplotlib.pyplot as plt",
-        "fig, ax = plt.subplots()\nax.plot([1, 2])\nprint('first', len(ax.lines))",
+        "fig, ax = plt.subplots()\nax.plot([1, 2])\nfirst = len(ax.lines)\n"
+        "print('first', first)",
         "%%task second\nfig, ax = plt.subplots()\nax.plot([1])\nax.plot([2])\n"
-        "lines = len(ax.lines)\nprint('second', lines)",
+        "lines = len(ax.lines)\nprint('second', lines, first)",
         "fig, ax = plt.subplots()\nprint('third', len(ax.lines), lines)",
     ]
     notebook, module = export_notebook(tmp_path, cells)
     ran = run_module(module, cwd=tmp_path)
     assert ran.returncode == 0, ran.stderr
-    assert ran.stdout == "first 1\nsecond 2\nthird 0 2\n"
+    assert ran.stdout == "first 1\nsecond 2 1\nthird 0 2\n"
     assert ran.stdout == run_notebook(notebook, cwd=tmp_path).stdout
 
 
