@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-source scripts/_venv.sh "test,docs"
+# The prefect extra: the exported --target prefect modules run under real Prefect 3.
+source scripts/_venv.sh "test,docs,prefect"
 # The browser tests drive a real JupyterLab in Debian's Chromium: install them.
 bash scripts/browser_deps.sh .venv
 

@@ -132,3 +132,26 @@ def test_flow_run_on_a_dask_local_cluster_brings_values_back(ip):
     assert "far: Completed" in out
     assert ip.user_ns["square"] == 16
     assert ip.user_ns["where"] != os.getpid()
+
+
+def test_flow_export_writes_the_executed_cells_as_a_module(ip, tmp_path):
+    run(ip, "n = 3")
+    run(ip, "%%task squares --retries 1\nxs = [i * i for i in range(n)]")
+    module = tmp_path / "flow.py"
+    result, out = run(ip, f"%flow export {module}")
+    assert result.success, out
+    assert f"to {module} (target taskbook)" in out
+    text = module.read_text(encoding="utf-8")
+    assert '@task(name="squares", cache_policy=NO_CACHE, retries=1)\n' in text
+    assert "    xs = squares(n)\n" in text
+    result, out = run(ip, f"%flow export {tmp_path / 'pf.py'} --target prefect")
+    assert result.success, out
+    assert "from prefect import flow, task\n" in (tmp_path / "pf.py").read_text()
+
+
+def test_flow_export_refuses_an_unknown_target_and_writes_nothing(ip, tmp_path):
+    run(ip, "n = 3")
+    result, out = run(ip, f"%flow export {tmp_path / 'x.py'} --target airflow")
+    assert not result.success
+    assert "Unknown export target 'airflow'" in out
+    assert list(tmp_path.iterdir()) == []

@@ -15,17 +15,24 @@ from taskbook.errors import (
     ConfigurationError,
     DependencyCycleError,
     DuplicateTaskNameError,
+    ExportConflictError,
     HiddenStateError,
     NoParametersCellError,
+    NotebookGlobalError,
     ParameterValueError,
     RunNotFoundError,
     SchedulerUnreachableError,
     ServeAlreadyRunningError,
     TaskbookError,
+    UnexportableImportError,
+    UnknownExportTargetError,
     UnknownParameterError,
     UnknownScheduleError,
     UnknownTaskError,
+    UnparsableCellError,
     UnreadableNotebookError,
+    UntranslatableMagicError,
+    UnwritableOutputError,
 )
 
 __all__ = (
@@ -78,6 +85,7 @@ def exit_code_for(error: BaseException) -> int:
             SchedulerUnreachableError,
             ServeAlreadyRunningError,
             RunNotFoundError,
+            UnwritableOutputError,
         ),
     ):
         return EXIT_USAGE
@@ -104,6 +112,21 @@ def hint_for(error: TaskbookError, notebook: str = "NOTEBOOK") -> str:
         return f"`taskbook graph {notebook}` shows what each cell reads and defines."
     if isinstance(error, UnreadableNotebookError):
         return "Open the file in JupyterLab to check it is a notebook."
+    if isinstance(
+        error,
+        (
+            UntranslatableMagicError,
+            NotebookGlobalError,
+            ExportConflictError,
+            UnparsableCellError,
+            UnexportableImportError,
+        ),
+    ):
+        return "Change the cell in the notebook as the message says, then export again."
+    if isinstance(error, UnknownExportTargetError):
+        return "`taskbook export --help` describes the targets."
+    if isinstance(error, UnwritableOutputError):
+        return "Give -o a file in a folder you can write to."
     if isinstance(error, SchedulerUnreachableError):
         return "`dask scheduler` prints the address to give: tcp://HOST:PORT."
     if isinstance(error, UnknownScheduleError):

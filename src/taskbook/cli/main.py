@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from taskbook.cli.errors import debug_option, report_error, report_interrupt
+from taskbook.cli.export import export
 from taskbook.cli.graph import graph
 from taskbook.cli.history import gantt, logs, runs, show
 from taskbook.cli.limits import concurrency_limit, global_concurrency_limit
@@ -58,6 +59,7 @@ cli.add_command(schedule)
 cli.add_command(serve)
 for command in (runs, show, logs, gantt):
     cli.add_command(command)
+cli.add_command(export)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,7 +1,8 @@
 """Run names: templates rendered with a run's parameters, and random flow-run names.
 
 A ``task_run_name``/``flow_run_name`` is a format string or a callable; a flow
-run without one gets a friendly random name, as in Prefect.
+run without one gets a friendly random name, as in Prefect, drawn from a generator
+of its own: naming a run never moves the user's ``random`` stream.
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ _ANIMALS = (
 ).split()
 
 
+_NAMES = random.Random()
+
+
 def random_run_name() -> str:
     """Return a friendly run name such as ``'crimson-otter'`` (Prefect's style)."""
-    return f"{random.choice(_ADJECTIVES)}-{random.choice(_ANIMALS)}"
+    return f"{_NAMES.choice(_ADJECTIVES)}-{_NAMES.choice(_ANIMALS)}"

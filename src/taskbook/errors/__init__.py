@@ -41,8 +41,15 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   │   ├── InvalidScheduleError                 schedule options that do not fit together
         │   │   ├── UnknownScheduleError (KeyError too)  no schedule with that name
         │   │   ├── DuplicateScheduleError               a schedule name that is taken
-        │   │   └── FlowEntrypointError                  a file.py:flow that cannot be loaded
+        │   │   ├── FlowEntrypointError                  a file.py:flow that cannot be loaded
+        │   │   ├── UnknownExportTargetError (KeyError too)  ``export --target`` names no exporter
+        │   │   ├── UntranslatableMagicError             IPython syntax an export cannot carry
+        │   │   ├── NotebookGlobalError                  a function reads a notebook variable
+        │   │   ├── ExportConflictError                  two cells give one name two meanings
+        │   │   ├── UnparsableCellError                  a cell to export does not parse
+        │   │   └── UnexportableImportError (ImportError too)  a taskbook name the target lacks
         │   ├── UnreadableNotebookError (ValueError)     a notebook file that cannot be read
+        │   ├── UnwritableOutputError (OSError)          an output file that cannot be written
         │   ├── MissingInputError (NameError)            a cell's input is not in the namespace
         │   ├── MissingOutputFileError (FileNotFoundError)  a --makes file:PATH a cell did not write
         │   ├── UnpicklableOutputError (TypeError)       a cell's output can't be pickled
@@ -111,6 +118,7 @@ from taskbook.errors._configuration import (
     DependencyCycleError,
     DuplicateScheduleError,
     DuplicateTaskNameError,
+    ExportConflictError,
     FlowEntrypointError,
     HiddenStateError,
     InvalidCronError,
@@ -120,17 +128,22 @@ from taskbook.errors._configuration import (
     InvalidRRuleError,
     InvalidScheduleError,
     NoParametersCellError,
+    NotebookGlobalError,
     ParameterSourceError,
     ParameterValueError,
     ReservedArgumentError,
     RunInProgressError,
     RunNameTemplateError,
     RunNameTypeError,
+    UnexportableImportError,
+    UnknownExportTargetError,
     UnknownMagicOptionError,
     UnknownParameterError,
     UnknownScheduleError,
     UnknownTaskError,
     UnknownTimeZoneError,
+    UnparsableCellError,
+    UntranslatableMagicError,
 )
 from taskbook.errors._execution import (
     CancelledRun,
@@ -161,6 +174,7 @@ from taskbook.errors._execution import (
     UnpicklableInputError,
     UnpicklableOutputError,
     UnreadableNotebookError,
+    UnwritableOutputError,
     UpstreamTaskError,
 )
 from taskbook.errors._warnings import (
@@ -189,6 +203,7 @@ __all__ = (
     "DependencyCycleError",
     "DuplicateScheduleError",
     "DuplicateTaskNameError",
+    "ExportConflictError",
     "FailedRun",
     "FlowEntrypointError",
     "FlowRunTimeoutError",
@@ -212,6 +227,7 @@ __all__ = (
     "MissingOutputFileError",
     "MissingResult",
     "NoParametersCellError",
+    "NotebookGlobalError",
     "NotebookGraphWarning",
     "NotificationError",
     "ParameterSourceError",
@@ -230,18 +246,23 @@ __all__ = (
     "TaskbookError",
     "TaskbookSignal",
     "TaskbookWarning",
+    "UnexportableImportError",
     "UnfinishedRun",
     "UnhashableInputsWarning",
     "UnknownBlockTypeError",
+    "UnknownExportTargetError",
     "UnknownMagicOptionError",
     "UnknownParameterError",
     "UnknownScheduleError",
     "UnknownTaskError",
     "UnknownTimeZoneError",
+    "UnparsableCellError",
     "UnpersistableResultWarning",
     "UnpicklableInputError",
     "UnpicklableOutputError",
     "UnreadableNotebookError",
+    "UntranslatableMagicError",
+    "UnwritableOutputError",
     "UpstreamTaskError",
     "VariableExistsError",
     "VariableValueError",

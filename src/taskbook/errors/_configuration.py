@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
 
 
+def _unknown(what: str, name: str, known: Iterable[str], where: str = "") -> str:
+    """``Unknown option '--x' for %%task. Did you mean --y? Use one of: ...``."""
+    choices = sorted(known)
+    close = difflib.get_close_matches(name, choices, n=1)
+    guess = f" Did you mean {close[0]}?" if close else ""
+    return f"Unknown {what} {name!r}{where}.{guess} Use one of: {listing(choices)}."
+
+
 class ConfigurationError(TaskbookError, ValueError):
     """A task, flow or notebook is configured in a way that cannot work."""
 
@@ -150,12 +158,7 @@ class UnknownMagicOptionError(ConfigurationError):
 
     @classmethod
     def from_flag(cls, flag: str, known: Iterable[str], magic: str = "%%task") -> Self:
-        known = sorted(known)
-        close = difflib.get_close_matches(flag, known, n=1)
-        guess = f" Did you mean {close[0]}?" if close else ""
-        return cls(
-            f"Unknown option {flag!r} for {magic}.{guess} Use one of: {listing(known)}."
-        )
+        return cls(_unknown("option", flag, known, f" for {magic}"))
 
 
 class HiddenStateError(ConfigurationError):
@@ -329,4 +332,75 @@ class FlowEntrypointError(ConfigurationError):
         return cls(
             f"Cannot load the flow {entrypoint!r}: {problem}. Give PATH.py:NAME "
             f"where NAME is a function decorated with taskbook's @flow."
+        )
+
+
+class UnknownExportTargetError(ConfigurationError, KeyError):
+    """``taskbook export --target`` names no exporter."""
+
+    @classmethod
+    def from_name(cls, name: str, known: Iterable[str]) -> Self:
+        return cls(_unknown("export target", name, known))
+
+
+class UntranslatableMagicError(ConfigurationError):
+    """A cell uses IPython syntax that an exported module cannot carry."""
+
+    @classmethod
+    def from_line(cls, cell: int, line: int, text: str, fix: str) -> Self:
+        """Build the message; ``line`` counts from 1 within the cell body."""
+        return cls(
+            f"Cell {cell}, line {line}: {text.strip()!r} is IPython syntax that an "
+            f"exported module cannot run. {fix}"
+        )
+
+
+class NotebookGlobalError(ConfigurationError):
+    """A notebook function reads a notebook variable that cannot be passed in."""
+
+    @classmethod
+    def from_function(
+        cls, function: str, cell: int, name: str, problem: str, fix: str = ""
+    ) -> Self:
+        fix = fix or (
+            f"Make {name!r} a parameter of {function}() and pass it where you call it."
+        )
+        return cls(
+            f"Function {function!r} (cell {cell}) reads the notebook variable "
+            f"{name!r}, {problem}, so the export cannot pass it in. {fix}"
+        )
+
+
+class ExportConflictError(ConfigurationError):
+    """Two cells give one name meanings a single flow module cannot hold."""
+
+    @classmethod
+    def from_name(cls, name: str, first: str, second: str, fix: str = "") -> Self:
+        """Build the message: ``first`` and ``second`` say what each cell does."""
+        return cls(
+            f"{first} and {second}: a flow module has one {name!r} for both. "
+            f"{fix or f'Rename {name!r} in one of the cells.'}"
+        )
+
+
+class UnparsableCellError(ConfigurationError):
+    """A cell that does not parse cannot become part of an exported module."""
+
+    @classmethod
+    def from_syntax(cls, cell: int, error: SyntaxError) -> Self:
+        where = f", line {error.lineno}" if error.lineno else ""
+        return cls(
+            f"Cell {cell} does not parse ({error.msg}{where}), so it cannot be "
+            f"exported. Fix the cell, then export again."
+        )
+
+
+class UnexportableImportError(ConfigurationError, ImportError):
+    """A cell imports a taskbook name that the export target has no counterpart for."""
+
+    @classmethod
+    def from_name(cls, cell: int, name: str, target: str, fix: str) -> Self:
+        return cls(
+            f"Cell {cell} imports {name}, which --target {target} has no "
+            f"counterpart for. {fix}"
         )

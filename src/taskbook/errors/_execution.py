@@ -57,6 +57,17 @@ class UnreadableNotebookError(TaskbookError, ValueError):
         )
 
 
+class UnwritableOutputError(TaskbookError, OSError):
+    """A file taskbook writes (an exported module) cannot be written there."""
+
+    @classmethod
+    def from_path(cls, path: str, error: BaseException | str) -> Self:
+        return cls(
+            f"Cannot write {path!r}: {error}. Nothing was written; give a path in a "
+            f"folder that exists and that you may write to."
+        )
+
+
 class MissingInputError(TaskbookError, NameError):
     """A cell's input is not in the namespace (its producer has not run)."""
 

@@ -30,6 +30,16 @@ _HISTORY_FLAGS = (
     Flag("--flow", "flow", str, "a flow name", help="Only runs of this flow."),
 )
 
+_EXPORT_FLAGS = (
+    Flag(
+        "--target",
+        "target",
+        str,
+        "an export target (taskbook, prefect)",
+        help="What the module runs on: taskbook (default) or prefect.",
+    ),
+)
+
 # subcommand -> (flags, least and most positional arguments)
 _SUBCOMMANDS: dict[str, tuple[tuple[Flag, ...], int, int]] = {
     "show": ((), 0, 0),
@@ -40,6 +50,7 @@ _SUBCOMMANDS: dict[str, tuple[tuple[Flag, ...], int, int]] = {
     "why": ((), 1, 1),
     "cache": ((), 1, 2),
     "status": ((), 0, 0),
+    "export": (_EXPORT_FLAGS, 1, 1),
 }
 # Subcommands whose words go to the command line's namesake unparsed, so they
 # take exactly its flags (``%flow schedule add`` = ``taskbook schedule add``).

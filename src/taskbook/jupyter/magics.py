@@ -69,7 +69,7 @@ class TaskbookMagics(Magics):
     @line_magic
     def flow(self, line: str) -> Any:
         """``%flow [show|run|history|logs T|why T|gantt [RUN]|cache clear [T]|status|
-        schedule ...]``."""
+        schedule ...]``, ``%flow export PATH [--target taskbook|prefect]``."""
         try:
             command = parse_flow_line(line)
             handler = getattr(self, f"_flow_{command.name}")
@@ -100,6 +100,16 @@ class TaskbookMagics(Magics):
         running = thread is not None and thread.is_alive()
         print("A background run is in progress." if running else "No run in progress.")
         print(f"Runs and the cache are stored in {get_session().home.resolve()}.")
+
+    def _flow_export(self, command: Any) -> None:
+        from taskbook.export import ExportRequest, export_module, write_module
+
+        source = self.side.executed.current(self.shell.user_ns)
+        target = command.options.get("target", "taskbook")
+        notebook = f"{self.side.runner.notebook_name}.ipynb"
+        text = export_module(ExportRequest(source.cells, notebook), target)
+        written = write_module(text, command.args[0])
+        print(f"Exported {source.description} to {written} (target {target}).")
 
     def _flow_history(self, command: Any) -> Any:
         from taskbook.api.history import runs

@@ -1,0 +1,162 @@
+"""``--target prefect``: the notebook as a Prefect 3 flow module, no taskbook at run time.
+
+The module has the taskbook target's shape with ``prefect`` in place of
+``taskbook``: the notebook's own ``taskbook`` imports are rewritten to Prefect's
+modules of the same name (DESIGN journey 6 read backwards), and a name Prefect
+lacks is an ``UnexportableImportError``. With a ``ServeSchedule`` the module's
+``main`` serves the flow (``flow.serve``) instead of running it once.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from datetime import timedelta
+
+from taskbook.errors import UnexportableImportError
+from taskbook.export.layout import bracket, number, str_literal
+from taskbook.export.model import ExportRequest, FlowModule, ServeSchedule
+from taskbook.export.plan import Dialect, plan_request
+from taskbook.export.render import render
+
+__all__ = ("PREFECT", "PrefectTarget", "serve_lines")
+
+# (taskbook module, name) -> the fix, for names Prefect 3 has no counterpart of.
+_MISSING = {
+    ("taskbook", "Param"): "Declare the parameter in the parameters cell only.",
+    ("taskbook", "runs"): "Read run history in Prefect's UI or client instead.",
+    ("taskbook", "get_run"): "Read run history in Prefect's UI or client instead.",
+    ("taskbook", "StateType"): "Import StateType from taskbook.states.",
+    ("taskbook.futures", "TaskFuture"): "Use PrefectFuture.",
+    (
+        "taskbook.futures",
+        "TaskFutureList",
+    ): "Use PrefectFutureList from prefect.futures.",
+    ("taskbook.states", "Cached"): "Check state.name == 'Cached' instead.",
+    ("taskbook.states", "TimedOut"): "Check state.name == 'TimedOut' instead.",
+    ("taskbook.task_runners", "DaskTaskRunner"): (
+        "Install prefect-dask and import DaskTaskRunner from prefect_dask."
+    ),
+    ("taskbook.exceptions", "FlowRunTimeoutError"): "Catch TimeoutError instead.",
+    ("taskbook.exceptions", "TaskRunTimeoutError"): "Catch TimeoutError instead.",
+}
+_MODULES = (
+    "taskbook",
+    "taskbook.artifacts",
+    "taskbook.cache_policies",
+    "taskbook.exceptions",
+    "taskbook.flows",
+    "taskbook.futures",
+    "taskbook.logging",
+    "taskbook.runtime",
+    "taskbook.states",
+    "taskbook.task_runners",
+    "taskbook.tasks",
+)
+_EXPORT_TARGET = "Or export with --target taskbook."
+
+
+def _prefect_module(module: str) -> str:
+    return "prefect" + module[len("taskbook") :]
+
+
+def translate_import(
+    node: ast.Import | ast.ImportFrom, cell: int
+) -> ast.Import | ast.ImportFrom:
+    """Rewrite a notebook's ``taskbook`` import to Prefect's module of that name.
+
+    Raises:
+        UnexportableImportError: The name or module has no Prefect counterpart.
+    """
+    if isinstance(node, ast.ImportFrom):
+        module = node.module or ""
+        if node.level or not (module == "taskbook" or module.startswith("taskbook.")):
+            return node
+        if module not in _MODULES:
+            raise UnexportableImportError.from_name(
+                cell,
+                f"from {module}",
+                "prefect",
+                f"Import from taskbook's public API. {_EXPORT_TARGET}",
+            )
+        for alias in node.names:
+            fix = _MISSING.get((module, alias.name))
+            if fix is not None:
+                raise UnexportableImportError.from_name(
+                    cell,
+                    f"{alias.name} from {module}",
+                    "prefect",
+                    f"{fix} {_EXPORT_TARGET}",
+                )
+        return ast.ImportFrom(module=_prefect_module(module), names=node.names, level=0)
+    names = []
+    for alias in node.names:
+        if alias.name == "taskbook":
+            names.append(ast.alias("prefect", alias.asname or "taskbook"))
+        elif alias.name.startswith("taskbook."):
+            raise UnexportableImportError.from_name(
+                cell,
+                f"the module {alias.name}",
+                "prefect",
+                f"Write `from taskbook import {alias.name.split('.')[1]}`. "
+                f"{_EXPORT_TARGET}",
+            )
+        else:
+            names.append(alias)
+    if all(a is b for a, b in zip(names, node.names, strict=True)):
+        return node
+    return ast.Import(names=names)
+
+
+def serve_lines(module: FlowModule, schedule: ServeSchedule) -> list[str]:
+    """Return ``main``'s statements that serve the flow on ``schedule``.
+
+    Without a time zone the schedule is a ``serve`` keyword (``cron=``,
+    ``interval=``, ``rrule=``); with one it is a ``prefect.schedules`` object,
+    the way Prefect takes a zone.
+    """
+    at = "        "
+    given = [
+        (kind, value)
+        for kind, value in (
+            ("cron", schedule.cron),
+            ("interval", schedule.interval),
+            ("rrule", schedule.rrule),
+        )
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise ValueError("a schedule has exactly one of cron, interval and rrule")
+    kind, value = given[0]
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    text = number(value) if kind == "interval" else str_literal(str(value))
+    lines: list[str] = []
+    name = str_literal(schedule.name or module.flow_name)
+    if schedule.timezone is None:
+        keywords = [f"name={name}", f"{kind}={text}"]
+    else:
+        factory = {"cron": "Cron", "interval": "Interval", "rrule": "RRule"}[kind]
+        lines += [f"{at}from prefect.schedules import {factory}", ""]
+        zone = str_literal(schedule.timezone)
+        keywords = [f"name={name}", f"schedule={factory}({text}, timezone={zone})"]
+    keywords.append("parameters=parameters")
+    lines += bracket(f"{module.function}.serve", keywords, indent=at)
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class PrefectTarget:
+    """The ``prefect`` export target."""
+
+    name: str = "prefect"
+    summary: str = "a Prefect 3 flow module that does not import taskbook"
+
+    def export(self, request: ExportRequest) -> str:
+        """Return the module's text (see ``Exporter.export``)."""
+        module = plan_request(request, Dialect("prefect", translate_import))
+        run = serve_lines(module, request.schedule) if request.schedule else None
+        return render(module, self.name, run)
+
+
+PREFECT = PrefectTarget()
