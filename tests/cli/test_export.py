@@ -67,6 +67,25 @@ BAD = [
         "value of 'k' from bump() instead.",
         cells=("k = 2", "def bump():\n    global k\n    k += 1", "bump()"),
     ),
+    # The schedule flags are read as `taskbook schedule add` reads them.
+    Bad(
+        "invalid cron",
+        errors.InvalidCronError,
+        "Invalid cron expression '0 25 * * *'",
+        args=("--target", "prefect", "--cron", "0 25 * * *"),
+    ),
+    Bad(
+        "unknown time zone",
+        errors.UnknownTimeZoneError,
+        "Unknown time zone 'Europe/Berln'",
+        args=("--target", "prefect", "--cron", "0 6 * * *", "--tz", "Europe/Berln"),
+    ),
+    Bad(
+        "schedule for the taskbook target",
+        errors.InvalidOptionError,
+        "A schedule is written into the module only with --target prefect",
+        args=("--interval", "1h"),
+    ),
 ]
 
 
@@ -95,6 +114,20 @@ def test_every_bad_input_has_its_own_error_class():
     classes = [bad.error for bad in BAD]
     assert len(set(classes)) == len(classes) - 1  # two unwritable outputs share one
     assert all(issubclass(c, errors.TaskbookError) for c in classes)
+
+
+def test_a_schedule_makes_the_prefect_module_serve_the_flow(
+    invoke: Invoke, make_notebook: Make, tmp_path: Path
+):
+    notebook = make_notebook(["x = 1"])
+    out = tmp_path / "served.py"
+    args = ("--target", "prefect", "--cron", "30 6 * * 1-5", "--tz", "America/New_York")
+    result = invoke("export", str(notebook), "-o", str(out), *args, "--name", "daily")
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "schedule=Cron('30 6 * * 1-5', timezone='America/New_York')" in text
+    assert 'name="daily"' in text
+    compile(text, str(out), "exec")
 
 
 def test_re_export_is_byte_identical(invoke: Invoke, tmp_path: Path):

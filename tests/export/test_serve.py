@@ -1,7 +1,8 @@
 """``--target prefect`` with a schedule: ``main`` serves the flow the way Prefect 3 takes it.
 
-The schedule comes from the caller as plain data (``ServeSchedule``); the module is
-run under real Prefect with ``Flow.serve`` replaced by a recorder, so no server and
+The schedule comes from the caller as a checked ``When`` (``ServeSchedule``, built by
+``taskbook export --cron/--interval/--rrule/--tz`` as ``taskbook schedule add``
+builds it); the module is run under real Prefect with ``Flow.serve`` replaced by a recorder, so no server and
 no waiting: what is checked is the call Prefect receives.
 """
 
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from tests.export.conftest import export_text
 from tests.export.running import prefect_python
 
 from taskbook.export import ServeSchedule
+from taskbook.schedule.options import ScheduleOptions
 
 CELLS = [("n: int = 1", ["parameters"]), "print(n)"]
 
@@ -34,6 +35,8 @@ def serve(self, **keywords):
             "interval": schedule.interval and schedule.interval.total_seconds(),
             "rrule": schedule.rrule,
             "timezone": schedule.timezone,
+            # Prefect gives every schedule an anchor (now); only an interval's is ours.
+            "anchor_date": schedule.interval and schedule.anchor_date.isoformat(),
         }
     keywords["flow"] = self.name
     print(json.dumps(keywords, sort_keys=True))
@@ -45,15 +48,30 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 
 CASES = [
     (
-        ServeSchedule(cron="0 6 * * *"),
+        ServeSchedule(ScheduleOptions(cron="0 6 * * *").when()),
         {"name": "nb", "cron": "0 6 * * *"},
     ),
     (
-        ServeSchedule(interval=timedelta(minutes=15), name="quarterly"),
-        {"name": "quarterly", "interval": 900},
+        ServeSchedule(
+            ScheduleOptions(interval="15m", anchor="2024-01-01T06:00").when(),
+            name="quarterly",
+        ),
+        {
+            "name": "quarterly",
+            "schedule": {
+                "kind": "Schedule",
+                "cron": None,
+                "interval": 900,
+                "rrule": None,
+                "timezone": None,
+                "anchor_date": "2024-01-01T06:00:00+00:00",
+            },
+        },
     ),
     (
-        ServeSchedule(rrule="FREQ=DAILY;BYHOUR=6", timezone="Europe/Berlin"),
+        ServeSchedule(
+            ScheduleOptions(rrule="FREQ=DAILY;BYHOUR=6", tz="Europe/Berlin").when()
+        ),
         {
             "name": "nb",
             "schedule": {
@@ -62,10 +80,22 @@ CASES = [
                 "interval": None,
                 "rrule": "FREQ=DAILY;BYHOUR=6",
                 "timezone": "Europe/Berlin",
+                "anchor_date": None,  # no interval
             },
         },
     ),
 ]
+
+
+def test_the_module_serves_with_the_keywords_schedule_add_documents() -> None:
+    """Without Prefect: the text of main's call, and that the module compiles."""
+    when = ScheduleOptions(cron="0 6 * * 1-5", tz="Europe/Berlin").when()
+    text = export_text(CELLS, "prefect", schedule=ServeSchedule(when, name="daily"))
+
+    assert "from prefect.schedules import Cron" in text
+    assert "schedule=Cron('0 6 * * 1-5', timezone='Europe/Berlin')" in text
+    assert "name='daily'" in text or 'name="daily"' in text
+    compile(text, "nb.py", "exec")
 
 
 @pytest.mark.slow

@@ -14,9 +14,17 @@ import click
 
 from taskbook.cli.errors import NOTEBOOK_KEY, debug_option
 from taskbook.cli.run_flags import parameter_options
-from taskbook.export import ExportRequest, export_module, exporter, write_module
+from taskbook.cli.schedule import when_options
+from taskbook.export import (
+    ExportRequest,
+    ServeSchedule,
+    export_module,
+    exporter,
+    write_module,
+)
 from taskbook.notebook.papermill import merge_parameters
 from taskbook.notebook.prepared import prepare_notebook
+from taskbook.schedule.options import ScheduleOptions
 
 __all__ = ("export",)
 
@@ -39,6 +47,12 @@ __all__ = ("export",)
     "import taskbook.",
 )
 @parameter_options("YAML or JSON file of parameters.")
+@when_options
+@click.option(
+    "--name",
+    help="With a schedule: the name flow.serve gives the deployment (default: the "
+    "flow's name).",
+)
 @debug_option
 @click.pass_context
 def export(
@@ -46,6 +60,13 @@ def export(
     notebook: str,
     output: str | None,
     target: str,
+    name: str | None,
+    cron: str | None,
+    interval: str | None,
+    rrule: str | None,
+    tz: str | None,
+    anchor: str | None,
+    day_and: bool,
     **given: Any,  # parameter_options' values
 ) -> None:
     """Write NOTEBOOK as a flow module that runs with plain python.
@@ -60,7 +81,11 @@ def export(
     prepared = prepare_notebook(notebook)
     defaults = prepared.check(merge_parameters(**given, text_names=prepared.text_names))
     cells = tuple(spec.cell for spec in prepared.specs)
-    request = ExportRequest(cells, os.path.basename(notebook), defaults)
+    schedule = None
+    if (cron, interval, rrule) != (None, None, None) or tz or anchor or day_and:
+        options = ScheduleOptions(cron, interval, rrule, tz, anchor, day_and)
+        schedule = ServeSchedule(options.when(), name)  # checked as schedule add does
+    request = ExportRequest(cells, os.path.basename(notebook), defaults, schedule)
     text = export_module(request, chosen.name)
     if output == "-":
         click.echo(text, nl=False)

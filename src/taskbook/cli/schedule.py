@@ -36,7 +36,7 @@ from taskbook.schedule import registry
 from taskbook.schedule.notify import check_notify
 from taskbook.schedule.options import ScheduleOptions
 
-__all__ = ("schedule", "schedule_store")
+__all__ = ("schedule", "schedule_store", "when_options")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # Run options a module's flow takes: its task runner and cells are its own.
@@ -56,22 +56,41 @@ def schedule() -> None:
     """Run notebooks and flows on a schedule (fired by `taskbook serve`)."""
 
 
+_WHEN_OPTIONS = (
+    click.option("--cron", metavar="EXPR", help="Cron expression, read in --tz (UTC)."),
+    click.option(
+        "--interval", metavar="S", help="Every S seconds (or 90s, 10m, 2h, 1d)."
+    ),
+    click.option(
+        "--rrule", metavar="RULE", help="RFC 5545 rule (FREQ=DAILY;BYHOUR=6)."
+    ),
+    click.option(
+        "--tz", metavar="IANA", help="Time zone of the schedule (default UTC)."
+    ),
+    click.option(
+        "--anchor",
+        metavar="DATETIME",
+        help="For --interval: the slot to count from (ISO 8601, in --tz; default now).",
+    ),
+    click.option(
+        "--day-and",
+        is_flag=True,
+        help="For --cron: a day must match day-of-month AND day-of-week (default OR).",
+    ),
+)
+
+
+def when_options(command: Any) -> Any:
+    """Add the schedule flags (read by ``ScheduleOptions``) to a click command:
+    ``schedule add`` and ``export --target prefect`` take the same ones."""
+    for option in reversed(_WHEN_OPTIONS):
+        command = option(command)
+    return command
+
+
 @schedule.command("add")
 @click.argument("target")
-@click.option("--cron", metavar="EXPR", help="Cron expression, read in --tz (UTC).")
-@click.option("--interval", metavar="S", help="Every S seconds (or 90s, 10m, 2h, 1d).")
-@click.option("--rrule", metavar="RULE", help="RFC 5545 rule (FREQ=DAILY;BYHOUR=6).")
-@click.option("--tz", metavar="IANA", help="Time zone of the schedule (default UTC).")
-@click.option(
-    "--anchor",
-    metavar="DATETIME",
-    help="For --interval: the slot to count from (ISO 8601, in --tz; default now).",
-)
-@click.option(
-    "--day-and",
-    is_flag=True,
-    help="For --cron: a day must match day-of-month AND day-of-week (default OR).",
-)
+@when_options
 @parameter_options(
     "YAML or JSON file of parameters (read now, stored with the schedule)."
 )

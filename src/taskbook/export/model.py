@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from taskbook.core.cells import SourceCell
+    from taskbook.core.schedule import When
 
 __all__ = (
     "ExportRequest",
@@ -157,22 +157,16 @@ class FlowModule:
 
 @dataclass(frozen=True, slots=True)
 class ServeSchedule:
-    """When a served flow runs (``--target prefect``): one of cron, interval, rrule.
-
-    Plain data, so the command line can fill it from its schedule value objects.
+    """When a served flow runs (``--target prefect``), and the deployment's name.
 
     Attributes:
-        cron: A cron expression (``"0 6 * * *"``).
-        interval: Seconds, or a ``timedelta``, between runs.
-        rrule: An iCalendar RRULE (``"FREQ=DAILY;BYHOUR=6"``).
-        timezone: An IANA zone the schedule follows (``"Europe/Berlin"``).
+        when: The schedule, checked (``taskbook.schedule.options.ScheduleOptions``
+            builds it from the command line's ``--cron/--interval/--rrule/--tz``,
+            as for ``taskbook schedule add``).
         name: The deployment's name (default: the flow's name).
     """
 
-    cron: str | None = None
-    interval: float | timedelta | None = None
-    rrule: str | None = None
-    timezone: str | None = None
+    when: When
     name: str | None = None
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from datetime import timedelta
 
+from taskbook.core.schedule import PrefectSchedule, prefect_serve_kwargs
 from taskbook.errors import UnexportableImportError
-from taskbook.export.layout import bracket, number, str_literal
+from taskbook.export.layout import bracket, str_literal
 from taskbook.export.model import ExportRequest, FlowModule, ServeSchedule
 from taskbook.export.plan import Dialect, plan_request
 from taskbook.export.render import render
@@ -111,35 +111,20 @@ def translate_import(
 def serve_lines(module: FlowModule, schedule: ServeSchedule) -> list[str]:
     """Return ``main``'s statements that serve the flow on ``schedule``.
 
-    Without a time zone the schedule is a ``serve`` keyword (``cron=``,
-    ``interval=``, ``rrule=``); with one it is a ``prefect.schedules`` object,
-    the way Prefect takes a zone.
+    The keywords are ``core.schedule.prefect_serve_kwargs``'s, the ones ``taskbook
+    schedule`` documents: a plain ``cron=``/``rrule=`` when that loses nothing, else a
+    ``prefect.schedules`` object carrying the zone (Prefect's ``timezone=``) and an
+    interval's anchor.
     """
     at = "        "
-    given = [
-        (kind, value)
-        for kind, value in (
-            ("cron", schedule.cron),
-            ("interval", schedule.interval),
-            ("rrule", schedule.rrule),
-        )
-        if value is not None
-    ]
-    if len(given) != 1:
-        raise ValueError("a schedule has exactly one of cron, interval and rrule")
-    kind, value = given[0]
-    if isinstance(value, timedelta):
-        value = value.total_seconds()
-    text = number(value) if kind == "interval" else str_literal(str(value))
     lines: list[str] = []
-    name = str_literal(schedule.name or module.flow_name)
-    if schedule.timezone is None:
-        keywords = [f"name={name}", f"{kind}={text}"]
-    else:
-        factory = {"cron": "Cron", "interval": "Interval", "rrule": "RRule"}[kind]
-        lines += [f"{at}from prefect.schedules import {factory}", ""]
-        zone = str_literal(schedule.timezone)
-        keywords = [f"name={name}", f"schedule={factory}({text}, timezone={zone})"]
+    keywords = [f"name={str_literal(schedule.name or module.flow_name)}"]
+    for key, value in prefect_serve_kwargs(schedule.when).items():
+        if isinstance(value, PrefectSchedule):
+            lines += [f"{at}{line}" for line in value.imports]
+        keywords.append(f"{key}={value!r}")
+    if lines:
+        lines.append("")
     keywords.append("parameters=parameters")
     lines += bracket(f"{module.function}.serve", keywords, indent=at)
     return lines
