@@ -234,7 +234,7 @@ def _attempts(
         key = _cache_key(policy, tctx, parameters, flow_ctx, task.name)
         run.cache_key = key
         if key is not None and not options.refresh_cache:
-            found = lookup(session.cache, key, clock.now())
+            found = lookup(session.cache, key, clock.now(), task.name)
             if found.hit:
                 _keep_files(run, flow_ctx, key, found.files)
                 depend_on(found.files)  # so does a run that called this task

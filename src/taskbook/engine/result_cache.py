@@ -3,12 +3,14 @@
 An entry is ``(payload bytes, expires_at, files)``; payloads are cloudpickle bytes,
 written only after they serialize, so an unpicklable result never leaves a half
 entry; ``files`` are the output files of the run as ``FileRecord`` tuples (entries
-of older versions have none: ``None``). A payload that fails to load is a miss: the
-entry is deleted and a warning names it.
+of older versions have none: ``None``). An entry that fails to load (a torn or
+overwritten row diskcache cannot unpickle, or a payload cloudpickle cannot) is a miss:
+the entry is deleted and a warning names the task and the key.
 """
 
 from __future__ import annotations
 
+import pickle
 import threading
 import warnings
 from pathlib import Path
@@ -48,43 +50,57 @@ class ResultCache:
                     )
         return self._cache
 
-    def get(self, key: str, now: float) -> tuple[bool, Any, float | None]:
+    def get(
+        self, key: str, now: float, task: str | None = None
+    ) -> tuple[bool, Any, float | None]:
         """Return ``(hit, value, expires_at)``; an expired or corrupt entry is a miss.
 
         Output files are not checked: task results go through ``effects.lookup``.
         """
-        entry = self.entry(key, now)
+        entry = self.entry(key, now, task)
         if entry is None:
             return False, None, None
-        loaded, value = self.load(key, entry[0])
+        loaded, value = self.load(key, entry[0], task)
         return (True, value, entry[1]) if loaded else (False, None, None)
 
-    def entry(self, key: str, now: float) -> Entry | None:
-        """Return the stored ``(payload, expires_at, files)``; None if absent or expired."""
-        entry = self._dc.get(key, default=_MISS)
+    def entry(self, key: str, now: float, task: str | None = None) -> Entry | None:
+        """Return the stored ``(payload, expires_at, files)``; None if absent or expired.
+
+        ``task`` (the task the key belongs to) names it in the warning of a corrupt
+        entry.
+        """
+        try:
+            # diskcache unpickles the stored tuple inside ``get``: a torn row fails here.
+            entry = self._dc.get(key, default=_MISS)
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
+            self._corrupt(key, exc, task)
+            return None
         if entry is _MISS:
             return None
         try:
             payload, expires_at, *files = entry
         except (TypeError, ValueError):
-            self._corrupt(key, ValueError(f"unexpected entry of type {type(entry)}"))
+            bad = ValueError(f"unexpected entry of type {type(entry)}")
+            self._corrupt(key, bad, task)
             return None
         if expires_at is not None and expires_at <= now:
             return None
         return payload, expires_at, files[0] if files else None
 
-    def load(self, key: str, payload: bytes) -> tuple[bool, Any]:
+    def load(
+        self, key: str, payload: bytes, task: str | None = None
+    ) -> tuple[bool, Any]:
         """Return ``(loaded, value)`` of an entry's payload; a corrupt one is deleted."""
         try:
             return True, cloudpickle.loads(payload)
         except Exception as exc:  # any failure to load means the entry is unusable
-            self._corrupt(key, exc)
+            self._corrupt(key, exc, task)
             return False, None
 
-    def _corrupt(self, key: str, exc: BaseException) -> None:
+    def _corrupt(self, key: str, exc: BaseException, task: str | None) -> None:
         self._dc.delete(key)
         warnings.warn(
-            CorruptCacheEntryWarning.from_key(key, exc),
+            CorruptCacheEntryWarning.from_key(key, exc, task),
             CorruptCacheEntryWarning,
             stacklevel=3,
         )

@@ -40,11 +40,12 @@ class CorruptCacheEntryWarning(TaskbookWarning):
     """A cache entry could not be read and was treated as a miss."""
 
     @classmethod
-    def from_key(cls, key: str, error: BaseException) -> str:
+    def from_key(cls, key: str, error: BaseException, task: str | None = None) -> str:
+        of_task = f" of task {task!r}" if task else ""
         return (
-            f"Cache entry {key!r} is corrupt ({error}); it was removed and the task "
-            f"runs again. Nothing to do unless this repeats: then clear the cache "
-            f"directory."
+            f"Cache entry {key!r}{of_task} is corrupt ({type(error).__name__}: "
+            f"{error}); it was removed and the task runs again. Nothing to do unless "
+            f"this repeats: then clear the cache directory."
         )
 
 

@@ -1,0 +1,56 @@
+"""A corrupt or garbage result cache costs a rerun and a warning, never a failed flow."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import taskbook
+from taskbook import flow, task
+from taskbook.cache_policies import INPUTS
+from taskbook.errors import CorruptCacheEntryWarning
+
+pytestmark = pytest.mark.usefixtures("isolated_home")
+
+
+def _cached_pipeline(runs: list[int]):
+    @task(cache_policy=INPUTS)
+    def load(x):
+        runs.append(x)
+        return x + 1
+
+    @flow
+    def pipeline():
+        return {"state": load(1, return_state=True)}
+
+    return pipeline
+
+
+def _cache_rows(home: Path, query: str, args: tuple = ()) -> list[tuple]:
+    with sqlite3.connect(home / "cache" / "cache.db") as db:
+        return db.execute(query, args).fetchall()
+
+
+def test_a_truncated_entry_in_cache_db_is_a_miss_that_names_the_task_and_is_deleted(
+    isolated_home,
+):
+    runs: list[int] = []
+    pipeline = _cached_pipeline(runs)
+    pipeline()
+    key = taskbook.get_run(taskbook.runs().id[0]).task_runs[0].cache_key
+    # What a torn write leaves: the pickled entry cut short inside cache.db.
+    _cache_rows(
+        isolated_home,
+        "UPDATE Cache SET value = substr(value, 1, 12) WHERE key = ?",
+        (key,),
+    )
+
+    with pytest.warns(CorruptCacheEntryWarning) as caught:
+        state = pipeline()["state"]
+    assert f"Cache entry '{key}' of task 'load' is corrupt" in str(caught[0].message)
+    assert (state.name, state.result()) == ("Completed", 2)
+    assert runs == [1, 1]
+    # The corrupt entry is gone; the rerun stored a good one: the next run is a hit.
+    assert pipeline()["state"].name == "Cached"
