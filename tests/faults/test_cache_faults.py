@@ -10,7 +10,7 @@ import pytest
 import taskbook
 from taskbook import flow, task
 from taskbook.cache_policies import INPUTS
-from taskbook.errors import CorruptCacheEntryWarning
+from taskbook.errors import CorruptCacheEntryWarning, CorruptCacheFileWarning
 
 pytestmark = pytest.mark.usefixtures("isolated_home")
 
@@ -54,3 +54,27 @@ def test_a_truncated_entry_in_cache_db_is_a_miss_that_names_the_task_and_is_dele
     assert runs == [1, 1]
     # The corrupt entry is gone; the rerun stored a good one: the next run is a hit.
     assert pipeline()["state"].name == "Cached"
+
+
+def test_a_garbage_cache_db_is_moved_aside_with_a_warning_and_the_flow_runs(
+    isolated_home,
+):
+    runs: list[int] = []
+    pipeline = _cached_pipeline(runs)
+    pipeline()
+    from taskbook.engine.session import get_session
+
+    get_session().cache.close()  # as a new process would find it
+    db = isolated_home / "cache" / "cache.db"
+    db.write_bytes(b"this is not a database" * 100)
+
+    with pytest.warns(CorruptCacheFileWarning) as caught:
+        state = pipeline()["state"]
+    assert (state.name, state.result()) == ("Completed", 2)
+    moved = [p for p in db.parent.iterdir() if p.name.startswith("cache.db.corrupt-")]
+    assert len(moved) == 1
+    assert moved[0].read_bytes().startswith(b"this is not a database")
+    message = str(caught[0].message)
+    assert f"The result cache {db} is not a usable database" in message
+    assert f"moved to {moved[0]}" in message
+    assert pipeline()["state"].name == "Cached"  # the new cache works

@@ -5,20 +5,28 @@ written only after they serialize, so an unpicklable result never leaves a half
 entry; ``files`` are the output files of the run as ``FileRecord`` tuples (entries
 of older versions have none: ``None``). An entry that fails to load (a torn or
 overwritten row diskcache cannot unpickle, or a payload cloudpickle cannot) is a miss:
-the entry is deleted and a warning names the task and the key.
+the entry is deleted and a warning names the task and the key. A ``cache.db`` that
+is no database at all is moved aside with a warning, and an empty cache started.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
+import sqlite3
 import threading
+import time
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 
-from taskbook.errors import CorruptCacheEntryWarning
+from taskbook.errors import (
+    CacheError,
+    CorruptCacheEntryWarning,
+    CorruptCacheFileWarning,
+)
 
 if TYPE_CHECKING:
     from taskbook.engine.files import FileRecord
@@ -26,6 +34,7 @@ if TYPE_CHECKING:
 Entry = tuple[bytes, float | None, tuple[tuple[Any, ...], ...] | None]
 
 _MISS: Any = object()
+_DB = "cache.db"  # diskcache's database file in the cache folder
 
 
 class ResultCache:
@@ -42,13 +51,48 @@ class ResultCache:
         if self._cache is None:
             with self._lock:
                 if self._cache is None:
-                    import diskcache
-
-                    self.directory.mkdir(parents=True, exist_ok=True)
-                    self._cache = diskcache.Cache(
-                        str(self.directory), size_limit=2**34, eviction_policy="none"
-                    )
+                    self._cache = self._open()
         return self._cache
+
+    def _open(self) -> Any:
+        """Open diskcache; a cache.db that is no database is moved aside (a warning).
+
+        A cache holds only what can be computed again, so a garbage file costs a
+        rerun, not a failed flow; it is kept, renamed, for whoever wants to look.
+        A folder that cannot be written is a ``CacheError`` naming it.
+        """
+        import diskcache
+
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            try:
+                return diskcache.Cache(
+                    str(self.directory), size_limit=2**34, eviction_policy="none"
+                )
+            except sqlite3.OperationalError:
+                raise
+            except sqlite3.DatabaseError as exc:  # not a database, or malformed
+                moved = self._move_aside()
+                warnings.warn(
+                    CorruptCacheFileWarning.from_paths(
+                        str(self.directory / _DB), str(moved), exc
+                    ),
+                    CorruptCacheFileWarning,
+                    stacklevel=5,
+                )
+                return diskcache.Cache(
+                    str(self.directory), size_limit=2**34, eviction_policy="none"
+                )
+        except (OSError, sqlite3.Error) as exc:
+            raise CacheError.from_path(str(self.directory), exc) from exc
+
+    def _move_aside(self) -> Path:
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        moved = self.directory / f"{_DB}.corrupt-{stamp}-{os.getpid()}"
+        (self.directory / _DB).rename(moved)
+        for suffix in ("-wal", "-shm"):  # they belong to the garbage file
+            (self.directory / f"{_DB}{suffix}").unlink(missing_ok=True)
+        return moved
 
     def get(
         self, key: str, now: float, task: str | None = None

@@ -47,6 +47,8 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution`` and ``_warning
         │   ├── UnpicklableInputError (TypeError)        inputs can't go to a process
         │   ├── RunNotFoundError (KeyError)              no run with that id in the store
         │   ├── StoreError                               run store unusable
+        │   │   └── StoreUnwritableError (OSError)       its disk is full or read-only
+        │   ├── CacheError (OSError)                     result cache cannot be opened
         │   ├── MissingContextError (RuntimeError)       get_run_logger() outside a run
         │   ├── HashError (ValueError)                   a value neither JSON nor pickle encodes
         │   │   └── InputHashError                       ... and it is this task input
@@ -59,6 +61,8 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution`` and ``_warning
         ├── UnpersistableResultWarning   a result could not be stored in the cache
         ├── UnhashableInputsWarning      inputs could not be hashed: task not cached
         ├── CorruptCacheEntryWarning     a cache entry could not be read: treated as a miss
+        ├── CorruptCacheFileWarning      cache.db was no database: moved aside, cache emptied
+        ├── CacheWriteWarning            a result could not be written to the cache
         ├── AbandonedThreadWarning       a timed-out thread could not be stopped
         └── NotebookGraphWarning         hidden state or a star-import barrier in a notebook
 """
@@ -90,6 +94,7 @@ from taskbook.errors._configuration import (
     UnknownTaskError,
 )
 from taskbook.errors._execution import (
+    CacheError,
     CancelledRun,
     CellExitError,
     CellFailedError,
@@ -111,6 +116,7 @@ from taskbook.errors._execution import (
     SchedulerUnreachableError,
     SignatureMismatchError,
     StoreError,
+    StoreUnwritableError,
     TaskRunTimeoutError,
     UnfinishedRun,
     UnpicklableInputError,
@@ -120,7 +126,9 @@ from taskbook.errors._execution import (
 )
 from taskbook.errors._warnings import (
     AbandonedThreadWarning,
+    CacheWriteWarning,
     CorruptCacheEntryWarning,
+    CorruptCacheFileWarning,
     NotebookGraphWarning,
     UnhashableInputsWarning,
     UnpersistableResultWarning,
@@ -128,13 +136,16 @@ from taskbook.errors._warnings import (
 
 __all__ = (
     "AbandonedThreadWarning",
+    "CacheError",
     "CachePolicyError",
+    "CacheWriteWarning",
     "CancelRun",
     "CancelledRun",
     "CellExitError",
     "CellFailedError",
     "ConfigurationError",
     "CorruptCacheEntryWarning",
+    "CorruptCacheFileWarning",
     "CrashedRun",
     "DependencyCycleError",
     "DuplicateTaskNameError",
@@ -165,6 +176,7 @@ __all__ = (
     "SchedulerUnreachableError",
     "SignatureMismatchError",
     "StoreError",
+    "StoreUnwritableError",
     "TaskRunTimeoutError",
     "TaskbookError",
     "TaskbookSignal",

@@ -272,6 +272,31 @@ class StoreError(TaskbookError):
         )
 
 
+class StoreUnwritableError(StoreError, OSError):
+    """The run store's disk is full or read-only: runs cannot be recorded."""
+
+    @classmethod
+    def from_path(cls, path: str, error: BaseException) -> Self:
+        return cls(
+            f"The run store at {path} cannot be written ({error}): its disk is full "
+            f"or read-only, so runs are not recorded. Free space on that disk or make "
+            f"it writable (`taskbook gc` removes old runs and cached results), or "
+            f"point TASKBOOK_HOME at another directory."
+        )
+
+
+class CacheError(TaskbookError, OSError):
+    """The result cache cannot be opened: its folder is unwritable or unreadable."""
+
+    @classmethod
+    def from_path(cls, path: str, error: BaseException) -> Self:
+        return cls(
+            f"The result cache at {path} cannot be opened ({error}). Make that folder "
+            f"writable and free space on its disk, or move it aside (cached results "
+            f"are then computed again)."
+        )
+
+
 class MissingContextError(TaskbookError, RuntimeError):
     """A function that needs a flow or task run was called outside any run."""
 

@@ -49,6 +49,29 @@ class CorruptCacheEntryWarning(TaskbookWarning):
         )
 
 
+class CorruptCacheFileWarning(TaskbookWarning):
+    """The cache database was not a database: moved aside, a new cache started."""
+
+    @classmethod
+    def from_paths(cls, path: str, moved: str, error: BaseException) -> str:
+        return (
+            f"The result cache {path} is not a usable database ({error}); it was "
+            f"moved to {moved} and an empty cache started, so cached tasks run "
+            f"again. Delete {moved} once you no longer need it."
+        )
+
+
+class CacheWriteWarning(TaskbookWarning):
+    """A result could not be written to the cache (disk full, read-only)."""
+
+    @classmethod
+    def from_task(cls, task: str, error: BaseException) -> str:
+        return (
+            f"The result of task {task!r} was not cached: {error} The task "
+            f"completed; it runs again next time unless the cache can be written."
+        )
+
+
 class AbandonedThreadWarning(TaskbookWarning):
     """A timed-out sync task kept running in a thread that could not be stopped."""
 
