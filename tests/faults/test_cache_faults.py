@@ -10,7 +10,12 @@ import pytest
 import taskbook
 from taskbook import flow, task
 from taskbook.cache_policies import INPUTS
-from taskbook.errors import CorruptCacheEntryWarning, CorruptCacheFileWarning
+from taskbook.errors import (
+    CacheError,
+    CacheWriteWarning,
+    CorruptCacheEntryWarning,
+    CorruptCacheFileWarning,
+)
 
 pytestmark = pytest.mark.usefixtures("isolated_home")
 
@@ -78,3 +83,58 @@ def test_a_garbage_cache_db_is_moved_aside_with_a_warning_and_the_flow_runs(
     assert f"The result cache {db} is not a usable database" in message
     assert f"moved to {moved[0]}" in message
     assert pipeline()["state"].name == "Cached"  # the new cache works
+
+
+@task(cache_policy=INPUTS)
+def big(n: int) -> bytes:
+    return b"x" * n
+
+
+@flow
+def big_flow_run(n: int):
+    return {"state": big(n, return_state=True)}
+
+
+def big_flow(n: int):
+    return big_flow_run(n)["state"]
+
+
+def _cache_on(disk_path: Path, home: Path) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "cache").symlink_to(disk_path, target_is_directory=True)
+
+
+def test_a_result_that_does_not_fit_the_full_cache_disk_completes_uncached_with_a_warning(
+    isolated_home, small_disk
+):
+    disk = small_disk("4m")
+    _cache_on(disk.path, isolated_home)
+    assert big_flow(10).name == "Completed"  # the cache opens while there is room
+    disk.fill(leave=16 * 1024)
+
+    with pytest.warns(CacheWriteWarning) as caught:
+        state = big_flow(1_000_000)
+    assert state.name == "Completed"
+    assert len(state.result()) == 1_000_000
+    message = str(caught[0].message)
+    assert "The result of task 'big' was not cached" in message
+    assert f"The result cache at {isolated_home / 'cache'} cannot be written" in message
+    disk.free()
+    assert big_flow(1_000_000).name == "Completed"  # ran again: stored this time
+    assert big_flow(1_000_000).name == "Cached"
+
+
+def test_a_read_only_cache_fails_the_flow_naming_the_cache_and_the_fix(
+    isolated_home, small_disk
+):
+    disk = small_disk("4m")
+    _cache_on(disk.path, isolated_home)
+    assert big_flow(10).name == "Completed"
+    from taskbook.engine.session import get_session
+
+    get_session().cache.close()
+    disk.read_only()
+
+    with pytest.raises(CacheError, match=r"The result cache at .* cannot be written"):
+        big_flow(20)
+    assert taskbook.runs().state_name[0] == "Failed"  # and the store says so

@@ -80,6 +80,8 @@ class Flow(Generic[P, R]):
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[FlowCall, Any]:
         session = session_for_runs()
+        if session.store.failure is not None:
+            session.store.check()  # the disk refused writes: fail before running
         parent = flow_run_ctx.get()
         parameters = self._signature.bind(args, kwargs)
         name = (
@@ -156,15 +158,27 @@ class Flow(Generic[P, R]):
             return self._acall(call, session, return_state)
         if (state := self._invalid(call, session)) is None:
             state = run_flow(call, session)
+        _recorded(call, session)
         return state if return_state else _flow_result(state)
 
     async def _acall(self, call: FlowCall, session: Any, return_state: bool) -> Any:
         if (state := self._invalid(call, session)) is None:
             state = await arun_flow(call, session)
+        _recorded(call, session)
         return state if return_state else _flow_result(state)
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"
+
+
+def _recorded(call: FlowCall, session: Any) -> None:
+    """Return once a top-level run is in the store; raise if the disk refused it.
+
+    Raises:
+        StoreUnwritableError: The store's disk is full or read-only.
+    """
+    if call.ctx.flow_run.parent_flow_run_id is None:
+        session.store.check()
 
 
 def _flow_result(state: State) -> Any:

@@ -41,6 +41,8 @@ from taskbook.engine.outcomes import call_hooks, crashed_state, failed_state
 from taskbook.engine.retry import delay_for, resolve_delays
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep, Step
 from taskbook.errors import (
+    CacheError,
+    CacheWriteWarning,
     CancelRun,
     HashError,
     InputHashError,
@@ -385,7 +387,14 @@ def _completed(
                 stacklevel=1,
             )
         else:
-            session.cache.put(key, payload, expires, files)
+            try:
+                session.cache.put(key, payload, expires, files)
+            except CacheError as exc:  # disk full: the result is still the result
+                warnings.warn(
+                    CacheWriteWarning.from_task(task.name, exc),
+                    CacheWriteWarning,
+                    stacklevel=1,
+                )
     return State(
         StateType.COMPLETED,
         "Completed",

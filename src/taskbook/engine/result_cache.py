@@ -160,8 +160,16 @@ class ResultCache:
         expires_at: float | None,
         files: tuple[FileRecord, ...] = (),
     ) -> None:
-        """Store serialized ``payload`` under ``key``, with the run's output files."""
-        self._dc.set(key, (payload, expires_at, tuple(f.to_tuple() for f in files)))
+        """Store serialized ``payload`` under ``key``, with the run's output files.
+
+        Raises:
+            CacheError: The disk refused the write (full, read-only).
+        """
+        entry = (payload, expires_at, tuple(f.to_tuple() for f in files))
+        try:
+            self._dc.set(key, entry)
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise CacheError.from_path(str(self.directory), exc) from exc
 
     def rewrite_files(self, key: str, files: tuple[FileRecord, ...]) -> None:
         """Replace the output files stored with ``key``'s result (if it is stored)."""

@@ -4,13 +4,17 @@ Recording an event appends it to a deque (no lock, nothing to wait for); one
 background thread turns batches of events into rows (``store_rows.py``) and
 writes them in one transaction each. WAL mode and a busy timeout let
 several processes write one store at once without losing rows. On open, runs
-left Running by a process that no longer exists are marked Crashed.
+left Running by a process that no longer exists are marked Crashed. A store
+that cannot be written (read-only, disk full) is a ``StoreUnwritableError`` on
+open; when it happens mid-run, the events are kept and written again once the
+disk takes them, and ``check`` raises until it does.
 """
 
 from __future__ import annotations
 
 import atexit
 import collections
+import errno
 import logging
 import os
 import socket
@@ -22,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from taskbook.engine.store_rows import write_events
-from taskbook.errors import StoreError
+from taskbook.errors import StoreError, StoreUnwritableError
 
 if TYPE_CHECKING:
     from taskbook.core.events import Event
@@ -51,6 +55,7 @@ CREATE TABLE IF NOT EXISTS logs (
     level INTEGER, message TEXT, ts REAL
 );
 CREATE INDEX IF NOT EXISTS logs_flow ON logs(flow_run_id);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS artifacts (
     id TEXT PRIMARY KEY, key TEXT, type TEXT, data TEXT, description TEXT,
     flow_run_id TEXT, task_run_id TEXT, created REAL
@@ -63,6 +68,9 @@ _log = logging.getLogger("taskbook.engine")
 _GATHER_SECONDS = 0.05
 _BACKLOG = 256
 _POLL_SECONDS = 0.01
+# While the disk refuses writes, try again this often; keep at most this many events.
+_RETRY_SECONDS = 1.0
+_KEEP_EVENTS = 500_000
 
 
 class _Control:
@@ -92,6 +100,8 @@ class RunStore:
             directory.mkdir(parents=True, exist_ok=True)
             self._initialize()
         except (OSError, sqlite3.Error) as exc:
+            if _unwritable(exc):
+                raise StoreUnwritableError.from_path(str(self.path), exc) from exc
             raise StoreError.from_path(str(self.path), exc) from exc
         # Appends and pops are atomic: publishers never wait for the writer.
         self._events: collections.deque[Any] = collections.deque()
@@ -102,6 +112,9 @@ class RunStore:
         self._writer_lock = threading.Lock()
         self._host = socket.gethostname()
         self._pid = os.getpid()
+        # Events the disk refused (full, read-only), oldest first, and why.
+        self._unwritten: list[Any] = []
+        self.failure: BaseException | None = None
 
     def _initialize(self) -> None:
         # Processes opening a new store at once: SQLite answers "database is
@@ -112,6 +125,12 @@ class RunStore:
             try:
                 conn = self._connect()
                 conn.executescript(SCHEMA)
+                # A real write: a read-only or full disk fails here, before any run.
+                with conn:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO settings VALUES ('opened', ?)",
+                        (str(time.time()),),
+                    )
                 self._mark_crashed(conn)
                 return
             except sqlite3.OperationalError as exc:
@@ -140,6 +159,17 @@ class RunStore:
         request = _Flush()
         self._send(request)
         request.done.wait(timeout)
+
+    def check(self) -> None:
+        """Flush; raise if events could not be written (the disk refused them).
+
+        Raises:
+            StoreUnwritableError: The store's disk is full or read-only.
+        """
+        self.flush()
+        failure = self.failure
+        if failure is not None:
+            raise StoreUnwritableError.from_path(str(self.path), failure)
 
     def close(self) -> None:
         """Flush and stop the writer thread."""
@@ -173,14 +203,14 @@ class RunStore:
                 atexit.register(self.flush)
 
     def _write_loop(self) -> None:
-        conn = self._connect()
+        conn: sqlite3.Connection | None = None
         events = self._events
         while True:
             # Idle first, then look: an event recorded after the look sees _idle
             # and sets _wake, so no wake-up is lost.
             self._idle = True
             if not events:
-                self._wake.wait()
+                self._wake.wait(_RETRY_SECONDS if self._unwritten else None)
             self._idle = False
             self._wake.clear()
             self._gather()
@@ -188,13 +218,21 @@ class RunStore:
             # Pop exactly what is there now, in C (no Python loop to be paused in).
             batch = list(islice(iter(events.popleft, None), len(events)))
             controls = list(compress(batch, map(_Control.__instancecheck__, batch)))
+            if self._unwritten:
+                batch[:0], self._unwritten = self._unwritten, []
             if len(controls) < len(batch):
-                self._write(conn, batch)
+                try:
+                    conn = conn or self._connect()
+                except sqlite3.Error as exc:  # the disk went read-only since open
+                    self._keep(batch, exc)
+                else:
+                    self._write(conn, batch)
             del batch  # it may hold the events of 10,000 runs
             for request in controls:
                 request.done.set()
             if any(isinstance(request, _Stop) for request in controls):
-                conn.close()
+                if conn is not None:
+                    conn.close()
                 return
 
     def _gather(self) -> None:
@@ -211,8 +249,14 @@ class RunStore:
             try:
                 with conn:
                     write_events(conn, batch, self._host, self._pid)
+                if self.failure is not None:
+                    _log.warning("The run store at %s is writable again.", self.path)
+                    self.failure = None
                 return
             except sqlite3.OperationalError as exc:
+                if _unwritable(exc):
+                    self._keep(batch, exc)
+                    return
                 # Another process holds the write lock past busy_timeout: try again.
                 if "locked" not in str(exc) or attempt == 19:
                     _log.exception("The run store lost %d events", len(batch))
@@ -227,6 +271,22 @@ class RunStore:
                     write_events(conn, [event], self._host, self._pid)
             except Exception:  # logged, as above
                 _log.exception("The run store could not record %r", event)
+
+    def _keep(self, batch: list[Any], exc: BaseException) -> None:
+        """Keep events the disk refused, to write them when it takes them again."""
+        if self.failure is None:
+            _log.error(
+                "The run store at %s cannot be written (%s); its events are kept "
+                "and written when the disk takes them again.",
+                self.path,
+                exc,
+            )
+        self.failure = exc
+        events = [e for e in batch if not isinstance(e, _Control)]
+        if len(events) > _KEEP_EVENTS:
+            _log.error("The run store lost %d events", len(events) - _KEEP_EVENTS)
+            events = events[-_KEEP_EVENTS:]
+        self._unwritten = events
 
     # -- crash recovery --------------------------------------------------------
 
@@ -282,6 +342,23 @@ def _set_crashed(
         "VALUES (?,?,?,?,?,?)",
         (run_id, kind, "CRASHED", "Crashed", message, now),
     )
+
+
+# SQLite's primary result codes of a disk that refuses writes: READONLY, IOERR,
+# FULL, CANTOPEN (a read-only folder cannot hold the journal).
+_UNWRITABLE_CODES = {8, 10, 13, 14}
+_UNWRITABLE_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EDQUOT}
+
+
+def _unwritable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk is full or read-only (not a bug, not a lock)."""
+    if isinstance(exc, OSError):
+        return exc.errno in _UNWRITABLE_ERRNOS
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in _UNWRITABLE_CODES
+    text = str(exc).lower()
+    return any(w in text for w in ("readonly", "disk is full", "disk i/o", "unable"))
 
 
 def _alive(pid: int) -> bool:

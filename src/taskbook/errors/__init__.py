@@ -48,7 +48,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution`` and ``_warning
         │   ├── RunNotFoundError (KeyError)              no run with that id in the store
         │   ├── StoreError                               run store unusable
         │   │   └── StoreUnwritableError (OSError)       its disk is full or read-only
-        │   ├── CacheError (OSError)                     result cache cannot be opened
+        │   ├── CacheError (OSError)                     result cache cannot be written
         │   ├── MissingContextError (RuntimeError)       get_run_logger() outside a run
         │   ├── HashError (ValueError)                   a value neither JSON nor pickle encodes
         │   │   └── InputHashError                       ... and it is this task input

@@ -286,14 +286,14 @@ class StoreUnwritableError(StoreError, OSError):
 
 
 class CacheError(TaskbookError, OSError):
-    """The result cache cannot be opened: its folder is unwritable or unreadable."""
+    """The result cache cannot be opened or written: its disk is full or read-only."""
 
     @classmethod
     def from_path(cls, path: str, error: BaseException) -> Self:
         return cls(
-            f"The result cache at {path} cannot be opened ({error}). Make that folder "
-            f"writable and free space on its disk, or move it aside (cached results "
-            f"are then computed again)."
+            f"The result cache at {path} cannot be written ({error}). Free space on "
+            f"its disk (`taskbook gc --max-cache-size SIZE`) or make that folder "
+            f"writable, or move it aside (cached results are then computed again)."
         )
 
 
