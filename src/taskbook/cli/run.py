@@ -2,7 +2,8 @@
 
 Order of work, so that bad input leaves nothing half-done: read the notebook, merge
 and validate the parameters, check the output path, and only then run; the output
-notebook is written (atomically) whatever the cells did. Exit codes: ``cli.errors``.
+notebook is written (atomically) whatever the cells did, also after Ctrl-C or
+SIGTERM (``cli.interrupts``). Exit codes: ``cli.errors``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from taskbook.cli.errors import (
     EXIT_OK,
     NOTEBOOK_KEY,
     debug_option,
+    report_interrupt,
 )
+from taskbook.cli.interrupts import Interrupts
 from taskbook.cli.report import echo_outputs, echo_summary
 from taskbook.cli.run_flags import run_options_flags, run_options_from
 from taskbook.core.cells import CellSpec, classify_all
@@ -186,17 +189,20 @@ def run(
         _prepare(ctx, nb, parameters, notebook, target)
 
     started = time.monotonic()
-    with _working_directory(cwd), _session_for(notebook):
-        result = _run(specs, notebook, options.merge(parameters=parameters))
-    duration = time.monotonic() - started
-
-    if target is not None:
-        write_notebook(
-            _output_notebook(nb, result, declared, notebook, target, duration), target
-        )
+    with Interrupts() as interrupts:
+        with _working_directory(cwd), _session_for(notebook):
+            result = _run(specs, notebook, options.merge(parameters=parameters))
+        duration = time.monotonic() - started
+        if target is not None:
+            write_notebook(
+                _output_notebook(nb, result, declared, notebook, target, duration),
+                target,
+            )
     if not quiet and target != "-":
         echo_outputs(specs, result, papermill.stdout_file, papermill.stderr_file)
     echo_summary(result, duration, target)
+    if interrupts.signal is not None:
+        ctx.exit(report_interrupt(ctx, None, interrupts.signal))
     ctx.exit(_exit_code(result))
 
 
