@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -254,7 +255,26 @@ def _output_path(output: str | None, option: str | None) -> str | None:
             f"{os.path.join(target, 'out.ipynb')!r}.",
             param_hint="OUTPUT",
         )
+    _check_writable(directory, target)
     return path
+
+
+def _check_writable(directory: str, target: str) -> None:
+    """Create and remove a file where the output goes, as writing it will.
+
+    A real write, not ``os.access``: root passes every permission check, and only
+    a write finds a read-only or full disk.
+    """
+    try:
+        descriptor, probe = tempfile.mkstemp(dir=directory, prefix=".taskbook-probe-")
+        os.close(descriptor)
+        os.unlink(probe)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write to the folder {directory!r} ({exc.strerror}); make it "
+            f"writable or write the output elsewhere. Nothing was run.",
+            param_hint="OUTPUT",
+        ) from exc
 
 
 @contextlib.contextmanager
