@@ -17,6 +17,7 @@ import click
 from taskbook.cli.errors import debug_option, report_error, report_interrupt
 from taskbook.cli.graph import graph
 from taskbook.cli.run import run
+from taskbook.engine.runners import TASK_THREAD_PREFIX
 from taskbook.errors import TaskbookError
 
 __all__ = ("cli", "main")
@@ -74,7 +75,9 @@ def _leave_stuck_threads_behind(code: int | str | None) -> None:
         thread
         for thread in threading.enumerate()
         if thread is not threading.main_thread()
-        and not thread.daemon
+        # Task workers are joined at exit even when daemon (concurrent.futures
+        # does), and inherit daemon from the flow body's thread under --timeout.
+        and (not thread.daemon or thread.name.startswith(TASK_THREAD_PREFIX))
         and thread.is_alive()
     ]
     if not stuck:

@@ -462,11 +462,13 @@ def _may_retry(task: Any, run: TaskRun, failed: State) -> bool:
 def _interrupted(
     set_state: Callable[..., State], run: TaskRun, exc: BaseException
 ) -> NoReturn:
-    set_state(
-        State(
-            StateType.CANCELLED, message="The task run was cancelled by an interrupt."
+    if run.state is None or not run.state.is_final():  # a flow timeout set TimedOut
+        set_state(
+            State(
+                StateType.CANCELLED,
+                message="The task run was cancelled by an interrupt.",
+            )
         )
-    )
     raise exc
 
 

@@ -1,0 +1,69 @@
+"""``taskbook run --timeout S`` stops the run at its limit, whatever the cell does.
+
+The cell would run for ten minutes; the run must end long before that, Failed, with
+the cell TimedOut, also when the cell is blocked in C code (one ``time.sleep``).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.slow
+
+LIMIT = ("--timeout", "1")
+_BODIES = {
+    "blocked in C": "time.sleep(600)",
+    "in Python": "for _ in range(6000):\n    time.sleep(0.1)",
+}
+
+
+@pytest.mark.parametrize("where", list(_BODIES))
+def test_a_run_timeout_stops_a_long_cell_and_marks_it_timed_out(tmp_path: Path, where):
+    nb = nbformat.v4.new_notebook(
+        metadata={
+            "kernelspec": {
+                "name": "python3",
+                "language": "python",
+                "display_name": "Python 3",
+            }
+        }
+    )
+    for index, source in enumerate(["import time", _BODIES[where], "print('after')"]):
+        nb.cells.append(nbformat.v4.new_code_cell(source))
+        nb.cells[-1].id = f"c{index}"
+    nbformat.write(nb, tmp_path / "slow.ipynb")
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "taskbook.cli",
+            "run",
+            "slow.ipynb",
+            "out.ipynb",
+            *LIMIT,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "TASKBOOK_HOME": str(tmp_path / "home")},
+        timeout=100,  # the cell alone would take 600 s
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    out = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    states = {c.id: c.metadata.get("taskbook", {}).get("state_name") for c in out.cells}
+    assert states["c1"] == "TimedOut"
+    assert "after" not in result.stdout
+    with sqlite3.connect(tmp_path / "home" / "runs.sqlite") as db:
+        ((flow_state, flow_name),) = db.execute(
+            "SELECT state_type, state_name FROM flow_runs"
+        ).fetchall()
+    assert (flow_state, flow_name) == ("FAILED", "TimedOut")
