@@ -78,12 +78,19 @@ class Flow(Generic[P, R]):
 
     def _start(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[FlowCall, Any]:
+    ) -> tuple[FlowCall, Any, ParameterTypeError | None]:
         session = session_for_runs()
         if session.store.failure is not None:
             session.store.check()  # the disk refused writes: fail before running
         parent = flow_run_ctx.get()
         parameters = self._signature.bind(args, kwargs)
+        # Coerced before the run is recorded: the store keeps what the flow saw.
+        invalid = None
+        if self.options.validate_parameters:
+            try:
+                parameters = self.validate_parameters(parameters)
+            except ParameterTypeError as exc:
+                invalid = exc
         name = (
             render_run_name(self.options.flow_run_name, parameters) or random_run_name()
         )
@@ -125,25 +132,23 @@ class Flow(Generic[P, R]):
             persist_result=persist,
             log_prints=log_prints,
         )
-        return FlowCall(self._view, ctx, parameters, ctx.futures), session
+        return FlowCall(self._view, ctx, parameters, ctx.futures), session, invalid
 
-    def _invalid(self, call: FlowCall, session: Any) -> State | None:
-        """Coerce the call's parameters; return its Failed state if they do not fit."""
-        if not self.options.validate_parameters:
+    def _invalid(
+        self, call: FlowCall, session: Any, invalid: ParameterTypeError | None
+    ) -> State | None:
+        """Return the call's Failed state if its parameters did not fit, else None."""
+        if invalid is None:
             return None
-        try:
-            call.parameters = self.validate_parameters(call.parameters)
-        except ParameterTypeError as exc:
-            state = State(
-                StateType.FAILED,
-                message=f"Validation of flow parameters failed with error: {exc}",
-                data=exc,
-                ts=session.clock.now(),
-            )
-            call.ctx.flow_run.state = state
-            session.bus.publish(StateChanged(call.ctx.flow_run.id, "flow", state))
-            return state
-        return None
+        state = State(
+            StateType.FAILED,
+            message=f"Validation of flow parameters failed with error: {invalid}",
+            data=invalid,
+            ts=session.clock.now(),
+        )
+        call.ctx.flow_run.state = state
+        session.bus.publish(StateChanged(call.ctx.flow_run.id, "flow", state))
+        return state
 
     def __call__(
         self,
@@ -153,16 +158,22 @@ class Flow(Generic[P, R]):
         **kwargs: Any,
     ) -> Any:
         """Run the flow and return its result (or its State with return_state)."""
-        call, session = self._start(args, kwargs)
+        call, session, invalid = self._start(args, kwargs)
         if self.isasync:
-            return self._acall(call, session, return_state)
-        if (state := self._invalid(call, session)) is None:
+            return self._acall(call, session, invalid, return_state)
+        if (state := self._invalid(call, session, invalid)) is None:
             state = run_flow(call, session)
         _recorded(call, session)
         return state if return_state else _flow_result(state)
 
-    async def _acall(self, call: FlowCall, session: Any, return_state: bool) -> Any:
-        if (state := self._invalid(call, session)) is None:
+    async def _acall(
+        self,
+        call: FlowCall,
+        session: Any,
+        invalid: ParameterTypeError | None,
+        return_state: bool,
+    ) -> Any:
+        if (state := self._invalid(call, session, invalid)) is None:
             state = await arun_flow(call, session)
         _recorded(call, session)
         return state if return_state else _flow_result(state)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import cloudpickle
 
+from taskbook.engine.home import create_private
 from taskbook.errors import (
     CacheError,
     CorruptCacheEntryWarning,
@@ -64,7 +65,7 @@ class ResultCache:
         import diskcache
 
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            create_private(self.directory, self.directory / _DB)
             try:
                 return diskcache.Cache(
                     str(self.directory), size_limit=2**34, eviction_policy="none"

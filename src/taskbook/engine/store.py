@@ -25,6 +25,7 @@ from itertools import compress, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from taskbook.engine.home import create_private
 from taskbook.engine.store_rows import write_events
 from taskbook.errors import StoreError, StoreUnwritableError
 
@@ -97,7 +98,7 @@ class RunStore:
         self.directory = directory
         self.path = directory / "runs.sqlite"
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            create_private(directory, self.path)
             self._initialize()
         except (OSError, sqlite3.Error) as exc:
             if _unwritable(exc):
