@@ -17,6 +17,7 @@ import click
 from taskbook.cli.errors import debug_option, report_error, report_interrupt
 from taskbook.cli.graph import graph
 from taskbook.cli.run import run
+from taskbook.cli.upkeep import doctor, gc
 from taskbook.engine.runners import TASK_THREAD_PREFIX
 from taskbook.errors import TaskbookError
 
@@ -49,6 +50,8 @@ def cli() -> None:
 
 cli.add_command(run)
 cli.add_command(graph)
+cli.add_command(doctor)
+cli.add_command(gc)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

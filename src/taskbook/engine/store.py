@@ -292,13 +292,7 @@ class RunStore:
     # -- crash recovery --------------------------------------------------------
 
     def _mark_crashed(self, conn: sqlite3.Connection) -> None:
-        host = socket.gethostname()
-        rows = conn.execute(
-            "SELECT id, pid FROM flow_runs WHERE host=? AND "
-            "(state_type IS NULL OR state_type IN ('RUNNING','PENDING','SCHEDULED'))",
-            (host,),
-        ).fetchall()
-        dead = [run_id for run_id, pid in rows if pid and not _alive(pid)]
+        dead = stuck_runs(conn)
         if not dead:
             return
 
@@ -327,6 +321,16 @@ class RunStore:
             return conn.execute(sql, args).fetchall()
         finally:
             conn.close()
+
+
+def stuck_runs(conn: sqlite3.Connection) -> list[str]:
+    """Return the ids of runs left unfinished by a process of this host that is gone."""
+    rows = conn.execute(
+        "SELECT id, pid FROM flow_runs WHERE host=? AND "
+        "(state_type IS NULL OR state_type IN ('RUNNING','PENDING','SCHEDULED'))",
+        (socket.gethostname(),),
+    ).fetchall()
+    return [run_id for run_id, pid in rows if pid and not _alive(pid)]
 
 
 def _set_crashed(

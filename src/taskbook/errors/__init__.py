@@ -31,6 +31,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution`` and ``_warning
         │   │   │   └── ParameterSourceError             a -f/-y/-b value that is no mapping
         │   │   ├── NoParametersCellError                -p on a notebook without parameters cell
         │   │   ├── RunInProgressError                   a run started while another one runs
+        │   │   ├── RetentionValueError                  a taskbook gc limit that cannot be read
         │   │   └── CachePolicyError (TypeError too)     ``policy - x`` with x not an input name
         │   ├── UnreadableNotebookError (ValueError)     a notebook file that cannot be read
         │   ├── MissingInputError (NameError)            a cell's input is not in the namespace
@@ -87,6 +88,7 @@ from taskbook.errors._configuration import (
     ParameterSourceError,
     ParameterValueError,
     ReservedArgumentError,
+    RetentionValueError,
     RunInProgressError,
     RunNameTemplateError,
     UnknownMagicOptionError,
@@ -170,6 +172,7 @@ __all__ = (
     "ParameterTypeError",
     "ParameterValueError",
     "ReservedArgumentError",
+    "RetentionValueError",
     "RunInProgressError",
     "RunNameTemplateError",
     "RunNotFoundError",

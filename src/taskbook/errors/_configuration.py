@@ -225,3 +225,13 @@ class CachePolicyError(ConfigurationError, TypeError):
             f"Can only subtract strings (input names) from cache policies, "
             f"got {value!r}. Write the input's name, as in INPUTS - 'x'."
         )
+
+
+class RetentionValueError(ConfigurationError):
+    """A ``taskbook gc`` limit (age, count, size) that cannot be read."""
+
+    @classmethod
+    def from_text(cls, option: str, value: str, expected: str, example: str) -> Self:
+        return cls(
+            f"{option} {value!r} is not {expected}. Write it like {option} {example}."
+        )

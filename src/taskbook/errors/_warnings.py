@@ -45,7 +45,7 @@ class CorruptCacheEntryWarning(TaskbookWarning):
         return (
             f"Cache entry {key!r}{of_task} is corrupt ({type(error).__name__}: "
             f"{error}); it was removed and the task runs again. Nothing to do unless "
-            f"this repeats: then clear the cache directory."
+            f"this repeats: then run `taskbook doctor`."
         )
 
 
