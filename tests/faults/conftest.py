@@ -75,3 +75,60 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[str], SmallDisk]]:
     yield make
     for path in mounted:
         subprocess.run(["umount", "-l", str(path)], check=False, capture_output=True)
+
+
+# -- the README's table: what each scenario's test observed ------------------------
+
+_OBSERVED: dict[str, list[str]] = {}
+_FAILED: dict[str, str] = {}
+_KEY = pytest.StashKey[str]()
+
+
+@pytest.fixture
+def observe(request: pytest.FixtureRequest) -> Callable[[str], Callable[[str], None]]:
+    """``seen = observe(key)`` first, then ``seen(text)``: what the test saw at the end.
+
+    A test that fails in between shows as FAILED in the table's row for ``key``.
+    """
+    from faults.scenarios import SCENARIOS
+
+    def start(key: str) -> Callable[[str], None]:
+        assert key in SCENARIOS, f"add {key!r} to tests/faults/scenarios.py"
+        request.node.stash[_KEY] = key
+        return lambda text: _OBSERVED.setdefault(key, []).append(text)
+
+    return start
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None]:
+    report = yield
+    if report.failed and call.when == "call":
+        _FAILED[item.nodeid] = item.stash.get(_KEY, "")
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the table to ``$TASKBOOK_FAULTS_TABLE`` (``scripts/faults_table.py``)."""
+    target = os.environ.get("TASKBOOK_FAULTS_TABLE")
+    if not target:
+        return
+    from faults.scenarios import SCENARIOS
+
+    lines = ["| scenario | expected | observed |", "| --- | --- | --- |"]
+    for key, (scenario, expected) in SCENARIOS.items():
+        lines.append(f"| {scenario} | {expected} | {_observed(key)} |")
+    Path(target).write_text("\n".join(lines) + "\n")
+
+
+def _observed(key: str) -> str:
+    seen = _OBSERVED.get(key, [])
+    failed = [node for node, k in _FAILED.items() if k == key]
+    if failed or not seen:
+        return f"**FAILED** ({len(failed)} test(s))" if failed else "**not run**"
+    texts = list(dict.fromkeys(seen))
+    if len(seen) > 1 and len(texts) == 1:
+        return f"{len(seen)}/{len(seen)}: {texts[0]}"
+    return "; ".join(texts)

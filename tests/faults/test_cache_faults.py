@@ -39,8 +39,9 @@ def _cache_rows(home: Path, query: str, args: tuple = ()) -> list[tuple]:
 
 
 def test_a_truncated_entry_in_cache_db_is_a_miss_that_names_the_task_and_is_deleted(
-    isolated_home,
+    isolated_home, observe
 ):
+    seen = observe("corrupt-entry")
     runs: list[int] = []
     pipeline = _cached_pipeline(runs)
     pipeline()
@@ -59,11 +60,16 @@ def test_a_truncated_entry_in_cache_db_is_a_miss_that_names_the_task_and_is_dele
     assert runs == [1, 1]
     # The corrupt entry is gone; the rerun stored a good one: the next run is a hit.
     assert pipeline()["state"].name == "Cached"
+    seen(
+        f"{state.name} (ran again), {type(caught[0].message).__name__} names "
+        f"'load' and the key; next run Cached"
+    )
 
 
 def test_a_garbage_cache_db_is_moved_aside_with_a_warning_and_the_flow_runs(
-    isolated_home,
+    isolated_home, observe
 ):
+    seen = observe("garbage-cache-db")
     runs: list[int] = []
     pipeline = _cached_pipeline(runs)
     pipeline()
@@ -83,6 +89,10 @@ def test_a_garbage_cache_db_is_moved_aside_with_a_warning_and_the_flow_runs(
     assert f"The result cache {db} is not a usable database" in message
     assert f"moved to {moved[0]}" in message
     assert pipeline()["state"].name == "Cached"  # the new cache works
+    seen(
+        f"{state.name}; {type(caught[0].message).__name__}; kept as "
+        f"`{moved[0].name.rsplit('-', 2)[0]}-<time>-<pid>`; next run Cached"
+    )
 
 
 @task(cache_policy=INPUTS)
@@ -105,8 +115,9 @@ def _cache_on(disk_path: Path, home: Path) -> None:
 
 
 def test_a_result_that_does_not_fit_the_full_cache_disk_completes_uncached_with_a_warning(
-    isolated_home, small_disk
+    isolated_home, small_disk, observe
 ):
+    seen = observe("cache-full")
     disk = small_disk("4m")
     _cache_on(disk.path, isolated_home)
     assert big_flow(10).name == "Completed"  # the cache opens while there is room
@@ -122,11 +133,16 @@ def test_a_result_that_does_not_fit_the_full_cache_disk_completes_uncached_with_
     disk.free()
     assert big_flow(1_000_000).name == "Completed"  # ran again: stored this time
     assert big_flow(1_000_000).name == "Cached"
+    seen(
+        f"{state.name}, {type(caught[0].message).__name__}; after space returned: "
+        f"stored, then Cached"
+    )
 
 
 def test_a_read_only_cache_fails_the_flow_naming_the_cache_and_the_fix(
-    isolated_home, small_disk
+    isolated_home, small_disk, observe
 ):
+    seen = observe("cache-read-only")
     disk = small_disk("4m")
     _cache_on(disk.path, isolated_home)
     assert big_flow(10).name == "Completed"
@@ -137,4 +153,6 @@ def test_a_read_only_cache_fails_the_flow_naming_the_cache_and_the_fix(
 
     with pytest.raises(CacheError, match=r"The result cache at .* cannot be written"):
         big_flow(20)
-    assert taskbook.runs().state_name[0] == "Failed"  # and the store says so
+    recorded = taskbook.runs().state_name[0]
+    assert recorded == "Failed"  # and the store says so
+    seen(f"`CacheError` naming the folder; run recorded {recorded}")

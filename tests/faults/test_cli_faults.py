@@ -28,8 +28,9 @@ def _notebook(folder: Path) -> Path:
 
 
 def test_an_output_on_a_read_only_disk_is_a_usage_error_before_anything_runs(
-    tmp_path, small_disk
+    tmp_path, small_disk, observe
 ):
+    seen = observe("unwritable-output")
     disk = small_disk("1m")
     disk.read_only()
     notebook = _notebook(tmp_path)
@@ -47,3 +48,6 @@ def test_an_output_on_a_read_only_disk_is_a_usage_error_before_anything_runs(
     assert f"cannot write to the folder {str(disk.path)!r}" in result.stderr
     assert "Read-only file system" in result.stderr
     assert not (tmp_path / "ran").exists()  # nothing ran
+    seen(
+        f"exit {result.returncode}, naming the folder (Read-only file system); no cell ran"
+    )

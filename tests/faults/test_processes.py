@@ -116,8 +116,9 @@ _HELD = (
 
 
 def test_a_kernel_killed_mid_flow_run_leaves_it_crashed_and_a_rerun_resumes(
-    tmp_path, kernels
+    tmp_path, kernels, observe
 ):
+    seen = observe("kill-9-kernel")
     notebook = write_notebook(
         tmp_path / "etl.ipynb",
         [
@@ -155,6 +156,10 @@ def test_a_kernel_killed_mid_flow_run_leaves_it_crashed_and_a_rerun_resumes(
     # (Its last ~50 ms of events were still in memory: the store writes in batches.)
     assert set(first_run.values()) <= {"Crashed"}
     assert second_run == {"load-0": "Cached", "held-0": "Completed"}
+    seen(
+        f"runs {flows[0][0].title()} then {flows[1][0].title()}; rerun: load "
+        f"{second_run['load-0']}, held {second_run['held-0']}"
+    )
 
 
 _FLOW = """
@@ -172,7 +177,10 @@ many(200)
 """
 
 
-def test_two_kernels_and_a_cli_run_writing_one_store_lose_nothing(tmp_path, kernels):
+def test_two_kernels_and_a_cli_run_writing_one_store_lose_nothing(
+    tmp_path, kernels, observe
+):
+    seen = observe("concurrent-writers")
     notebook = write_notebook(
         tmp_path / "cli.ipynb",
         ["%%task\nvalues = list(range(100))", "total = sum(values)"],
@@ -210,9 +218,13 @@ def test_two_kernels_and_a_cli_run_writing_one_store_lose_nothing(tmp_path, kern
     ]
     tasks = rows(home, "SELECT state_type, COUNT(*) FROM task_runs GROUP BY 1")
     assert tasks == [("COMPLETED", 2 * 5 * 200 + 2)]
+    seen(f"11/11 runs and {tasks[0][1]}/{tasks[0][1]} task runs Completed")
 
 
-def test_a_task_that_leaks_a_thread_does_not_keep_the_cli_from_exiting(tmp_path):
+def test_a_task_that_leaks_a_thread_does_not_keep_the_cli_from_exiting(
+    tmp_path, observe
+):
+    seen = observe("leaked-thread")
     notebook = write_notebook(
         tmp_path / "leak.ipynb",
         [
@@ -235,6 +247,7 @@ def test_a_task_that_leaks_a_thread_does_not_keep_the_cli_from_exiting(tmp_path)
     assert rows(tmp_path / "home", "SELECT state_type FROM flow_runs") == [
         ("COMPLETED",)
     ]
+    seen(f"exit {result.returncode}, run Completed")
 
 
 _LARGE = """
@@ -255,7 +268,8 @@ print(*large(int(sys.argv[1])))
 """
 
 
-def test_a_one_gigabyte_result_is_cached_and_read_back_intact(tmp_path):
+def test_a_one_gigabyte_result_is_cached_and_read_back_intact(tmp_path, observe):
+    seen = observe("large-result")
     size = 2**30
     env = {**os.environ, "TASKBOOK_HOME": str(tmp_path / "home")}
     runs = [
@@ -274,3 +288,4 @@ def test_a_one_gigabyte_result_is_cached_and_read_back_intact(tmp_path):
     first, second = (run.stdout.split() for run in runs)
     assert (first[0], second[0]) == ("Completed", "Cached")
     assert first[1] == second[1]  # the same bytes came back
+    seen(f"{first[0]}, then {second[0]}; same SHA-256")

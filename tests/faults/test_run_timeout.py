@@ -25,7 +25,10 @@ _BODIES = {
 
 
 @pytest.mark.parametrize("where", list(_BODIES))
-def test_a_run_timeout_stops_a_long_cell_and_marks_it_timed_out(tmp_path: Path, where):
+def test_a_run_timeout_stops_a_long_cell_and_marks_it_timed_out(
+    tmp_path: Path, where, observe
+):
+    seen = observe(f"timeout-{where}")
     nb = nbformat.v4.new_notebook(
         metadata={
             "kernelspec": {
@@ -67,3 +70,7 @@ def test_a_run_timeout_stops_a_long_cell_and_marks_it_timed_out(tmp_path: Path, 
             "SELECT state_type, state_name FROM flow_runs"
         ).fetchall()
     assert (flow_state, flow_name) == ("FAILED", "TimedOut")
+    seen(
+        f"exit {result.returncode} (well before 600 s), cell {states['c1']}, run "
+        f"{flow_state.title()} ({flow_name})"
+    )

@@ -87,8 +87,9 @@ def output_state(folder: Path) -> str:
 
 @pytest.mark.parametrize("attempt", range(6))
 def test_two_sigints_close_together_cancel_the_run_and_write_the_output(
-    tmp_path, attempt
+    tmp_path, attempt, observe
 ):
+    seen = observe("two-sigints")
     process = start_run(tmp_path)
     process.send_signal(signal.SIGINT)
     process.send_signal(signal.SIGINT)  # as `timeout` and impatient users do
@@ -97,12 +98,32 @@ def test_two_sigints_close_together_cancel_the_run_and_write_the_output(
     assert err.rstrip().endswith("Interrupted.")
     assert recorded_states(tmp_path) == ["CANCELLED"]
     assert output_state(tmp_path) == "CANCELLED"
+    seen(f"exit {process.returncode}, run Cancelled, output written (Cancelled)")
 
 
-def test_sigterm_records_the_run_cancelled_writes_the_output_and_exits_143(tmp_path):
+def test_sigterm_records_the_run_cancelled_writes_the_output_and_exits_143(
+    tmp_path, observe
+):
+    seen = observe("sigterm")
     process = start_run(tmp_path)
     process.send_signal(signal.SIGTERM)
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 143, err
     assert recorded_states(tmp_path) == ["CANCELLED"]
     assert output_state(tmp_path) == "CANCELLED"
+    seen(f"exit {process.returncode}, run Cancelled, output written (Cancelled)")
+
+
+def test_three_sigints_exit_at_once_and_leave_no_run_running(tmp_path, observe):
+    seen = observe("three-sigints")
+    process = start_run(tmp_path)
+    for _ in range(3):
+        process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    assert process.returncode == 130
+    from taskbook.engine.store import RunStore
+
+    RunStore(tmp_path / "home")  # what the next process to open the store does
+    (state,) = recorded_states(tmp_path)
+    assert state in {"CANCELLED", "CRASHED"}
+    seen(f"exit {process.returncode}; run {state.title()} after the next open")

@@ -31,6 +31,11 @@ def _states(home: Path) -> list[tuple[str, str]]:
         return db.execute("SELECT name, state_type FROM flow_runs").fetchall()
 
 
+def _count_tasks(home: Path) -> tuple[int]:
+    with sqlite3.connect(home / "runs.sqlite") as db:
+        return db.execute("SELECT COUNT(*) FROM task_runs").fetchone()
+
+
 @flow
 def plain(n: int):
     """A flow without caching: it writes nothing but its run to the store."""
@@ -57,8 +62,9 @@ plain(1)
 
 @pytest.mark.parametrize("left_by", ["a closed session", "a process that exited"])
 def test_a_flow_on_a_read_only_store_fails_naming_the_path_and_runs_nothing(
-    store_home, left_by
+    store_home, left_by, observe
 ):
+    seen = observe("store-read-only")
     disk, home = store_home
     if left_by == "a closed session":
         _open_session(home)
@@ -75,6 +81,7 @@ def test_a_flow_on_a_read_only_store_fails_naming_the_path_and_runs_nothing(
     assert "read-only" in str(info.value)
     disk.writable()
     assert [state for _, state in _states(home)] == ["COMPLETED"]
+    seen(f"{type(info.value).__name__} naming runs.sqlite; nothing recorded or run")
 
 
 @task
@@ -89,16 +96,23 @@ def noisy(n: int):
 
 
 def test_a_flow_on_a_full_disk_fails_saying_so_and_its_run_is_recorded_once_space_returns(
-    store_home,
+    store_home, observe
 ):
+    seen = observe("store-full")
     disk, home = store_home
     session = _open_session(home)
     assert plain(1) == 2
     disk.fill(leave=64 * 1024)
 
-    with pytest.raises(StoreUnwritableError, match=rf"run store at {home}"):
+    with pytest.raises(StoreUnwritableError, match=rf"run store at {home}") as info:
         noisy(300)
     disk.free()
     session.store.flush()
     states = dict(_states(home))
     assert sorted(states.values()) == ["COMPLETED", "COMPLETED"]  # nothing left Running
+    (tasks,) = _count_tasks(home)
+    seen(
+        f"{type(info.value).__name__}; after space returned: runs "
+        f"{', '.join(s.title() for s in sorted(states.values()))}, {tasks} task "
+        f"runs recorded"
+    )

@@ -55,7 +55,10 @@ def test_doctor_on_a_healthy_project_says_intact_and_exits_0(isolated_home):
     assert result.output.count("intact") == 2
 
 
-def test_doctor_finds_stuck_runs_and_orphans_and_repair_fixes_them(isolated_home):
+def test_doctor_finds_stuck_runs_and_orphans_and_repair_fixes_them(
+    isolated_home, observe
+):
+    seen = observe("doctor")
     produce(1)
     _sql(
         isolated_home,
@@ -83,9 +86,11 @@ def test_doctor_finds_stuck_runs_and_orphans_and_repair_fixes_them(isolated_home
         isolated_home, "SELECT state_type FROM flow_runs WHERE id='stuck-run'"
     ) == [("CRASHED",)]
     assert taskbook_cli("doctor").exit_code == 0
+    seen(f"exit {found.exit_code} naming both; --repair: exit {fixed.exit_code}")
 
 
-def test_doctor_repair_moves_a_damaged_cache_aside(isolated_home):
+def test_doctor_repair_moves_a_damaged_cache_aside(isolated_home, observe):
+    seen = observe("doctor-damaged-cache")
     produce(1)
     get_session().cache.close()
     (isolated_home / "cache" / "cache.db").write_bytes(b"garbage" * 1000)
@@ -95,9 +100,11 @@ def test_doctor_repair_moves_a_damaged_cache_aside(isolated_home):
     fixed = taskbook_cli("doctor", "--repair")
     assert "fixed: cache: moved the damaged" in fixed.output
     assert fixed.exit_code == 0, fixed.output
+    seen(f"exit {found.exit_code}; --repair moved it aside, exit {fixed.exit_code}")
 
 
-def test_gc_keeps_the_newest_runs_of_each_flow(isolated_home):
+def test_gc_keeps_the_newest_runs_of_each_flow(isolated_home, observe):
+    seen = observe("gc")
     for i in range(5):
         produce(i)
     result = taskbook_cli("gc", "--keep-last", "2")
@@ -105,9 +112,11 @@ def test_gc_keeps_the_newest_runs_of_each_flow(isolated_home):
     assert "Deleted 3 run(s)" in result.output
     assert len(taskbook.runs()) == 2
     assert _sql(isolated_home, "SELECT COUNT(*) FROM task_runs") == [(2,)]
+    seen(f"--keep-last 2 of 5 runs: {len(taskbook.runs())} runs, 2 task runs left")
 
 
-def test_gc_deletes_runs_older_than_the_age_given(isolated_home):
+def test_gc_deletes_runs_older_than_the_age_given(isolated_home, observe):
+    seen = observe("gc")
     produce(1)
     produce(2)
     _sql(
@@ -118,9 +127,11 @@ def test_gc_deletes_runs_older_than_the_age_given(isolated_home):
     result = taskbook_cli("gc", "--older-than", "30d")
     assert "Deleted 1 run(s)" in result.output
     assert len(taskbook.runs()) == 1
+    seen("--older-than 30d: the 40-day-old run deleted, the new one kept")
 
 
-def test_gc_trims_the_cache_to_its_size_oldest_first(isolated_home):
+def test_gc_trims_the_cache_to_its_size_oldest_first(isolated_home, observe):
+    seen = observe("gc")
     for i in range(5):
         produce(i, 100_000)
     result = taskbook_cli("gc", "--max-cache-size", "300KB")
@@ -139,6 +150,8 @@ def test_gc_trims_the_cache_to_its_size_oldest_first(isolated_home):
         3: "Cached",
         4: "Cached",
     }
+    deleted = result.output.split(" and ")[1].rstrip(".\n")
+    seen(f"--max-cache-size 300KB: {deleted} deleted, the 2 newest stay cached")
 
 
 def test_saved_limits_apply_to_a_plain_gc_and_no_limit_is_a_usage_error(

@@ -175,7 +175,11 @@ class Flow(Generic[P, R]):
     ) -> Any:
         if (state := self._invalid(call, session, invalid)) is None:
             state = await arun_flow(call, session)
-        _recorded(call, session)
+        if call.ctx.flow_run.parent_flow_run_id is None:
+            import anyio
+
+            # Waiting for the commit must not block the loop (a notebook's).
+            await anyio.to_thread.run_sync(session.store.check)
         return state if return_state else _flow_result(state)
 
     def __repr__(self) -> str:
