@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from types import FrameType, TracebackType
 
 __all__ = ("Interrupts",)
@@ -29,6 +30,8 @@ class Interrupts:
         self._previous: dict[int, object] = {}
 
     def __enter__(self) -> Interrupts:
+        if threading.current_thread() is not threading.main_thread():
+            return self  # only the main thread may handle signals
         for signum in _HANDLED:
             self._previous[signum] = signal.signal(signum, self._handle)
         return self

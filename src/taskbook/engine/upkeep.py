@@ -63,9 +63,12 @@ class Limits:
         if not path.exists():
             return cls()
         with _reading(path) as conn:
-            row = conn.execute(
-                "SELECT value FROM settings WHERE name='limits'"
-            ).fetchone()
+            try:
+                row = conn.execute(
+                    "SELECT value FROM settings WHERE name='limits'"
+                ).fetchone()
+            except sqlite3.OperationalError:  # a store from before settings
+                return cls()
         return cls(**json.loads(row[0])) if row else cls()
 
     def save(self, home: Path) -> None:
