@@ -6,7 +6,6 @@ taskbook.cli``; the tests control when a cell ends with files they create.
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -15,22 +14,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import nbformat
 import pytest
 from jupyter_client.manager import KernelManager
 
+from faults.programs import home_env, run_taskbook, write_notebook
+
 pytestmark = pytest.mark.slow
-
-KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
-
-
-def write_notebook(path: Path, cells: list[str]) -> Path:
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNELSPEC})
-    for index, source in enumerate(cells):
-        nb.cells.append(nbformat.v4.new_code_cell(source))
-        nb.cells[-1].id = f"c{index}"
-    nbformat.write(nb, path)
-    return path
 
 
 def rows(home: Path, query: str) -> list[tuple]:
@@ -90,7 +79,7 @@ def kernels(tmp_path: Path) -> Iterator:
     started: list[Kernel] = []
 
     def start(notebook: Path | None = None) -> Kernel:
-        env = {**os.environ, "TASKBOOK_HOME": str(tmp_path / "home")}
+        env = home_env(tmp_path)
         env["IPYTHONDIR"] = str(tmp_path / "ipython")
         env.pop("JPY_SESSION_NAME", None)
         if notebook is not None:
@@ -192,15 +181,7 @@ def test_two_kernels_and_a_cli_run_writing_one_store_lose_nothing(
                 "many(200)", "[many(200) for _ in range(5)]"
             )
         )
-    cli = subprocess.run(
-        [sys.executable, "-m", "taskbook.cli", "run", str(notebook), "out.ipynb"],
-        cwd=tmp_path,
-        env={**os.environ, "TASKBOOK_HOME": str(tmp_path / "home")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    cli = run_taskbook(tmp_path, "run", str(notebook), "out.ipynb")
     assert cli.returncode == 0, cli.stderr
     assert first.finish()["status"] == "ok"
     assert second.finish()["status"] == "ok"
@@ -234,15 +215,8 @@ def test_a_task_that_leaks_a_thread_does_not_keep_the_cli_from_exiting(
             "print(x + 1)",
         ],
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "taskbook.cli", "run", str(notebook), "out.ipynb"],
-        cwd=tmp_path,
-        env={**os.environ, "TASKBOOK_HOME": str(tmp_path / "home")},
-        capture_output=True,
-        text=True,
-        timeout=120,  # a leaked non-daemon thread would hold the process forever
-        check=False,
-    )
+    # A leaked non-daemon thread would hold the process forever: the guard fails it.
+    result = run_taskbook(tmp_path, "run", str(notebook), "out.ipynb")
     assert (result.returncode, result.stdout) == (0, "2\n"), result.stderr
     assert rows(tmp_path / "home", "SELECT state_type FROM flow_runs") == [
         ("COMPLETED",)
@@ -271,7 +245,7 @@ print(*large(int(sys.argv[1])))
 def test_a_one_gigabyte_result_is_cached_and_read_back_intact(tmp_path, observe):
     seen = observe("large-result")
     size = 2**30
-    env = {**os.environ, "TASKBOOK_HOME": str(tmp_path / "home")}
+    env = home_env(tmp_path)
     runs = [
         subprocess.run(
             [sys.executable, "-c", _LARGE, str(size)],

@@ -6,14 +6,13 @@ the cell TimedOut, also when the cell is blocked in C code (one ``time.sleep``).
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from faults.programs import run_taskbook, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -29,36 +28,12 @@ def test_a_run_timeout_stops_a_long_cell_and_marks_it_timed_out(
     tmp_path: Path, where, observe
 ):
     seen = observe(f"timeout-{where}")
-    nb = nbformat.v4.new_notebook(
-        metadata={
-            "kernelspec": {
-                "name": "python3",
-                "language": "python",
-                "display_name": "Python 3",
-            }
-        }
-    )
-    for index, source in enumerate(["import time", _BODIES[where], "print('after')"]):
-        nb.cells.append(nbformat.v4.new_code_cell(source))
-        nb.cells[-1].id = f"c{index}"
-    nbformat.write(nb, tmp_path / "slow.ipynb")
+    cells = ["import time", _BODIES[where], "print('after')"]
+    write_notebook(tmp_path / "slow.ipynb", cells)
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "taskbook.cli",
-            "run",
-            "slow.ipynb",
-            "out.ipynb",
-            *LIMIT,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**os.environ, "TASKBOOK_HOME": str(tmp_path / "home")},
-        timeout=100,  # the cell alone would take 600 s
-        check=False,
+    # The guard is far below the 600 s the cell alone would take.
+    result = run_taskbook(
+        tmp_path, "run", "slow.ipynb", "out.ipynb", *LIMIT, timeout=100
     )
     assert result.returncode == 1, result.stderr
     out = nbformat.read(tmp_path / "out.ipynb", as_version=4)

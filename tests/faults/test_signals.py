@@ -7,15 +7,14 @@ then signals; the cell would otherwise sleep for a minute.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
-import nbformat
 import pytest
+
+from faults.programs import home_env, taskbook_command, write_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -25,41 +24,13 @@ _CELLS = [
 ]
 
 
-def _notebook(folder: Path) -> Path:
-    nb = nbformat.v4.new_notebook(
-        metadata={
-            "kernelspec": {
-                "name": "python3",
-                "language": "python",
-                "display_name": "Python 3",
-            }
-        }
-    )
-    for index, source in enumerate(_CELLS):
-        cell = nbformat.v4.new_code_cell(source)
-        cell.id = f"c{index}"
-        nb.cells.append(cell)
-    path = folder / "sleepy.ipynb"
-    nbformat.write(nb, path)
-    return path
-
-
 def start_run(folder: Path, *extra: str) -> subprocess.Popen[str]:
     """Start ``taskbook run sleepy.ipynb out.ipynb``; return once the cell runs."""
-    notebook = _notebook(folder)
-    env = {**os.environ, "TASKBOOK_HOME": str(folder / "home")}
+    notebook = write_notebook(folder / "sleepy.ipynb", _CELLS)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "taskbook.cli",
-            "run",
-            str(notebook),
-            "out.ipynb",
-            *extra,
-        ],
+        taskbook_command("run", str(notebook), "out.ipynb", *extra),
         cwd=folder,
-        env=env,
+        env=home_env(folder),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
