@@ -15,9 +15,10 @@ from taskbook.engine.context import FlowRun, FlowRunContext, flow_run_ctx, tags_
 from taskbook.engine.flow_run import FlowCall, arun_flow, run_flow
 from taskbook.engine.ids import new_id
 from taskbook.engine.names import random_run_name, render_run_name
+from taskbook.engine.outcomes import crashed_state
 from taskbook.engine.runners import TaskRunner, ThreadPoolTaskRunner
 from taskbook.engine.session import session_for_runs
-from taskbook.errors import ParameterTypeError
+from taskbook.errors import ParameterTypeError, StoreUnwritableError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -80,8 +81,6 @@ class Flow(Generic[P, R]):
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[FlowCall, Any, ParameterTypeError | None]:
         session = session_for_runs()
-        if session.store.failure is not None:
-            session.store.check()  # the disk refused writes: fail before running
         parent = flow_run_ctx.get()
         parameters = self._signature.bind(args, kwargs)
         # Coerced before the run is recorded: the store keeps what the flow saw.
@@ -117,6 +116,14 @@ class Flow(Generic[P, R]):
         )
         run.state = State(StateType.PENDING, ts=now)
         session.bus.publish(StateChanged(run.id, "flow", run.state))
+        if parent is None and session.store.failure is not None:
+            # The disk refused the last writes: fail before running, unless it
+            # takes them now (a flush per flow would cost more than a small flow).
+            try:
+                session.store.check()
+            except StoreUnwritableError as exc:  # not run; says so if the disk heals
+                session.bus.publish(StateChanged(run.id, "flow", crashed_state(exc)))
+                raise
         runner = (self.options.task_runner or ThreadPoolTaskRunner()).duplicate()
         persist = self.options.persist_result
         if persist is None and parent is not None:
@@ -175,11 +182,7 @@ class Flow(Generic[P, R]):
     ) -> Any:
         if (state := self._invalid(call, session, invalid)) is None:
             state = await arun_flow(call, session)
-        if call.ctx.flow_run.parent_flow_run_id is None:
-            import anyio
-
-            # Waiting for the commit must not block the loop (a notebook's).
-            await anyio.to_thread.run_sync(session.store.check)
+        _recorded(call, session)
         return state if return_state else _flow_result(state)
 
     def __repr__(self) -> str:
@@ -187,12 +190,15 @@ class Flow(Generic[P, R]):
 
 
 def _recorded(call: FlowCall, session: Any) -> None:
-    """Return once a top-level run is in the store; raise if the disk refused it.
+    """Raise if the store's disk refused this top-level run's events, once flushed.
+
+    Checked without waiting when nothing failed: the writer commits within ~50 ms,
+    and a failure then is raised by the next flow (and logged).
 
     Raises:
         StoreUnwritableError: The store's disk is full or read-only.
     """
-    if call.ctx.flow_run.parent_flow_run_id is None:
+    if call.ctx.flow_run.parent_flow_run_id is None and session.store.failure:
         session.store.check()
 
 
