@@ -24,8 +24,10 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as folder:
         table = Path(folder) / "table.md"
         env = {**os.environ, "TASKBOOK_FAULTS_TABLE": str(table)}
-        command = [sys.executable, "-m", "pytest", "-q", "-m", "faults"]
-        status = subprocess.call([*command, "tests/faults", *argv], cwd=ROOT, env=env)
+        command = [sys.executable, "-m", "pytest", "-q", "-m", "faults", "tests/faults"]
+        # That test checks the README this run is about to rewrite.
+        command.append("--ignore=tests/faults/test_readme_table.py")
+        status = subprocess.call([*command, *argv], cwd=ROOT, env=env)
         readme = ROOT / "README.md"
         text = readme.read_text()
         before, rest = text.split(START, 1)
