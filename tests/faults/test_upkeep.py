@@ -36,6 +36,7 @@ def produce(i: int, size: int = 10):
 
 
 def _sql(home: Path, query: str, args: tuple = ()) -> list[tuple]:
+    get_session().store.flush()  # the runs so far are committed
     with sqlite3.connect(home / "runs.sqlite") as db:
         return db.execute(query, args).fetchall()
 

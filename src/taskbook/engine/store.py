@@ -72,6 +72,7 @@ _POLL_SECONDS = 0.01
 # While the disk refuses writes, try again this often; keep at most this many events.
 _RETRY_SECONDS = 1.0
 _KEEP_EVENTS = 500_000
+_MIN_FREE = 64 * 1024  # bytes a disk needs for the store to open for writing
 
 
 class _Control:
@@ -124,14 +125,9 @@ class RunStore:
         for attempt in range(50):
             conn = None
             try:
+                _check_writable(self.directory, self.path)
                 conn = self._connect()
                 conn.executescript(SCHEMA)
-                # A real write: a read-only or full disk fails here, before any run.
-                with conn:
-                    conn.execute(
-                        "INSERT OR REPLACE INTO settings VALUES ('opened', ?)",
-                        (str(time.time()),),
-                    )
                 self._mark_crashed(conn)
                 return
             except sqlite3.OperationalError as exc:
@@ -353,6 +349,21 @@ def _set_crashed(
 # FULL, CANTOPEN (a read-only folder cannot hold the journal).
 _UNWRITABLE_CODES = {8, 10, 13, 14}
 _UNWRITABLE_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EDQUOT}
+
+
+def _check_writable(directory: Path, path: Path) -> None:
+    """Raise the OSError a write would meet: a read-only or full disk, no access.
+
+    Checked on open, before any run, without writing (a write transaction costs
+    ~10 ms per process); a disk that fills up later is the writer's to find.
+    """
+    stats = os.statvfs(directory) if hasattr(os, "statvfs") else None  # POSIX
+    if stats is not None and stats.f_flag & os.ST_RDONLY:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+    if not os.access(directory, os.W_OK) or not os.access(path, os.W_OK):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+    if stats is not None and stats.f_bavail * stats.f_frsize < _MIN_FREE:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def _unwritable(exc: BaseException) -> bool:
