@@ -187,7 +187,8 @@ def test_a_corrupt_entry_is_a_miss_with_a_warning_naming_the_key(isolated_home):
         raw.set(key, (b"garbage", None, ()))
 
     with pytest.warns(
-        CorruptCacheEntryWarning, match=rf"Cache entry '{key}' is corrupt"
+        CorruptCacheEntryWarning,
+        match=rf"Cache entry '{key}' of task 'load' is corrupt",
     ):
         state = pipeline()["state"]
     assert (state.name, state.result()) == ("Completed", 2)

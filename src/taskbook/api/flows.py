@@ -26,10 +26,10 @@ from taskbook.engine.ids import new_id
 from taskbook.engine.inputs import collect_futures
 from taskbook.engine.masking import mask_parameters
 from taskbook.engine.names import random_run_name, render_run_name
-from taskbook.engine.outcomes import call_hooks, format_exception
+from taskbook.engine.outcomes import call_hooks, crashed_state, format_exception
 from taskbook.engine.runners import TaskRunner, ThreadPoolTaskRunner
 from taskbook.engine.session import session_for_runs
-from taskbook.errors import ParameterTypeError, UpstreamTaskError
+from taskbook.errors import ParameterTypeError, StoreUnwritableError, UpstreamTaskError
 
 _log = logging.getLogger("taskbook.flow_runs")
 
@@ -87,10 +87,17 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
 
     def _start(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[FlowCall, Any]:
+    ) -> tuple[FlowCall, Any, ParameterTypeError | None]:
         session = session_for_runs()
         parent = flow_run_ctx.get()
         parameters = self._signature.bind(args, kwargs)
+        # Coerced before the run is recorded: the store keeps what the flow saw.
+        invalid = None
+        if self.options.validate_parameters:
+            try:
+                parameters = self.validate_parameters(parameters)
+            except ParameterTypeError as exc:
+                invalid = exc
         name = (
             render_run_name(self.options.flow_run_name, parameters, "flow_run_name")
             or random_run_name()
@@ -124,6 +131,14 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
         )
         run.state = State(StateType.PENDING, ts=now)
         session.bus.publish(StateChanged(run.id, "flow", run.state))
+        if parent is None and session.store.failure is not None:
+            # The disk refused the last writes: fail before running, unless it
+            # takes them now (a flush per flow would cost more than a small flow).
+            try:
+                session.store.check()
+            except StoreUnwritableError as exc:  # not run; says so if the disk heals
+                session.bus.publish(StateChanged(run.id, "flow", crashed_state(exc)))
+                raise
         runner = (self.options.task_runner or ThreadPoolTaskRunner()).duplicate()
         persist = self.options.persist_result
         if persist is None and parent is not None:
@@ -139,33 +154,32 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
             persist_result=persist,
             log_prints=log_prints,
         )
-        return FlowCall(self._view, ctx, parameters, ctx.futures), session
+        return FlowCall(self._view, ctx, parameters, ctx.futures), session, invalid
 
-    def _invalid(self, call: FlowCall, session: Any) -> State | None:
-        """Coerce the call's parameters; return its Failed state if they do not fit.
+    def _invalid(
+        self, call: FlowCall, session: Any, invalid: ParameterTypeError | None
+    ) -> State | None:
+        """Return the call's Failed state if its parameters did not fit, else None.
 
         As Prefect: the run is recorded Failed, its on_failure hooks fire once,
-        and calling the flow raises the ParameterTypeError.
+        and calling the flow raises the ParameterTypeError. (The parameters were
+        coerced in ``_start``, before the run was recorded.)
         """
-        if not self.options.validate_parameters:
+        if invalid is None:
             return None
-        try:
-            call.parameters = self.validate_parameters(call.parameters)
-        except ParameterTypeError as exc:
-            message = "Validation of flow parameters failed with error:"
-            _log.error("%s %s", message, exc)
-            state = self._finish(
-                call,
-                session,
-                State(
-                    StateType.FAILED,
-                    message=f"{message} {format_exception(exc)}",
-                    data=exc,
-                ),
-            )
-            call_hooks(self, call.ctx.flow_run, state, _log)
-            return state
-        return None
+        message = "Validation of flow parameters failed with error:"
+        _log.error("%s %s", message, invalid)
+        state = self._finish(
+            call,
+            session,
+            State(
+                StateType.FAILED,
+                message=f"{message} {format_exception(invalid)}",
+                data=invalid,
+            ),
+        )
+        call_hooks(self, call.ctx.flow_run, state, _log)
+        return state
 
     def _not_ready(self, call: FlowCall, session: Any, wait_for: Any) -> State | None:
         """Return the run's NotReady state if a ``wait_for`` future did not complete."""
@@ -190,11 +204,17 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
         session.bus.publish(StateChanged(run.id, "flow", state))
         return state
 
-    def _before(self, call: FlowCall, session: Any, wait_for: Any) -> State | None:
+    def _before(
+        self,
+        call: FlowCall,
+        session: Any,
+        wait_for: Any,
+        invalid: ParameterTypeError | None,
+    ) -> State | None:
         """The state the run ends in before its function runs, if it does."""
         if wait_for and (state := self._not_ready(call, session, wait_for)):
             return state
-        return self._invalid(call, session)
+        return self._invalid(call, session, invalid)
 
     def __call__(
         self,
@@ -204,30 +224,50 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
         **kwargs: Any,
     ) -> Any:
         """Run the flow and return its result (or its State with return_state)."""
-        call, session = self._start(self._bind_first(args), kwargs)
+        call, session, invalid = self._start(self._bind_first(args), kwargs)
         if self.isasync:
-            return self._acall(call, session, return_state, wait_for)
-        if (state := self._before(call, session, wait_for)) is None:
+            return self._acall(call, session, invalid, return_state, wait_for)
+        if (state := self._before(call, session, wait_for, invalid)) is None:
             state = run_flow(call, session)
+        _recorded(call, session)
         return state if return_state else _flow_result(state)
 
     async def _acall(
-        self, call: FlowCall, session: Any, return_state: bool, wait_for: Any
+        self,
+        call: FlowCall,
+        session: Any,
+        invalid: ParameterTypeError | None,
+        return_state: bool,
+        wait_for: Any,
     ) -> Any:
         if wait_for:  # waiting blocks: not on the event loop
             import anyio
 
             state = await anyio.to_thread.run_sync(
-                self._before, call, session, wait_for
+                self._before, call, session, wait_for, invalid
             )
         else:
-            state = self._invalid(call, session)
+            state = self._invalid(call, session, invalid)
         if state is None:
             state = await arun_flow(call, session)
+        _recorded(call, session)
         return state if return_state else _flow_result(state)
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"
+
+
+def _recorded(call: FlowCall, session: Any) -> None:
+    """Raise if the store's disk refused this top-level run's events, once flushed.
+
+    Checked without waiting when nothing failed: the writer commits within ~50 ms,
+    and a failure then is raised by the next flow (and logged).
+
+    Raises:
+        StoreUnwritableError: The store's disk is full or read-only.
+    """
+    if call.ctx.flow_run.parent_flow_run_id is None and session.store.failure:
+        session.store.check()
 
 
 def _flow_result(state: State) -> Any:

@@ -41,11 +41,17 @@ def run_notebook(
             run is ``strict`` whatever ``options`` says: hidden state is an error.
 
     Returns:
-        The run; a failing cell is in the result, not raised.
+        The run; a failing cell is in the result, not raised, and so is an
+        interrupt that stopped the run (the run is then Cancelled).
 
     Raises:
         HiddenStateError, DependencyCycleError, DuplicateTaskNameError: Before
             anything runs.
     """
     runner = NotebookRunner(headless_shell(), notebook_name)
-    return runner.run(specs, options.merge(strict=True))
+    try:
+        return runner.run(specs, options.merge(strict=True))
+    except KeyboardInterrupt:
+        if runner.interrupted is None:  # before any cell ran: nothing to report
+            raise
+        return runner.interrupted

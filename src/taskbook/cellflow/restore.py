@@ -87,7 +87,7 @@ class _Restorer:
             else "its %%task line is bad; fix that line"  # which turns its cache off
         )
         if key is not None:
-            found = lookup(get_session().cache, key, time.time())
+            found = lookup(get_session().cache, key, time.time(), node.name)
             if found.hit and isinstance(found.value, CellResult):
                 self.tasks.runner.restore(found.value, key)
                 self.restored.append(node.name)

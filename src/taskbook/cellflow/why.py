@@ -44,7 +44,7 @@ def remember_keys(
     for node_id, current in parts.items():
         outcome = outcomes[node_id]
         slot = _slot(notebook_name, outcome.name)
-        hit, stored, _ = cache.get(slot, now)
+        hit, stored, _ = cache.get(slot, now, outcome.name)
         previous = KeyParts.from_dict(stored["parts"]) if hit else None
         if outcome.state_name == "Cached":
             reasons = ["it was a cache hit: nothing in its key changed."]

@@ -1,7 +1,7 @@
 """How the command line reports errors: one line, a hint, and an exit code.
 
 Exit codes: 0 success, 1 the flow failed, 2 usage or parameter error (click's own
-usage errors too), 130 interrupted. The full traceback appears only with ``--debug``.
+usage errors too), 130 interrupted (143 terminated: 128 + the signal, as shells do). The full traceback appears only with ``--debug``.
 """
 
 from __future__ import annotations
@@ -149,9 +149,11 @@ def report_error(ctx: click.Context, error: TaskbookError) -> int:
     return exit_code_for(error)
 
 
-def report_interrupt(ctx: click.Context, error: BaseException | None = None) -> int:
-    """Print that the run was interrupted; return 130."""
+def report_interrupt(
+    ctx: click.Context, error: BaseException | None = None, signum: int = 2
+) -> int:
+    """Print that the run was interrupted; return 128 + the signal (130 for Ctrl-C)."""
     if ctx.meta.get(DEBUG_KEY) and error is not None:
         click.echo("".join(traceback.format_exception(error)).rstrip(), err=True)
     click.echo("Interrupted.", err=True)
-    return EXIT_INTERRUPTED
+    return 128 + signum

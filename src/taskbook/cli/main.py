@@ -22,6 +22,8 @@ from taskbook.cli.limits import concurrency_limit, global_concurrency_limit
 from taskbook.cli.run import run
 from taskbook.cli.schedule import schedule
 from taskbook.cli.serve import serve
+from taskbook.cli.upkeep import doctor, gc
+from taskbook.engine.runners import TASK_THREAD_PREFIX
 from taskbook.errors import TaskbookError
 
 __all__ = ("cli", "main")
@@ -60,6 +62,8 @@ cli.add_command(serve)
 for command in (runs, show, logs, gantt):
     cli.add_command(command)
 cli.add_command(export)
+cli.add_command(doctor)
+cli.add_command(gc)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -86,7 +90,9 @@ def _leave_stuck_threads_behind(code: int | str | None) -> None:
         thread
         for thread in threading.enumerate()
         if thread is not threading.main_thread()
-        and not thread.daemon
+        # Task workers are joined at exit even when daemon (concurrent.futures
+        # does), and inherit daemon from the flow body's thread under --timeout.
+        and (not thread.daemon or thread.name.startswith(TASK_THREAD_PREFIX))
         and thread.is_alive()
     ]
     if not stuck:

@@ -2,13 +2,15 @@
 
 Order of work, so that bad input leaves nothing half-done: read the notebook, merge
 and validate the parameters, check the output path, and only then run; the output
-notebook is written (atomically) whatever the cells did. Exit codes: ``cli.errors``.
+notebook is written (atomically) whatever the cells did, also after Ctrl-C or
+SIGTERM (``cli.interrupts``). Exit codes: ``cli.errors``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -23,7 +25,9 @@ from taskbook.cli.errors import (
     EXIT_OK,
     NOTEBOOK_KEY,
     debug_option,
+    report_interrupt,
 )
+from taskbook.cli.interrupts import Interrupts
 from taskbook.cli.report import echo_outputs, echo_summary
 from taskbook.cli.run_flags import (
     parameter_options,
@@ -147,17 +151,20 @@ def run(
         _prepare(ctx, nb, parameters, notebook, target)
 
     started = time.monotonic()
-    with _working_directory(cwd), _session_for(notebook):
-        result = _run(specs, notebook, options.merge(parameters=parameters))
-    duration = time.monotonic() - started
-
-    if target is not None:
-        write_notebook(
-            _output_notebook(nb, result, declared, notebook, target, duration), target
-        )
+    with Interrupts() as interrupts:
+        with _working_directory(cwd), _session_for(notebook):
+            result = _run(specs, notebook, options.merge(parameters=parameters))
+        duration = time.monotonic() - started
+        if target is not None:
+            write_notebook(
+                _output_notebook(nb, result, declared, notebook, target, duration),
+                target,
+            )
     if not quiet and target != "-":
         echo_outputs(specs, result, papermill.stdout_file, papermill.stderr_file)
     echo_summary(result, duration, target)
+    if interrupts.signal is not None:
+        ctx.exit(report_interrupt(ctx, None, interrupts.signal))
     ctx.exit(_exit_code(result))
 
 
@@ -209,7 +216,26 @@ def _output_path(output: str | None, option: str | None) -> str | None:
             f"{os.path.join(target, 'out.ipynb')!r}.",
             param_hint="OUTPUT",
         )
+    _check_writable(directory, target)
     return path
+
+
+def _check_writable(directory: str, target: str) -> None:
+    """Create and remove a file where the output goes, as writing it will.
+
+    A real write, not ``os.access``: root passes every permission check, and only
+    a write finds a read-only or full disk.
+    """
+    try:
+        descriptor, probe = tempfile.mkstemp(dir=directory, prefix=".taskbook-probe-")
+        os.close(descriptor)
+        os.unlink(probe)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write to the folder {directory!r} ({exc.strerror}); make it "
+            f"writable or write the output elsewhere. Nothing was run.",
+            param_hint="OUTPUT",
+        ) from exc
 
 
 @contextlib.contextmanager

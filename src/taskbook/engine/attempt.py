@@ -45,6 +45,8 @@ from taskbook.engine.retry import delay_for, resolve_delays
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep, Step
 from taskbook.engine.transactions import in_transaction, stage_task
 from taskbook.errors import (
+    CacheError,
+    CacheWriteWarning,
     CancelRun,
     HashError,
     InputHashError,
@@ -238,7 +240,7 @@ def _attempts(
         key = _cache_key(policy, tctx, parameters, flow_ctx, task.name)
         run.cache_key = key
         if key is not None and not options.refresh_cache:
-            found = lookup(session.cache, key, clock.now())
+            found = lookup(session.cache, key, clock.now(), task.name)
             if found.hit:
                 _keep_files(run, flow_ctx, key, found.files)
                 depend_on(found.files)  # so does a run that called this task
@@ -408,7 +410,14 @@ def _completed(
                 stacklevel=1,
             )
         else:
-            session.cache.put(key, payload, expires, files)
+            try:
+                session.cache.put(key, payload, expires, files)
+            except CacheError as exc:  # disk full: the result is still the result
+                warnings.warn(
+                    CacheWriteWarning.from_task(task.name, exc),
+                    CacheWriteWarning,
+                    stacklevel=1,
+                )
     return State(
         StateType.COMPLETED,
         "Completed",
@@ -484,11 +493,13 @@ async def _awaited(awaitable: Any) -> Any:
 def _interrupted(
     set_state: Callable[..., State], run: TaskRun, exc: BaseException
 ) -> NoReturn:
-    set_state(
-        State(
-            StateType.CANCELLED, message="The task run was cancelled by an interrupt."
+    if run.state is None or not run.state.is_final():  # a flow timeout set TimedOut
+        set_state(
+            State(
+                StateType.CANCELLED,
+                message="The task run was cancelled by an interrupt.",
+            )
         )
-    )
     raise exc
 
 

@@ -280,14 +280,16 @@ class CacheLookup:
 _MISS = CacheLookup(False)
 
 
-def lookup(cache: ResultCache, key: str, now: float) -> CacheLookup:
-    """Return the cached result of ``key`` if every file it recorded is intact.
+def lookup(
+    cache: ResultCache, key: str, now: float, task: str | None = None
+) -> CacheLookup:
+    """Return the cached result of ``key`` (of ``task``) if its recorded files are intact.
 
     A file deleted or changed since (by anyone) means the result no longer says what
     its run did: the task runs again, as when the key changes. An entry stored
     before files were recorded cannot vouch for them, so it is not used either.
     """
-    entry = cache.entry(key, now)
+    entry = cache.entry(key, now, task)
     if entry is None:
         return _MISS
     payload, expires_at, stored = entry
@@ -302,7 +304,7 @@ def lookup(cache: ResultCache, key: str, now: float) -> CacheLookup:
             return CacheLookup(
                 False, stale=f"its output file {shown(record.path)!r} {problem}"
             )
-    loaded, value = cache.load(key, payload)
+    loaded, value = cache.load(key, payload, task)
     if not loaded:
         return _MISS
     return CacheLookup(True, value, expires_at, files)

@@ -2,7 +2,8 @@
 
 Pending -> Running -> Completed | Failed (retried as a loop when ``retries``),
 Cancelled on interrupt (queued tasks never start, running ones are interrupted,
-unfinished ones end Cancelled, and nothing is recorded afterwards), Crashed on
+unfinished ones end Cancelled, and nothing is recorded afterwards; a run that
+times out ends its unfinished tasks TimedOut the same way), Crashed on
 other BaseExceptions. The final state follows Prefect's return-value rules:
 returned futures/states are aggregated (``"2/3 states failed."``).
 """
@@ -123,12 +124,10 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
             call_hooks(flow, run, run.state, _log)
             raise exc
         except Exception as exc:  # the flow body failed: Failed, maybe retried
-            failed = failed_state(
-                "flow",
-                exc,
-                isinstance(exc, FlowRunTimeoutError),
-                options.timeout_seconds,
-            )
+            timed_out = isinstance(exc, FlowRunTimeoutError)
+            failed = failed_state("flow", exc, timed_out, options.timeout_seconds)
+            if timed_out and attempts >= (options.retries or 0):
+                _time_out(ctx, clock, options.timeout_seconds or 0)
         except BaseException as exc:  # SystemExit, engine faults: Crashed
             crashed = set_state(crashed_state(exc))
             ctx.task_runner.cancel_all()
@@ -185,3 +184,19 @@ def _cancel(
                 StateChanged(task_run.id, "task", state, task_run.run_count)
             )
     set_state(State(StateType.CANCELLED, message=message))
+
+
+def _time_out(ctx: FlowRunContext, clock: Any, seconds: float) -> None:
+    # The run ends at its limit: its running tasks end TimedOut (and are
+    # interrupted where Python can; one blocked in C is abandoned, and nothing
+    # waits for it), queued ones never start, nothing is recorded afterwards.
+    ctx.closed.set()
+    ctx.task_runner.cancel_all()
+    message = f"The flow run timed out after {seconds} s; this task run was stopped."
+    for task_run in list(ctx.active.values()):
+        if task_run.state is None or not task_run.state.is_final():
+            state = State(StateType.FAILED, "TimedOut", message=message)
+            task_run.state = state.with_time(clock.now())
+            ctx.session.bus.publish(
+                StateChanged(task_run.id, "task", task_run.state, task_run.run_count)
+            )

@@ -5,7 +5,7 @@ up from the notebook's (or the working) folder, not above the project's root (th
 first folder with ``.git`` or ``pyproject.toml``) nor above the user's home; when
 there is none, a new ``.taskbook/`` next to the notebook. A kernel started in
 ``notebooks/`` and ``taskbook run notebooks/x.ipynb`` from the repo root therefore
-share one store and one cache.
+share one store and one cache. Both are created readable by their owner only.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ("HOME_FOLDER", "find_home")
+__all__ = ("HOME_FOLDER", "create_private", "find_home")
 
 HOME_FOLDER = ".taskbook"
 _PROJECT_MARKERS = (".git", "pyproject.toml")
@@ -48,3 +48,14 @@ def _home_dir() -> Path | None:
         return Path.home().resolve()
     except RuntimeError:  # no HOME and no passwd entry
         return None
+
+
+def create_private(directory: Path, database: Path) -> None:
+    """Create ``directory`` (0700) and an empty ``database`` file (0600) if missing.
+
+    Runs, parameters, logs and results may be confidential: readable by their owner
+    only. SQLite gives its -wal and -shm files the database file's mode.
+    """
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not database.exists():
+        os.close(os.open(database, os.O_CREAT | os.O_WRONLY, 0o600))

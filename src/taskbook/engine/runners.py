@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from taskbook.engine.context import TaskRun
 
 
+TASK_THREAD_PREFIX = "taskbook-task"  # the names of the threads that run tasks
+
+
 class TaskRunner:
     """Base: a context manager entered for the duration of one flow run."""
 
@@ -134,7 +137,7 @@ class ThreadPoolTaskRunner(TaskRunner):
             with self._lock:
                 if self._executor is None:
                     self._executor = cf.ThreadPoolExecutor(
-                        self.max_workers, thread_name_prefix="taskbook-task"
+                        self.max_workers, thread_name_prefix=TASK_THREAD_PREFIX
                     )
         return self._executor
 
@@ -421,6 +424,7 @@ class DaskTaskRunner(_RemoteCallRunner):
 
 
 __all__ = [
+    "TASK_THREAD_PREFIX",
     "DaskTaskRunner",
     "ProcessPoolTaskRunner",
     "TaskRunner",

@@ -8,7 +8,10 @@ Recording an event appends it to a deque (no lock, nothing to wait for); one
 background thread turns batches of events into rows (``store_rows.py``) and
 writes them in one transaction each. WAL mode and a busy timeout let
 several processes write one store at once without losing rows. On open, runs
-left Running by a process that no longer exists are marked Crashed.
+left Running by a process that no longer exists are marked Crashed. A store
+that cannot be written (read-only, disk full) is a ``StoreUnwritableError`` on
+open; when it happens mid-run, the events are kept and written again once the
+disk takes them, and ``check`` raises until it does.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import atexit
 import collections
 import contextlib
+import errno
 import logging
 import os
 import socket
@@ -27,8 +31,9 @@ from itertools import compress, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from taskbook.engine.home import create_private
 from taskbook.engine.store_rows import write_events
-from taskbook.errors import StoreError
+from taskbook.errors import StoreError, StoreUnwritableError
 
 if TYPE_CHECKING:
     from taskbook.core.events import Event
@@ -57,6 +62,7 @@ CREATE TABLE IF NOT EXISTS logs (
     level INTEGER, message TEXT, ts REAL
 );
 CREATE INDEX IF NOT EXISTS logs_flow ON logs(flow_run_id);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS artifacts (
     id TEXT PRIMARY KEY, key TEXT, type TEXT, data TEXT, description TEXT,
     flow_run_id TEXT, task_run_id TEXT, created REAL
@@ -82,6 +88,10 @@ _log = logging.getLogger("taskbook.engine")
 _GATHER_SECONDS = 0.05
 _BACKLOG = 256
 _POLL_SECONDS = 0.01
+# While the disk refuses writes, try again this often; keep at most this many events.
+_RETRY_SECONDS = 1.0
+_KEEP_EVENTS = 500_000
+_MIN_FREE = 64 * 1024  # bytes a disk needs for the store to open for writing
 
 
 class _Control:
@@ -108,9 +118,11 @@ class RunStore:
         self.directory = directory
         self.path = directory / "runs.sqlite"
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            create_private(directory, self.path)
             self._initialize()
         except (OSError, sqlite3.Error) as exc:
+            if _unwritable(exc):
+                raise StoreUnwritableError.from_path(str(self.path), exc) from exc
             raise StoreError.from_path(str(self.path), exc) from exc
         # Appends and pops are atomic: publishers never wait for the writer.
         self._events: collections.deque[Any] = collections.deque()
@@ -121,6 +133,9 @@ class RunStore:
         self._writer_lock = threading.Lock()
         self._host = socket.gethostname()
         self._pid = os.getpid()
+        # Events the disk refused (full, read-only), oldest first, and why.
+        self._unwritten: list[Any] = []
+        self.failure: BaseException | None = None
 
     def _initialize(self) -> None:
         # Processes opening a new store at once: SQLite answers "database is
@@ -129,6 +144,7 @@ class RunStore:
         for attempt in range(50):
             conn = None
             try:
+                _check_writable(self.directory, self.path)
                 conn = self._connect()
                 conn.executescript(SCHEMA)
                 self._mark_crashed(conn)
@@ -159,6 +175,17 @@ class RunStore:
         request = _Flush()
         self._send(request)
         request.done.wait(timeout)
+
+    def check(self) -> None:
+        """Flush; raise if events could not be written (the disk refused them).
+
+        Raises:
+            StoreUnwritableError: The store's disk is full or read-only.
+        """
+        self.flush()
+        failure = self.failure
+        if failure is not None:
+            raise StoreUnwritableError.from_path(str(self.path), failure)
 
     def close(self) -> None:
         """Flush and stop the writer thread."""
@@ -192,14 +219,14 @@ class RunStore:
                 atexit.register(self.flush)
 
     def _write_loop(self) -> None:
-        conn = self._connect()
+        conn: sqlite3.Connection | None = None
         events = self._events
         while True:
             # Idle first, then look: an event recorded after the look sees _idle
             # and sets _wake, so no wake-up is lost.
             self._idle = True
             if not events:
-                self._wake.wait()
+                self._wake.wait(_RETRY_SECONDS if self._unwritten else None)
             self._idle = False
             self._wake.clear()
             self._gather()
@@ -207,13 +234,21 @@ class RunStore:
             # Pop exactly what is there now, in C (no Python loop to be paused in).
             batch = list(islice(iter(events.popleft, None), len(events)))
             controls = list(compress(batch, map(_Control.__instancecheck__, batch)))
+            if self._unwritten:
+                batch[:0], self._unwritten = self._unwritten, []
             if len(controls) < len(batch):
-                self._write(conn, batch)
+                try:
+                    conn = conn or self._connect()
+                except sqlite3.Error as exc:  # the disk went read-only since open
+                    self._keep(batch, exc)
+                else:
+                    self._write(conn, batch)
             del batch  # it may hold the events of 10,000 runs
             for request in controls:
                 request.done.set()
             if any(isinstance(request, _Stop) for request in controls):
-                conn.close()
+                if conn is not None:
+                    conn.close()
                 return
 
     def _gather(self) -> None:
@@ -230,8 +265,14 @@ class RunStore:
             try:
                 with conn:
                     write_events(conn, batch, self._host, self._pid)
+                if self.failure is not None:
+                    _log.warning("The run store at %s is writable again.", self.path)
+                    self.failure = None
                 return
             except sqlite3.OperationalError as exc:
+                if _unwritable(exc):
+                    self._keep(batch, exc)
+                    return
                 # Another process holds the write lock past busy_timeout: try again.
                 if "locked" not in str(exc) or attempt == 19:
                     _log.exception("The run store lost %d events", len(batch))
@@ -247,16 +288,26 @@ class RunStore:
             except Exception:  # logged, as above
                 _log.exception("The run store could not record %r", event)
 
+    def _keep(self, batch: list[Any], exc: BaseException) -> None:
+        """Keep events the disk refused, to write them when it takes them again."""
+        if self.failure is None:
+            _log.error(
+                "The run store at %s cannot be written (%s); its events are kept "
+                "and written when the disk takes them again.",
+                self.path,
+                exc,
+            )
+        self.failure = exc
+        events = [e for e in batch if not isinstance(e, _Control)]
+        if len(events) > _KEEP_EVENTS:
+            _log.error("The run store lost %d events", len(events) - _KEEP_EVENTS)
+            events = events[-_KEEP_EVENTS:]
+        self._unwritten = events
+
     # -- crash recovery --------------------------------------------------------
 
     def _mark_crashed(self, conn: sqlite3.Connection) -> None:
-        host = socket.gethostname()
-        rows = conn.execute(
-            "SELECT id, pid FROM flow_runs WHERE host=? AND "
-            "(state_type IS NULL OR state_type IN ('RUNNING','PENDING','SCHEDULED'))",
-            (host,),
-        ).fetchall()
-        dead = [run_id for run_id, pid in rows if pid and not pid_alive(pid)]
+        dead = stuck_runs(conn)
         if not dead:
             return
 
@@ -315,6 +366,16 @@ class RunStore:
             conn.close()
 
 
+def stuck_runs(conn: sqlite3.Connection) -> list[str]:
+    """Return the ids of runs left unfinished by a process of this host that is gone."""
+    rows = conn.execute(
+        "SELECT id, pid FROM flow_runs WHERE host=? AND "
+        "(state_type IS NULL OR state_type IN ('RUNNING','PENDING','SCHEDULED'))",
+        (socket.gethostname(),),
+    ).fetchall()
+    return [run_id for run_id, pid in rows if pid and not pid_alive(pid)]
+
+
 _FINAL = ("COMPLETED", "FAILED", "CANCELLED", "CRASHED")
 
 
@@ -357,6 +418,38 @@ def _set_final(
         "VALUES (?,?,?,?,?,?)",
         (run_id, kind, state_type, name, message, now),
     )
+
+
+# SQLite's primary result codes of a disk that refuses writes: READONLY, IOERR,
+# FULL, CANTOPEN (a read-only folder cannot hold the journal).
+_UNWRITABLE_CODES = {8, 10, 13, 14}
+_UNWRITABLE_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EDQUOT}
+
+
+def _check_writable(directory: Path, path: Path) -> None:
+    """Raise the OSError a write would meet: a read-only or full disk, no access.
+
+    Checked on open, before any run, without writing (a write transaction costs
+    ~10 ms per process); a disk that fills up later is the writer's to find.
+    """
+    stats = os.statvfs(directory) if hasattr(os, "statvfs") else None  # POSIX
+    if stats is not None and stats.f_flag & os.ST_RDONLY:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+    if not os.access(directory, os.W_OK) or not os.access(path, os.W_OK):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+    if stats is not None and stats.f_bavail * stats.f_frsize < _MIN_FREE:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _unwritable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk is full or read-only (not a bug, not a lock)."""
+    if isinstance(exc, OSError):
+        return exc.errno in _UNWRITABLE_ERRNOS
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    if code is not None:
+        return code & 0xFF in _UNWRITABLE_CODES
+    text = str(exc).lower()
+    return any(w in text for w in ("readonly", "disk is full", "disk i/o", "unable"))
 
 
 def pid_alive(pid: int) -> bool:

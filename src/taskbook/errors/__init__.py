@@ -47,7 +47,8 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   │   ├── NotebookGlobalError                  a function reads a notebook variable
         │   │   ├── ExportConflictError                  two cells give one name two meanings
         │   │   ├── UnparsableCellError                  a cell to export does not parse
-        │   │   └── UnexportableImportError (ImportError too)  a taskbook name the target lacks
+        │   │   ├── UnexportableImportError (ImportError too)  a taskbook name the target lacks
+        │   │   └── RetentionValueError                  a taskbook gc limit that cannot be read
         │   ├── UnreadableNotebookError (ValueError)     a notebook file that cannot be read
         │   ├── UnwritableOutputError (OSError)          an output file that cannot be written
         │   ├── MissingInputError (NameError)            a cell's input is not in the namespace
@@ -65,6 +66,8 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   ├── UnpicklableInputError (TypeError)        inputs can't go to a process
         │   ├── RunNotFoundError (KeyError)              no run with that id in the store
         │   ├── StoreError                               run store unusable
+        │   │   └── StoreUnwritableError (OSError)       its disk is full or read-only
+        │   ├── CacheError (OSError)                     result cache cannot be written
         │   ├── MissingContextError (RuntimeError)       get_run_logger() outside a run
         │   ├── InvalidTimeoutError (ValueError)         a negative timeout to wait for futures
         │   ├── HashError (ValueError)                   a value neither JSON nor pickle encodes
@@ -88,6 +91,8 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         ├── UnpersistableResultWarning   a result could not be stored in the cache
         ├── UnhashableInputsWarning      inputs could not be hashed: task not cached
         ├── CorruptCacheEntryWarning     a cache entry could not be read: treated as a miss
+        ├── CorruptCacheFileWarning      cache.db was no database: moved aside, cache emptied
+        ├── CacheWriteWarning            a result could not be written to the cache
         ├── AbandonedThreadWarning       a timed-out thread could not be stopped
         └── NotebookGraphWarning         hidden state or a star-import barrier in a notebook
 """
@@ -132,6 +137,7 @@ from taskbook.errors._configuration import (
     ParameterSourceError,
     ParameterValueError,
     ReservedArgumentError,
+    RetentionValueError,
     RunInProgressError,
     RunNameTemplateError,
     RunNameTypeError,
@@ -146,6 +152,7 @@ from taskbook.errors._configuration import (
     UntranslatableMagicError,
 )
 from taskbook.errors._execution import (
+    CacheError,
     CancelledRun,
     CellExitError,
     CellFailedError,
@@ -169,6 +176,7 @@ from taskbook.errors._execution import (
     ServeAlreadyRunningError,
     SignatureMismatchError,
     StoreError,
+    StoreUnwritableError,
     TaskRunTimeoutError,
     UnfinishedRun,
     UnpicklableInputError,
@@ -179,7 +187,9 @@ from taskbook.errors._execution import (
 )
 from taskbook.errors._warnings import (
     AbandonedThreadWarning,
+    CacheWriteWarning,
     CorruptCacheEntryWarning,
+    CorruptCacheFileWarning,
     NotebookGraphWarning,
     UnhashableInputsWarning,
     UnpersistableResultWarning,
@@ -190,7 +200,9 @@ __all__ = (
     "AcquireConcurrencySlotTimeoutError",
     "BlockNameInUseError",
     "BlockNotFoundError",
+    "CacheError",
     "CachePolicyError",
+    "CacheWriteWarning",
     "CancelRun",
     "CancelledRun",
     "CellExitError",
@@ -199,6 +211,7 @@ __all__ = (
     "ConcurrencyOccupyError",
     "ConfigurationError",
     "CorruptCacheEntryWarning",
+    "CorruptCacheFileWarning",
     "CrashedRun",
     "DependencyCycleError",
     "DuplicateScheduleError",
@@ -234,6 +247,7 @@ __all__ = (
     "ParameterTypeError",
     "ParameterValueError",
     "ReservedArgumentError",
+    "RetentionValueError",
     "RunInProgressError",
     "RunNameTemplateError",
     "RunNameTypeError",
@@ -242,6 +256,7 @@ __all__ = (
     "ServeAlreadyRunningError",
     "SignatureMismatchError",
     "StoreError",
+    "StoreUnwritableError",
     "TaskRunTimeoutError",
     "TaskbookError",
     "TaskbookSignal",

@@ -404,3 +404,13 @@ class UnexportableImportError(ConfigurationError, ImportError):
             f"Cell {cell} imports {name}, which --target {target} has no "
             f"counterpart for. {fix}"
         )
+
+
+class RetentionValueError(ConfigurationError):
+    """A ``taskbook gc`` limit (age, count, size) that cannot be read."""
+
+    @classmethod
+    def from_text(cls, option: str, value: str, expected: str, example: str) -> Self:
+        return cls(
+            f"{option} {value!r} is not {expected}. Write it like {option} {example}."
+        )

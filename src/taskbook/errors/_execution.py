@@ -299,6 +299,31 @@ class StoreError(TaskbookError):
         )
 
 
+class StoreUnwritableError(StoreError, OSError):
+    """The run store's disk is full or read-only: runs cannot be recorded."""
+
+    @classmethod
+    def from_path(cls, path: str, error: BaseException) -> Self:
+        return cls(
+            f"The run store at {path} cannot be written ({error}): its disk is full "
+            f"or read-only, so runs are not recorded. Free space on that disk or make "
+            f"it writable (`taskbook gc` removes old runs and cached results), or "
+            f"point TASKBOOK_HOME at another directory."
+        )
+
+
+class CacheError(TaskbookError, OSError):
+    """The result cache cannot be opened or written: its disk is full or read-only."""
+
+    @classmethod
+    def from_path(cls, path: str, error: BaseException) -> Self:
+        return cls(
+            f"The result cache at {path} cannot be written ({error}). Free space on "
+            f"its disk (`taskbook gc --max-cache-size SIZE`) or make that folder "
+            f"writable, or move it aside (cached results are then computed again)."
+        )
+
+
 class MissingContextError(TaskbookError, RuntimeError):
     """A function that needs a flow or task run was called outside any run."""
 

@@ -40,11 +40,35 @@ class CorruptCacheEntryWarning(TaskbookWarning):
     """A cache entry could not be read and was treated as a miss."""
 
     @classmethod
-    def from_key(cls, key: str, error: BaseException) -> str:
+    def from_key(cls, key: str, error: BaseException, task: str | None = None) -> str:
+        of_task = f" of task {task!r}" if task else ""
         return (
-            f"Cache entry {key!r} is corrupt ({error}); it was removed and the task "
-            f"runs again. Nothing to do unless this repeats: then clear the cache "
-            f"directory."
+            f"Cache entry {key!r}{of_task} is corrupt ({type(error).__name__}: "
+            f"{error}); it was removed and the task runs again. Nothing to do unless "
+            f"this repeats: then run `taskbook doctor`."
+        )
+
+
+class CorruptCacheFileWarning(TaskbookWarning):
+    """The cache database was not a database: moved aside, a new cache started."""
+
+    @classmethod
+    def from_paths(cls, path: str, moved: str, error: BaseException) -> str:
+        return (
+            f"The result cache {path} is not a usable database ({error}); it was "
+            f"moved to {moved} and an empty cache started, so cached tasks run "
+            f"again. Delete {moved} once you no longer need it."
+        )
+
+
+class CacheWriteWarning(TaskbookWarning):
+    """A result could not be written to the cache (disk full, read-only)."""
+
+    @classmethod
+    def from_task(cls, task: str, error: BaseException) -> str:
+        return (
+            f"The result of task {task!r} was not cached: {error} The task "
+            f"completed; it runs again next time unless the cache can be written."
         )
 
 
