@@ -68,7 +68,9 @@ def test_badges_change_live_and_survive_scrolling_in_full_windowing_mode(
     assert badge(nb, 1).get_attribute("data-task") == "gate"
 
     toolbar_button(nb, "taskbook:run-flow").click()
-    nb.page.locator(".taskbook-badge[data-task='gate'][data-state='RUNNING']").wait_for()
+    nb.page.locator(
+        ".taskbook-badge[data-task='gate'][data-state='RUNNING']"
+    ).wait_for()
     nb.screenshot("ext-badges-running")
     # Scroll the gate cell out of view and back: JupyterLab detaches it.
     scroll_to_cell(nb, tail)
@@ -91,4 +93,58 @@ def test_badges_change_live_and_survive_scrolling_in_full_windowing_mode(
     nb.screenshot("ext-badges-completed-after-scroll")
     scroll_to_cell(nb, 1)
     assert badge(nb, 1).get_attribute("data-state") == "COMPLETED"
+    assert nb.errors() == []
+
+
+def test_toolbar_run_flow_runs_never_executed_cells_with_the_editors_unsaved_source(
+    notebook_page, lab_server
+):
+    nb = notebook_page(
+        [
+            "base = 20",
+            "%%task edited\nvalue = base + 1\nprint('value is', value)",
+            "%%task after\nprint('after sees', value * 2)",
+        ],
+        "ext_unsaved",
+    )
+    # Edit the task in the editor, as typing would, and do not save.
+    nb._js(
+        "panel.content.model.cells.get(1).sharedModel.setSource("
+        "\"%%task edited\\nvalue = base + 2\\nprint('value is', value)\");"
+    )
+    assert "base + 1" in (lab_server.root / "ext_unsaved.ipynb").read_text()
+    toolbar_button(nb, "taskbook:run-flow").click()
+    log = nb.page.locator("#taskbook-runs .taskbook-run-log")
+    log.get_by_text("after sees 44").wait_for()
+    text = log.inner_text()
+    assert "value is 22" in text
+    assert "the editor's cells, saved or not" in text
+    for task in ("edited", "after"):
+        nb.page.locator(
+            f".taskbook-badge[data-task='{task}'][data-state='COMPLETED']"
+        ).wait_for()
+    nb.screenshot("ext-toolbar-run-unsaved")
+    # Nothing was saved by the run.
+    assert "base + 1" in (lab_server.root / "ext_unsaved.ipynb").read_text()
+    assert nb.errors() == []
+
+
+def test_the_runs_sidebar_lists_past_runs_after_a_page_reload(notebook_page):
+    nb = notebook_page(["%%task one\nx = 1", "%%task two\ny = x + 1"], "ext_sidebar")
+    toolbar_button(nb, "taskbook:run-flow").click()
+    nb.page.locator(
+        ".taskbook-badge[data-task='two'][data-state='COMPLETED']"
+    ).wait_for()
+    nb.open()  # a page reload: the same notebook, the kernel still running
+    nb.page.evaluate("() => window.jupyterapp.commands.execute('taskbook:show-runs')")
+    runs = nb.page.locator("#taskbook-runs li[data-run-id]")
+    runs.first.wait_for()
+    assert "Runs of ext_sidebar.ipynb" in nb.page.locator("#taskbook-runs").inner_text()
+    assert runs.first.get_attribute("data-state") == "COMPLETED"
+    assert "2 task runs" in runs.first.inner_text()
+    # The badges came back too: from the kernel (still running) or the store.
+    nb.page.locator(
+        ".taskbook-badge[data-task='two'][data-state='COMPLETED']"
+    ).wait_for()
+    nb.screenshot("ext-sidebar-after-reload")
     assert nb.errors() == []
