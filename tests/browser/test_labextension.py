@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from conftest import NotebookPage
     from playwright.sync_api import Locator
+
+    from conftest import NotebookPage
 
 FILLERS = 40  # enough cells that the last task is far out of view
 
