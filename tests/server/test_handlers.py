@@ -18,7 +18,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-
 pytestmark = pytest.mark.slow
 
 
