@@ -105,6 +105,10 @@ export class BadgeView {
     badge.dataset.stateName = state?.name ?? '';
     badge.dataset.cached = String(state?.cached ?? false);
     badge.dataset.stale = String(state?.stale ?? false);
+    const ts = state ? String(state.ts) : '';
+    if (badge.dataset.ts !== ts) {
+      badge.dataset.ts = ts; // only on change: the benchmark watches it
+    }
     badge.title = `${info!.name}: click for details`;
     badge.textContent = describe(info!, state);
   }

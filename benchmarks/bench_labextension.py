@@ -1,0 +1,139 @@
+"""What the JupyterLab extension costs: opening a 200-cell notebook, badge delay, idle traffic.
+
+Runs a real JupyterLab (the browser tests' harness) in headless Chromium:
+
+- ``open``: goto -> 200 cells attached and the kernel idle, with the extension and
+  with its JS blocked (same server, interleaved); the median difference is what the
+  extension adds (goal < 50 ms);
+- ``delay``: after ``%load_ext taskbook``, a flow of the 200 tasks; for each badge change
+  the browser's clock when the badge changed minus the state's timestamp in the
+  kernel (one machine, one clock); median and max (goal < 100 ms);
+- ``idle``: HTTP requests to ``/taskbook/`` during 10 s of idle after the notebook
+  opened (goal: none; JupyterLab's own polling is not counted).
+
+Usage: ``PYTHONPATH=src python benchmarks/bench_labextension.py [--repeats N]``
+(needs ``bash scripts/browser_deps.sh`` and the built extension).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
+
+import conftest as harness  # the browser tests' server helpers
+
+CELLS = 200
+WATCH = """
+window.__badgeDelays = [];
+new MutationObserver(records => {
+  const now = Date.now() / 1000;
+  for (const r of records) {
+    const el = r.target;
+    if (el.classList && el.classList.contains('taskbook-badge') && el.dataset.ts) {
+      window.__badgeDelays.push(now - Number(el.dataset.ts));
+    }
+  }
+}).observe(document.body, {subtree: true, attributes: true, attributeFilter: ['data-ts']});
+"""
+
+
+def open_once(page, server, name: str, block: bool) -> float:
+    if block:
+        page.route("**/labextensions/taskbook/**", lambda route: route.abort())
+    start = time.perf_counter()
+    page.goto(server.notebook_url(name))
+    page.wait_for_function(
+        "n => { const p = window.jupyterapp && window.jupyterapp.shell.currentWidget;"
+        " return p && p.content && p.content.widgets.length === n"
+        " && p.sessionContext.session && p.sessionContext.session.kernel"
+        " && p.sessionContext.session.kernel.status === 'idle'; }",
+        arg=CELLS,
+        timeout=120_000,
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        home, root = Path(tmp) / "home", Path(tmp) / "root"
+        home.mkdir()
+        root.mkdir()
+        proc, server = harness._start_lab(home, root)
+        try:
+            harness._wait_until_up(proc, server)
+            cells = [f"%%task t{i}\nv{i} = {i}" for i in range(CELLS)]
+            harness.write_notebook(root, cells, "bench200")
+            with sync_playwright() as p:
+                browser = p.chromium.launch(
+                    executable_path=str(harness.CHROMIUM),
+                    headless=True,
+                    args=harness.CHROME_FLAGS,
+                )
+                times: dict[bool, list[float]] = {True: [], False: []}
+                for _ in range(args.repeats):
+                    for block in (True, False):
+                        context = browser.new_context()
+                        page = context.new_page()
+                        times[block].append(open_once(page, server, "bench200", block))
+                        context.close()
+                        server.shutdown_kernels()
+                with_ext = statistics.median(times[False])
+                without = statistics.median(times[True])
+                print(
+                    f"open {CELLS}-cell notebook: {with_ext * 1000:.0f} ms with the "
+                    f"extension, {without * 1000:.0f} ms without; adds "
+                    f"{(with_ext - without) * 1000:+.0f} ms (median of {args.repeats})"
+                )
+
+                context = browser.new_context()
+                page = context.new_page()
+                requests: list[str] = []
+                page.on(
+                    "request",
+                    lambda r: requests.append(r.url) if "/taskbook/" in r.url else None,
+                )
+                open_once(page, server, "bench200", block=False)
+                page.wait_for_timeout(1000)
+                before = len(requests)
+                page.wait_for_timeout(10_000)
+                print(
+                    f"idle: {len(requests) - before} request(s) to /taskbook/ in 10 s "
+                    f"(after {before} while opening)"
+                )
+                page.evaluate(WATCH)
+                page.evaluate(
+                    "async () => { const p = window.jupyterapp.shell.currentWidget;"
+                    " await p.sessionContext.session.kernel.requestExecute("
+                    "{code: '%load_ext taskbook'}).done;"
+                    " await p.sessionContext.session.kernel.requestExecute("
+                    "{code: '%flow run --no-view'}).done; }"
+                )
+                page.wait_for_function(
+                    "() => document.querySelectorAll("
+                    "\".taskbook-badge[data-state='COMPLETED']\").length >= 200",
+                    timeout=120_000,
+                )
+                delays = page.evaluate("window.__badgeDelays")
+                print(
+                    f"state change -> badge: median {statistics.median(delays) * 1000:.0f}"
+                    f" ms, max {max(delays) * 1000:.0f} ms over {len(delays)} changes"
+                )
+                context.close()
+                browser.close()
+        finally:
+            harness._stop(proc)
+
+
+if __name__ == "__main__":
+    main()
