@@ -15,7 +15,10 @@ import { RunsSidebar } from './sidebar';
 async function loadStoreStates(link: KernelLink): Promise<void> {
   try {
     await link.panel.context.ready;
-    const { cells } = await fetchCellStates(link.panel.context.path);
+    const { tasks, cells } = await fetchCellStates(link.panel.context.path);
+    if (!link.connected) {
+      link.model.setRegistry(tasks); // the kernel's registry wins once it talks
+    }
     link.model.update(cells);
   } catch {
     // No server extension or no store: badges wait for the kernel.

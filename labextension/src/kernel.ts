@@ -18,10 +18,14 @@ import {
   SourcesMessage
 } from './protocol';
 
+/** How long the editor must be still before its cells are sent. */
+const SEND_DELAY_MS = 400;
+
 export class KernelLink {
   readonly model = new BadgeModel();
   private _comm: Kernel.IComm | null = null;
   private _dirty = true;
+  private _lastSent = '';
   private _attached = new Signal<this, void>(this);
   private _runFinished = new Signal<this, RunFinishedMessage>(this);
   private _hooked = new WeakSet<Kernel.IKernelConnection>();
@@ -39,10 +43,29 @@ export class KernelLink {
     void ctx.ready.then(() => this._hook(ctx.session?.kernel ?? null));
     panel.content.modelContentChanged.connect(() => {
       this._dirty = true;
+      this._scheduleSend();
     });
   }
 
   private _restarted = new Signal<this, void>(this);
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Send the cells once typing pauses, so an edited task turns "stale" at once.
+   * A push over the open comm on a user edit; nothing is sent while idle.
+   */
+  private _scheduleSend(): void {
+    if (!this._comm) {
+      return;
+    }
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+    }
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      this.sendSources();
+    }, SEND_DELAY_MS);
+  }
 
   /** The kernel restarted: badges come from the store until it runs again. */
   get restarted(): ISignal<this, void> {
@@ -93,8 +116,13 @@ export class KernelLink {
       cells,
       path: this.panel.context.path
     };
-    this._comm.send(message as any);
     this._dirty = false;
+    const text = JSON.stringify(message);
+    if (!force && text === this._lastSent) {
+      return; // outputs changed, not the code
+    }
+    this._lastSent = text;
+    this._comm.send(message as any);
   }
 
   /** Resolve once a comm is attached (true), or after `timeout` ms (false). */
@@ -148,7 +176,7 @@ export class KernelLink {
       }
     };
     this._dirty = true;
-    this.sendSources();
+    this.sendSources(true);
     this._attached.emit();
   }
 

@@ -64,6 +64,12 @@ export interface RunFinishedMessage {
   state: string;
 }
 
+/** ``GET taskbook/api/cells``: the saved file's cells and their last states. */
+export interface CellsReply {
+  tasks: TaskInfo[];
+  cells: CellState[];
+}
+
 export type FrontendMessage = SourcesMessage | HelloMessage;
 
 export type KernelMessage = RegistryMessage | StatesMessage | RunFinishedMessage;

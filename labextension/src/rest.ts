@@ -2,7 +2,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { CellState } from './protocol';
+import { CellsReply } from './protocol';
 
 export interface IRunRow {
   id: string;
@@ -32,7 +32,7 @@ export function fetchRuns(path: string): Promise<{ runs: IRunRow[] }> {
   return get('runs', path);
 }
 
-/** Each task cell's last recorded state (for badges after a kernel restart). */
-export function fetchCellStates(path: string): Promise<{ cells: CellState[] }> {
+/** The saved cells and their last recorded states (badges before the kernel talks). */
+export function fetchCellStates(path: string): Promise<CellsReply> {
   return get('cells', path);
 }

@@ -10,10 +10,15 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 if TYPE_CHECKING:
     from playwright.sync_api import Locator
 
     from conftest import NotebookPage
+
+# A whole flow plus teardown on a loaded 2-core machine can pass 120 s.
+pytestmark = pytest.mark.timeout(300)
 
 FILLERS = 40  # enough cells that the last task is far out of view
 
@@ -148,4 +153,62 @@ def test_the_runs_sidebar_lists_past_runs_after_a_page_reload(notebook_page):
         ".taskbook-badge[data-task='two'][data-state='COMPLETED']"
     ).wait_for()
     nb.screenshot("ext-sidebar-after-reload")
+    assert nb.errors() == []
+
+
+def completed(nb: NotebookPage, task: str) -> Locator:
+    return nb.page.locator(
+        f".taskbook-badge[data-task='{task}'][data-state='COMPLETED']"
+    )
+
+
+def test_an_edit_marks_the_task_stale_and_run_downstream_runs_from_the_active_cell(
+    notebook_page,
+):
+    nb = notebook_page(
+        [
+            "%%task first\nprint('first ran')\na = 1",
+            "%%task second\nb = a + 1",
+            "%%task third\nprint('third sees', b + 1)",
+        ],
+        "ext_stale",
+    )
+    toolbar_button(nb, "taskbook:run-flow").click()
+    completed(nb, "third").wait_for()
+    assert badge(nb, 1).get_attribute("data-stale") == "false"
+    nb._js(
+        "panel.content.model.cells.get(1).sharedModel.setSource("
+        "'%%task second\\nb = a + 10');"
+    )
+    nb.page.locator(".taskbook-badge[data-task='second'][data-stale='true']").wait_for()
+    assert "stale" in badge(nb, 1).inner_text()
+    assert badge(nb, 2).get_attribute("data-stale") == "false"
+    nb.screenshot("ext-stale-after-edit")
+    nb._js("panel.content.activeCellIndex = 1;")
+    toolbar_button(nb, "taskbook:run-downstream").click()
+    log = nb.page.locator("#taskbook-runs .taskbook-run-log")
+    log.get_by_text("third sees 12").wait_for()
+    assert "first ran" not in log.inner_text()  # upstream of the active cell
+    nb.page.locator(
+        ".taskbook-badge[data-task='second'][data-stale='false']"
+    ).wait_for()
+    assert nb.errors() == []
+
+
+def test_after_a_kernel_restart_badges_show_the_last_recorded_states(notebook_page):
+    nb = notebook_page(["%%task kept\nk = 1", "%%task also\nm = k + 1"], "ext_restart")
+    toolbar_button(nb, "taskbook:run-flow").click()
+    completed(nb, "also").wait_for()
+    nb._js(
+        "window.__restarted = false;"
+        "panel.sessionContext.statusChanged.connect((_, s) => {"
+        "  if (s === 'restarting') window.__restarted = true; });"
+        "await panel.sessionContext.session.kernel.restart();"
+    )
+    nb.wait_idle()
+    assert nb.page.evaluate("window.__restarted")
+    # The new kernel has not loaded taskbook: the states come from the store.
+    completed(nb, "kept").wait_for()
+    completed(nb, "also").wait_for()
+    nb.screenshot("ext-badges-after-restart")
     assert nb.errors() == []

@@ -8,6 +8,7 @@ build), installs it with JupyterLab into a new venv, and asks Jupyter what it se
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import venv
@@ -28,7 +29,7 @@ def run(*args: str | Path, **kwargs) -> str:
         [str(a) for a in args], capture_output=True, text=True, check=False, **kwargs
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout + done.stderr
+    return re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)  # no colours
 
 
 def test_the_extension_version_is_the_packages():

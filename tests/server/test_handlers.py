@@ -107,6 +107,10 @@ def test_runs_and_cell_states_come_from_the_notebooks_store(server):
     ids = [cell["id"] for cell in nbformat.read(path, 4).cells]
     states = {cell["cell_id"]: cell["state"] for cell in body["cells"]}
     assert states == {ids[0]: "COMPLETED", ids[1]: "COMPLETED"}
+    assert body["tasks"] == [
+        {"cell_id": ids[0], "name": "first", "kind": "task"},
+        {"cell_id": ids[1], "name": "cell-2", "kind": "cell"},
+    ]
 
 
 @pytest.mark.parametrize("endpoint", ["runs", "cells"])

@@ -18,6 +18,7 @@ __all__ = (
     "PROTOCOL_VERSION",
     "CellSource",
     "CellState",
+    "CellsReply",
     "HelloMessage",
     "RegistryMessage",
     "RunFinishedMessage",
@@ -125,6 +126,21 @@ class RunFinishedMessage:
     type: Literal["run_finished"]
     flow_run_id: str
     state: str
+
+
+# -- server extension -> frontend (REST) ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CellsReply:
+    """``GET taskbook/api/cells``: the saved file's cells and their last states.
+
+    What the badges show before the kernel has taskbook loaded (after a kernel
+    restart, or when a notebook opens).
+    """
+
+    tasks: list[TaskInfo]
+    cells: list[CellState]
 
 
 FRONTEND_MESSAGES = (SourcesMessage, HelloMessage)

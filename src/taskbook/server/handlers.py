@@ -18,6 +18,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from taskbook.engine.home import find_home
+from taskbook.protocol.messages import CellsReply, encode
 from taskbook.server import store
 
 __all__ = ("setup_handlers",)
@@ -61,13 +62,13 @@ class RunsHandler(_NotebookHandler):
 
 
 class CellsHandler(_NotebookHandler):
-    """Each cell's last recorded state (badges before the kernel says more)."""
+    """The saved notebook's cells and their last recorded states (``CellsReply``)."""
 
     @tornado.web.authenticated
     def get(self) -> None:
         notebook, home = self._locate()
-        cells = [] if home is None else store.cell_states(home, notebook)
-        self._reply({"cells": cells})
+        tasks, cells = store.cell_states(home, notebook)
+        self._reply(encode(CellsReply(tasks, cells)))
 
 
 def setup_handlers(web_app: Any, root_dir: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from taskbook.core.cells import classify_all
 from taskbook.notebook.read import read_notebook
+from taskbook.protocol.messages import CellState, TaskInfo
 
 __all__ = ("cell_states", "runs")
 
@@ -62,15 +63,21 @@ def runs(home: Path, flow_name: str, limit: int = 50) -> list[dict[str, Any]]:
     return out
 
 
-def cell_states(home: Path, notebook: Path) -> list[dict[str, Any]]:
-    """Return each cell's last recorded state, keyed by the saved file's cell ids.
+def cell_states(
+    home: Path | None, notebook: Path
+) -> tuple[list[TaskInfo], list[CellState]]:
+    """Return the saved notebook's cells and each one's last recorded state.
 
     Cells join task runs by name (``%%task NAME``, ``cell-N``), within the runs
-    of this notebook's flow. The fields are those of the protocol's
-    ``CellState``; nothing recorded is stale.
+    of this notebook's flow; nothing recorded is stale. Without a store (None),
+    no states.
     """
     _nb, cells = read_notebook(str(notebook))
-    names = {spec.name: spec.cell.id for spec in classify_all(cells)}
+    specs = [spec for spec in classify_all(cells) if spec.kind != "control"]
+    tasks = [TaskInfo(spec.cell.id, spec.name, spec.kind) for spec in specs]
+    if home is None:
+        return tasks, []
+    names = {spec.name: spec.cell.id for spec in specs}
     rows = _query(
         home,
         "SELECT t.task_name, t.state_type, t.state_name, t.message, t.run_count, "
@@ -78,21 +85,21 @@ def cell_states(home: Path, notebook: Path) -> list[dict[str, Any]]:
         "ON t.flow_run_id = f.id WHERE f.flow_name = ? ORDER BY t.created DESC",
         (notebook.stem,),
     )
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, CellState] = {}
     for row in rows:
         cell_id = names.get(row["task_name"])
         if cell_id is None or cell_id in seen or row["state_type"] is None:
             continue
         start, end = row["start_time"], row["end_time"]
-        seen[cell_id] = {
-            "cell_id": cell_id,
-            "state": row["state_type"],
-            "name": row["state_name"] or "",
-            "duration": _duration(start, end),
-            "attempts": row["run_count"] or 0,
-            "cached": row["state_name"] == "Cached",
-            "stale": False,
-            "message": row["message"],
-            "ts": end or start or row["created"] or 0.0,
-        }
-    return list(seen.values())
+        seen[cell_id] = CellState(
+            cell_id=cell_id,
+            state=row["state_type"],
+            name=row["state_name"] or "",
+            duration=_duration(start, end),
+            attempts=row["run_count"] or 0,
+            cached=row["state_name"] == "Cached",
+            stale=False,
+            message=row["message"],
+            ts=end or start or row["created"] or 0.0,
+        )
+    return tasks, list(seen.values())
