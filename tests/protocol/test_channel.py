@@ -69,6 +69,16 @@ class Notebook:
         self.received.append(message)
 
 
+def attached(
+    comm: RecordingComm | None = None,
+) -> tuple[EventBus, Notebook, RecordingComm, Channel]:
+    """A channel over a real bus, serving ``comm`` (a fresh recording comm)."""
+    bus, notebook, comm = EventBus(), Notebook(), comm or RecordingComm()
+    channel = Channel(bus.subscribe, notebook.registry, notebook.on_sources)
+    channel.attach(comm)
+    return bus, notebook, comm, channel
+
+
 def run_task(bus: EventBus, run_id: str, name: str, *states: State) -> None:
     bus.publish(TaskRunCreated(run_id, "F", name, name, name, (), 1.0))
     for count, state in enumerate(states, 1):
@@ -76,9 +86,7 @@ def run_task(bus: EventBus, run_id: str, name: str, *states: State) -> None:
 
 
 def test_an_attached_frontend_gets_the_registry_and_then_live_badges():
-    bus, notebook, comm = EventBus(), Notebook(), RecordingComm()
-    channel = Channel(bus.subscribe, notebook.registry, notebook.on_sources)
-    channel.attach(comm)
+    bus, _notebook, comm, channel = attached()
     assert comm.sent[0] == {
         "type": "registry",
         "version": 1,
@@ -116,10 +124,8 @@ def test_an_attached_frontend_gets_the_registry_and_then_live_badges():
 
 
 def test_state_changes_are_coalesced_while_a_message_is_on_its_way():
-    bus, notebook, gate = EventBus(), Notebook(), threading.Event()
-    comm = RecordingComm(gate)
-    channel = Channel(bus.subscribe, notebook.registry, notebook.on_sources)
-    channel.attach(comm)
+    gate = threading.Event()
+    bus, _notebook, comm, channel = attached(RecordingComm(gate))
     bus.publish(FlowRunCreated("F", "nb", "run", {}, (), None, 1.0))
     run_task(bus, "t0", "load", State(StateType.RUNNING, ts=1.0))
     assert comm.holding.wait(10)
@@ -136,9 +142,7 @@ def test_state_changes_are_coalesced_while_a_message_is_on_its_way():
 
 
 def test_an_edited_cell_is_stale_until_it_completes_again():
-    bus, notebook, comm = EventBus(), Notebook(), RecordingComm()
-    channel = Channel(bus.subscribe, notebook.registry, notebook.on_sources)
-    channel.attach(comm)
+    bus, notebook, comm, channel = attached()
     run_task(bus, "t1", "load", State(StateType.COMPLETED, ts=1.0))
     comm.wait_for(lambda sent: "c1" in comm.badges())
     notebook.cells[0] = (notebook.cells[0][0], "%%task load\nx = 2")
@@ -161,9 +165,7 @@ def test_an_edited_cell_is_stale_until_it_completes_again():
 
 
 def test_events_of_tasks_outside_the_notebook_send_nothing():
-    bus, notebook, comm = EventBus(), Notebook(), RecordingComm()
-    channel = Channel(bus.subscribe, notebook.registry, notebook.on_sources)
-    channel.attach(comm)
+    bus, _notebook, comm, channel = attached()
     run_task(bus, "t1", "not-a-cell", State(StateType.RUNNING, ts=1.0))
     channel.flush()
     assert [m["type"] for m in comm.sent] == ["registry", "states"]
