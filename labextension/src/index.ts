@@ -47,6 +47,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     addCommands(ctx, palette);
 
     tracker.widgetAdded.connect((_, panel) => {
+      const start = performance.now();
       const link = new KernelLink(panel);
       ctx.links.set(panel, link);
       new BadgeView(panel, link.model);
@@ -58,6 +59,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           void sidebar.reload();
         }
       });
+      performance.measure('taskbook:setup', { start });
     });
     tracker.currentChanged.connect((_, panel) => void sidebar.follow(panel));
     // Cells about to run get the editor's current cells first (if edited).

@@ -184,6 +184,12 @@ def test_an_edit_marks_the_task_stale_and_run_downstream_runs_from_the_active_ce
     assert "stale" in badge(nb, 1).inner_text()
     assert badge(nb, 2).get_attribute("data-stale") == "false"
     nb.screenshot("ext-stale-after-edit")
+    badge(nb, 1).click()  # the task's details
+    dialog = nb.page.locator(".jp-Dialog")
+    dialog.get_by_text("taskbook: second").wait_for()
+    assert "Stale: yes" in dialog.inner_text()
+    dialog.get_by_role("button", name="Ok").click()
+    dialog.wait_for(state="detached")
     nb._js("panel.content.activeCellIndex = 1;")
     toolbar_button(nb, "taskbook:run-downstream").click()
     log = nb.page.locator("#taskbook-runs .taskbook-run-log")
@@ -211,4 +217,17 @@ def test_after_a_kernel_restart_badges_show_the_last_recorded_states(notebook_pa
     completed(nb, "kept").wait_for()
     completed(nb, "also").wait_for()
     nb.screenshot("ext-badges-after-restart")
+    assert nb.errors() == []
+
+
+def test_notebook7_shows_the_badges_and_the_run_flow_button(notebook7_page):
+    nb = notebook7_page(["%%task one\nx = 1", "%%task two\ny = x + 1"], "nb7_ext")
+    assert nb.page.evaluate("() => window.jupyterapp.name") == "Jupyter Notebook"
+    # Before any run: the saved file's tasks, from the server extension.
+    badge(nb, 0).wait_for()
+    assert badge(nb, 0).get_attribute("data-state") == "NONE"
+    toolbar_button(nb, "taskbook:run-flow").click()
+    completed(nb, "two").wait_for()
+    completed(nb, "one").wait_for()
+    nb.screenshot("ext-notebook7-badges")
     assert nb.errors() == []
