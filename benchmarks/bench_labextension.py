@@ -128,9 +128,10 @@ def main() -> None:
                 page.wait_for_timeout(1000)
                 before = len(requests)
                 page.wait_for_timeout(10_000)
+                opening = sorted({u.split("/taskbook/")[1] for u in requests[:before]})
                 print(
                     f"idle: {len(requests) - before} request(s) to /taskbook/ in 10 s "
-                    f"(after {before} while opening)"
+                    f"(after {before} while opening: {', '.join(opening)})"
                 )
                 page.evaluate(WATCH)
                 page.evaluate(

@@ -60,7 +60,7 @@ export class BadgeView {
     private panel: NotebookPanel,
     private model: BadgeModel
   ) {
-    model.changed.connect(() => this.drawAll());
+    model.changed.connect((_, ids) => (ids ? this.drawSome(ids) : this.drawAll()));
     panel.content.model?.cells.changed.connect(() => this.drawAll());
     panel.content.modelChanged.connect(() => this.drawAll());
     this.drawAll();
@@ -73,6 +73,19 @@ export class BadgeView {
       this.draw(cell);
     }
     // The benchmark sums these: the main-thread time the badges cost.
+    performance.measure('taskbook:draw', { start });
+  }
+
+  /** Redraw only the badges of `ids` (a states message during a run). */
+  drawSome(ids: string[]): void {
+    const start = performance.now();
+    const wanted = new Set(ids);
+    for (const cell of this.panel.content.widgets) {
+      if (wanted.has(cell.model.id)) {
+        this._watch(cell);
+        this.draw(cell);
+      }
+    }
     performance.measure('taskbook:draw', { start });
   }
 

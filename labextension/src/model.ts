@@ -10,9 +10,10 @@ import { CellState, TaskInfo } from './protocol';
 export class BadgeModel {
   private _tasks = new Map<string, TaskInfo>();
   private _states = new Map<string, CellState>();
-  private _changed = new Signal<this, void>(this);
+  private _changed = new Signal<this, string[] | null>(this);
 
-  get changed(): ISignal<this, void> {
+  /** Emits the ids of the cells whose badge changed, or null for all of them. */
+  get changed(): ISignal<this, string[] | null> {
     return this._changed;
   }
 
@@ -35,19 +36,21 @@ export class BadgeModel {
 
   setRegistry(tasks: TaskInfo[]): void {
     this._tasks = new Map(tasks.map(t => [t.cell_id, t]));
-    this._changed.emit();
+    this._changed.emit(null);
   }
 
   /** Apply changed states (newer ones win; a store state never hides a live one). */
   update(cells: CellState[]): void {
+    const changed: string[] = [];
     for (const cell of cells) {
       const known = this._states.get(cell.cell_id);
       if (!known || known.ts <= cell.ts || cell.state === 'RUNNING') {
         this._states.set(cell.cell_id, cell);
+        changed.push(cell.cell_id);
       }
     }
-    if (cells.length) {
-      this._changed.emit();
+    if (changed.length) {
+      this._changed.emit(changed);
     }
   }
 
@@ -55,6 +58,6 @@ export class BadgeModel {
   reset(): void {
     this._tasks.clear();
     this._states.clear();
-    this._changed.emit();
+    this._changed.emit(null);
   }
 }
