@@ -150,13 +150,12 @@ class Channel:
 
     def on_event(self, event: Event) -> None:
         """Bus subscriber: note the change; the sender thread sends it."""
-        kind = type(event)
-        if kind is TaskRunCreated:
-            cell_id = self._by_name.get(event.task_name)  # type: ignore[union-attr]
+        if isinstance(event, TaskRunCreated):
+            cell_id = self._by_name.get(event.task_name)
             if cell_id is not None:
-                self._runs[event.task_run_id] = cell_id  # type: ignore[union-attr]
-        elif kind is StateChanged:
-            self._state_changed(event)  # type: ignore[arg-type]
+                self._runs[event.task_run_id] = cell_id
+        elif isinstance(event, StateChanged):
+            self._state_changed(event)
 
     def _state_changed(self, event: StateChanged) -> None:
         state = event.state
