@@ -189,8 +189,9 @@ class Channel:
         with self._lock:
             if state.type is StateType.COMPLETED:
                 self._ran_with[cell_id] = self._sources.get(cell_id, "")
-            if final:
+            if final:  # the run is over: keep nothing per run
                 self._started.pop(event.run_id, None)
+                self._runs.pop(event.run_id, None)
             self._set(badge)
         self._wake.set()
 
