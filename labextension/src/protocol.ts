@@ -61,7 +61,7 @@ export interface StatesMessage {
 export interface RunFinishedMessage {
   type: 'run_finished';
   flow_run_id: string;
-  state: string;
+  state_type: string;
 }
 
 /** ``GET taskbook/api/cells``: the saved file's cells and their last states. */

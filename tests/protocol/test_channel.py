@@ -117,7 +117,7 @@ def test_an_attached_frontend_gets_the_registry_and_then_live_badges():
     assert sent[-1] == {
         "type": "run_finished",
         "flow_run_id": "F",
-        "state": "COMPLETED",
+        "state_type": "COMPLETED",
     }
     channel.close()
     assert comm.closed

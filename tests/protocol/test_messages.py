@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 
 from taskbook.protocol.messages import (
+    FRONTEND_MESSAGES,
+    KERNEL_MESSAGES,
     CellSource,
     HelloMessage,
     SourcesMessage,
@@ -38,3 +40,11 @@ def test_hello_round_trips():
 )
 def test_anything_else_from_a_browser_is_dropped_not_raised(data):
     assert parse_frontend(data) is None
+
+
+@pytest.mark.parametrize("message", KERNEL_MESSAGES + FRONTEND_MESSAGES)
+def test_no_message_has_a_top_level_state_key_which_nbclient_takes_for_widgets(
+    message,
+):
+    # nbclient stores data["state"] of every comm message as widget state.
+    assert "state" not in message.__dataclass_fields__

@@ -121,11 +121,15 @@ class StatesMessage:
 
 @dataclass(frozen=True, slots=True)
 class RunFinishedMessage:
-    """A flow run ended (the sidebar reloads its history)."""
+    """A flow run ended (the sidebar reloads its history).
+
+    No message has a top-level ``state`` key: nbclient (papermill, nbconvert)
+    takes any comm message with one for widget state.
+    """
 
     type: Literal["run_finished"]
     flow_run_id: str
-    state: str
+    state_type: str
 
 
 # -- server extension -> frontend (REST) ---------------------------------------------
