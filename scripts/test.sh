@@ -8,10 +8,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Installing taskbook builds its JupyterLab extension: that needs node.
+bash scripts/labextension_build.sh --node-only
 # The prefect extra: the exported --target prefect modules run under real Prefect 3.
 source scripts/_venv.sh "test,docs,prefect"
 # The browser tests drive a real JupyterLab in Debian's Chromium: install them.
 bash scripts/browser_deps.sh .venv
+# The JupyterLab extension, built from source (the wheel test and the browser
+# tests use this build); skipped by pip when it exists, so build it here.
+bash scripts/labextension_build.sh .venv
+echo "== protocol: labextension/src/protocol.ts is generated from the Python messages"
+.venv/bin/python scripts/gen_protocol.py >/dev/null
+git diff --exit-code -- labextension/src/protocol.ts
 
 echo "== ruff check"
 .venv/bin/ruff check src tests benchmarks examples

@@ -50,3 +50,13 @@ def unload_ipython_extension(ipython: _Any) -> None:
     from taskbook.jupyter.extension import unload
 
     unload(ipython)
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where JupyterLab finds the prebuilt extension (the wheel's shared data)."""
+    return [{"src": "labextension", "dest": "taskbook"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The Jupyter server extension: the REST handlers behind the runs sidebar."""
+    return [{"module": "taskbook.server"}]

@@ -162,6 +162,31 @@ def _write_lab_settings(settings: Path) -> None:
         path.write_text(json.dumps(value))
 
 
+def _use_taskbook_extension(home: Path) -> dict[str, str]:
+    """Serve the extension built from this checkout, and enable the server extension.
+
+    The built extension (``src/taskbook/labextension``, made by the test command's
+    install or ``jlpm build:prod``) is linked into a ``JUPYTER_PATH`` folder, which
+    JupyterLab searches before the venv: the tests see this checkout's build even
+    when the venv holds another taskbook.
+    """
+    built = HERE.parents[1] / "src" / "taskbook" / "labextension"
+    _require(
+        f"the built extension in {built} (run `cd labextension && jlpm install && "
+        "jlpm build:prod`)",
+        (built / "package.json").is_file(),
+    )
+    extensions = home / "jupyter-path" / "labextensions"
+    extensions.mkdir(parents=True, exist_ok=True)
+    (extensions / "taskbook").symlink_to(built, target_is_directory=True)
+    enabled = home / "config" / "jupyter_server_config.d" / "taskbook.json"
+    enabled.parent.mkdir(parents=True, exist_ok=True)
+    enabled.write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"taskbook": True}}})
+    )
+    return {"JUPYTER_PATH": str(home / "jupyter-path")}
+
+
 def _start_lab(
     home: Path, root: Path, app: str = "lab"
 ) -> tuple[subprocess.Popen[bytes], LabServer]:
@@ -180,6 +205,7 @@ def _start_lab(
         "TASKBOOK_HOME": str(home / "taskbook"),
         # jupyter_client runs the kernelspec's "python" as this interpreter.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        **_use_taskbook_extension(home),
     }
     options = {
         "ServerApp.ip": "127.0.0.1",

@@ -1,6 +1,7 @@
 """``%load_ext taskbook``: register the magics, remember the cells the user runs.
 
-Also sets how the shell shows taskbook's problems (``jupyter.problems``). Loading
+Also sets how the shell shows taskbook's problems (``jupyter.problems``) and, in
+a kernel, serves the JupyterLab extension's comm (``jupyter.labext``). Loading
 twice is harmless (the second load is a no-op); unloading removes the hooks. The
 kernel-side state lives on the magics instance, not in a global.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskbook.jupyter import problems
+from taskbook.jupyter import labext, problems
 from taskbook.jupyter.kernel import KernelSide
 from taskbook.jupyter.magics import TaskbookMagics
 
@@ -43,7 +44,8 @@ def load(shell: Any) -> None:
             shell.events.register(event, callback)
     side.views.warm_up()
     problems.install(shell)
-    setattr(shell, _ATTRIBUTE, (magics, hooks))
+    channel = labext.connect(side)
+    setattr(shell, _ATTRIBUTE, (magics, hooks, channel))
 
 
 def unload(shell: Any) -> None:
@@ -51,9 +53,10 @@ def unload(shell: Any) -> None:
     registered = getattr(shell, _ATTRIBUTE, None)
     if registered is None:
         return
-    _magics, hooks = registered
+    _magics, hooks, channel = registered
     for event, callbacks in hooks.items():
         for callback in callbacks:
             shell.events.unregister(event, callback)
     problems.uninstall(shell)
+    labext.disconnect(channel)
     setattr(shell, _ATTRIBUTE, None)

@@ -3,9 +3,10 @@
 The kernel learns its notebook's path from the Jupyter session (``__session__`` /
 ``JPY_SESSION_NAME``, VS Code's ``__vsc_ipynb_file__``). Cells executed in this
 kernel are remembered by cell id (JupyterLab sends ``cellId``): what the user ran
-after the last save replaces the saved cell, so a run matches what the user sees
-(until the labextension sends the editor's cells). Without a file, the executed
-cells are the notebook. Callers say which source they used, and what differs.
+after the last save replaces the saved cell, so a run matches what the user sees.
+Once the JupyterLab extension sends the editor's cells, they are the notebook:
+unsaved edits and cells never run included. Without a file, the executed cells
+are the notebook. Callers say which source they used, and what differs.
 """
 
 from __future__ import annotations
@@ -82,6 +83,11 @@ class ExecutedCells:
 
     def __init__(self) -> None:
         self._cells: dict[str, _Run] = {}
+        self._editor: tuple[SourceCell, ...] | None = None
+
+    def use_editor(self, cells: tuple[SourceCell, ...]) -> None:
+        """Take ``cells`` (the editor's, from the extension) as the notebook."""
+        self._editor = cells
 
     def record(self, cell_id: str, source: str) -> None:
         """Remember the source of a cell the user runs now."""
@@ -110,6 +116,11 @@ class ExecutedCells:
         Raises:
             UnreadableNotebookError: The session names a file that cannot be read.
         """
+        if self._editor is not None:
+            return NotebookSource(
+                self._editor,
+                "the notebook open in JupyterLab (the editor's cells, saved or not)",
+            )
         path = notebook_path(namespace)
         if path is None:
             cells = self.as_cells()

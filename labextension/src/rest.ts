@@ -1,0 +1,38 @@
+/** Calls to taskbook's server extension (authenticated REST, same origin). */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import { CellsReply } from './protocol';
+
+export interface IRunRow {
+  id: string;
+  name: string;
+  flow_name: string;
+  state_type: string | null;
+  state_name: string | null;
+  created: number | null;
+  duration: number | null;
+  task_runs: number;
+}
+
+async function get<T>(endpoint: string, path: string): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const url =
+    URLExt.join(settings.baseUrl, 'taskbook', 'api', endpoint) +
+    `?path=${encodeURIComponent(path)}`;
+  const response = await ServerConnection.makeRequest(url, {}, settings);
+  if (!response.ok) {
+    throw new ServerConnection.ResponseError(response);
+  }
+  return (await response.json()) as T;
+}
+
+/** The runs of a notebook recorded in its store, newest first. */
+export function fetchRuns(path: string): Promise<{ runs: IRunRow[] }> {
+  return get('runs', path);
+}
+
+/** The saved cells and their last recorded states (badges before the kernel talks). */
+export function fetchCellStates(path: string): Promise<CellsReply> {
+  return get('cells', path);
+}

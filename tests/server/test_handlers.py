@@ -1,0 +1,147 @@
+"""The server extension's REST handlers in a real ``jupyter server``: auth and the root."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Server:
+    base: str
+    token: str
+    root: Path
+
+    def get(self, path: str, token: bool = True) -> tuple[int, dict]:
+        headers = {"Authorization": f"token {self.token}"} if token else {}
+        request = urllib.request.Request(self.base + path, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, {}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("server-home")
+    root = home / "root"
+    (root / "project").mkdir(parents=True)
+    (root / "project" / "pyproject.toml").write_text(
+        ""
+    )  # the project's store stops here
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if k != "TASKBOOK_HOME"} | {
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
+    cmd = [
+        sys.executable, "-m", "jupyter", "server", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0", "--ServerApp.allow_root=True",
+        f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
+        '--ServerApp.jpserver_extensions={"taskbook": True}',
+    ]  # fmt: skip
+    log = (home / "server.log").open("wb")
+    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log, cwd=root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            assert proc.poll() is None, (home / "server.log").read_text()
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield Server(base, token, root)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+def run_notebook(server: Server, name: str) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%%task first\nx = 1"),
+        nbformat.v4.new_code_cell("y = x + 1"),
+    ]
+    path = server.root / "project" / name
+    nbformat.write(notebook, path)
+    env = {k: v for k, v in os.environ.items() if k != "TASKBOOK_HOME"}
+    subprocess.run(
+        [sys.executable, "-m", "taskbook.cli", "run", str(path)],
+        check=True, env=env, cwd=path.parent, capture_output=True,
+    )  # fmt: skip
+    return path
+
+
+def test_runs_and_cell_states_come_from_the_notebooks_store(server):
+    path = run_notebook(server, "etl.ipynb")
+    status, body = server.get("/taskbook/api/runs?path=project/etl.ipynb")
+    assert status == 200
+    assert [run["state_type"] for run in body["runs"]] == ["COMPLETED"]
+    assert body["runs"][0]["task_runs"] == 2
+    status, body = server.get("/taskbook/api/cells?path=project/etl.ipynb")
+    assert status == 200
+    ids = [cell["id"] for cell in nbformat.read(path, 4).cells]
+    states = {cell["cell_id"]: cell["state"] for cell in body["cells"]}
+    assert states == {ids[0]: "COMPLETED", ids[1]: "COMPLETED"}
+    assert body["tasks"] == [
+        {"cell_id": ids[0], "name": "first", "kind": "task"},
+        {"cell_id": ids[1], "name": "cell-2", "kind": "cell"},
+    ]
+
+
+@pytest.mark.parametrize("endpoint", ["runs", "cells"])
+def test_without_a_token_the_api_answers_403(server, endpoint):
+    status, _ = server.get(f"/taskbook/api/{endpoint}?path=x.ipynb", token=False)
+    assert status == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["../outside.ipynb", "/../../outside.ipynb", "project/../../outside.ipynb"],
+)
+def test_paths_outside_the_root_are_not_read(server, path):
+    outside = server.root.parent / "outside.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), outside)
+    status, body = server.get(f"/taskbook/api/cells?path={path}")
+    assert status == 404
+    assert body == {}
+
+
+def test_a_non_notebook_path_is_refused(server):
+    status, _ = server.get("/taskbook/api/runs?path=project/pyproject.toml")
+    assert status == 400
+
+
+def test_a_store_above_the_root_is_not_read(server):
+    # A .taskbook folder above the root (another project's store) stays unread.
+    above = server.root.parent / ".taskbook"
+    above.mkdir(exist_ok=True)
+    (above / "runs.sqlite").write_text("not read")
+    notebook = server.root / "loose.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), notebook)
+    status, body = server.get("/taskbook/api/runs?path=loose.ipynb")
+    assert (status, body) == (200, {"runs": []})
