@@ -21,15 +21,10 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from taskbook.core.cache import (
-    DEFAULT,
-    NO_CACHE,
-    CacheKeyFnPolicy,
-    CachePolicy,
-)
 from taskbook.core.events import StateChanged
-from taskbook.core.options import NOT_SET, TaskOptions
+from taskbook.core.options import TaskOptions
 from taskbook.core.states import FINAL_TYPES, State, StateType
+from taskbook.engine.cache_keys import cache_key, effective_cache_policy
 from taskbook.engine.concurrency import tag_guard
 from taskbook.engine.context import (
     FlowRunContext,
@@ -48,41 +43,12 @@ from taskbook.errors import (
     CacheError,
     CacheWriteWarning,
     CancelRun,
-    HashError,
-    InputHashError,
     TaskRunTimeoutError,
-    UnhashableInputsWarning,
     UnpersistableResultWarning,
     UpstreamTaskError,
 )
 
 _log = logging.getLogger("taskbook.task_runs")
-
-
-def effective_cache_policy(
-    options: TaskOptions, flow_persist: bool | None
-) -> CachePolicy | None:
-    """Return the policy in force, or None when results are not persisted.
-
-    As in Prefect 3: setting a cache policy or a cache key function turns result
-    persistence on; ``persist_result=False`` turns caching off; the default policy
-    caches only when persistence is on (explicitly, or from the flow).
-    """
-    if options.cache_key_fn is not None:
-        policy: CachePolicy = CacheKeyFnPolicy(cache_key_fn=options.cache_key_fn)
-        explicit = True
-    elif options.cache_policy is NOT_SET:
-        policy, explicit = DEFAULT, False
-    elif options.cache_policy is None:
-        policy, explicit = NO_CACHE, True
-    else:
-        policy, explicit = options.cache_policy, True
-    persist = options.persist_result
-    if persist is None:
-        persist = True if explicit and policy is not NO_CACHE else flow_persist
-    if not persist or policy is NO_CACHE:
-        return None
-    return policy
 
 
 @dataclass(slots=True)
@@ -237,7 +203,7 @@ def _attempts(
     )
     key: str | None = None
     if policy is not None:
-        key = _cache_key(policy, tctx, parameters, flow_ctx, task.name)
+        key = cache_key(policy, tctx, parameters, flow_ctx, task.name)
         run.cache_key = key
         if key is not None and not options.refresh_cache:
             found = lookup(session.cache, key, clock.now(), task.name)
@@ -439,31 +405,6 @@ def _keep_files(
     run.output_files = files
     if flow_ctx is not None and (files or touched):
         flow_ctx.ledger.note(key, files, touched)
-
-
-def _cache_key(
-    policy: CachePolicy,
-    tctx: TaskRunContext,
-    parameters: dict[str, Any],
-    flow_ctx: FlowRunContext | None,
-    task_name: str,
-) -> str | None:
-    flow_params = flow_ctx.flow_run.parameters if flow_ctx else {}
-    try:
-        return policy.compute_key(tctx, parameters, flow_params)
-    except InputHashError as exc:
-        warnings.warn(
-            UnhashableInputsWarning.from_inputs(task_name, exc.input_name, exc.cause),
-            UnhashableInputsWarning,
-            stacklevel=1,
-        )
-    except HashError as exc:
-        warnings.warn(
-            UnhashableInputsWarning.from_inputs(task_name, "?", exc),
-            UnhashableInputsWarning,
-            stacklevel=1,
-        )
-    return None
 
 
 def _no_timeout() -> BaseException:
