@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tests.export.running import prefect_python
 
 SCRIPTS = Path(__file__).parent / "scripts"
 
@@ -271,15 +272,6 @@ def test_etl_script_records_retries_cache_hits_and_artifacts(tmp_path: Path) -> 
         session.close()
 
 
-def _prefect_python() -> str | None:
-    """A Python that can import prefect: $TASKBOOK_PREFECT_PYTHON, or this one."""
-    candidate = os.environ.get("TASKBOOK_PREFECT_PYTHON", sys.executable)
-    probe = subprocess.run(
-        [candidate, "-c", "import prefect"], capture_output=True, check=False
-    )
-    return candidate if probe.returncode == 0 else None
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "case", [RETURNED_STATES, METHODS_INPUTS_TRANSACTIONS], ids=lambda c: c.script
@@ -287,12 +279,7 @@ def _prefect_python() -> str | None:
 def test_script_prints_the_same_under_real_prefect(
     case: ScriptCase, tmp_path: Path
 ) -> None:
-    python = _prefect_python()
-    if python is None:
-        pytest.skip(
-            'needs Prefect 3: pip install "prefect>=3,<4" here, or point '
-            "TASKBOOK_PREFECT_PYTHON at a Python that has it"
-        )
+    python = prefect_python()  # the prefect extra, or $TASKBOOK_TEST_PREFECT_PYTHON
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {
         "PREFECT_HOME": str(tmp_path / "prefect-home"),
