@@ -5,7 +5,7 @@
 - Status lines end in the final state and its reason (interrupt, cycle, missing
   input), never "Running".
 - ``%flow run`` after editing and running a cell without saving runs what the user
-  sees, and says which cell differs from the saved file.
+  sees (the extension sends the editor's cells, and the run says so).
 - INFO log lines are not shown in the stderr style; a failing flow's traceback has
   the user's frames only.
 Screenshots go to ``test-artifacts/browser/``.
@@ -145,7 +145,7 @@ def set_source(nb: Any, index: int, text: str) -> None:
     )
 
 
-def test_flow_run_runs_the_cells_as_edited_and_run_and_says_which_differ(
+def test_flow_run_runs_the_cells_as_edited_and_run_and_says_where_they_came_from(
     notebook_page: Any,
 ) -> None:
     nb = notebook_page(
@@ -168,9 +168,11 @@ def test_flow_run_runs_the_cells_as_edited_and_run_and_says_which_differ(
     nb.run_cell(4)
 
     flow = nb.output(4).inner_text()
+    # The extension sends the editor's cells with the run; without it the kernel
+    # merges the saved file with what it last ran (tests/jupyter/test_unsaved_cells).
     assert (
-        "Cell 3 differs from the saved file and runs as last executed in this "
-        "kernel (save the notebook to make the file match)."
+        "Running the notebook's cells from the notebook open in JupyterLab "
+        "(the editor's cells, saved or not)."
     ) in flow
     assert re.search(r"make\s+\S+ Cached", flow), flow  # as just run by hand
     assert re.search(r"scale\s+\S+ Completed", flow), flow  # reran on x = 2
