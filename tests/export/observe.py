@@ -4,8 +4,9 @@
 in this process and writes the notebook's variables afterwards;
 ``python observe.py module MOD.py OUT.json ARGS...`` runs the module's ``main(ARGS)``
 and writes what its flow returned, the run's final state and the taskbook modules
-it imported. Values are written as comparable text (frames as JSON, other values
-as their repr); a value whose repr shows an address is left out.
+it imported. Values are written as comparable text (frames as JSON, futures and
+States as their state's name, other values as their repr); a value whose repr
+shows an address is left out.
 """
 
 from __future__ import annotations
@@ -20,8 +21,23 @@ STATE = "<state of the flow run>"
 TASKBOOK_MODULES = "<taskbook modules imported>"
 
 
+def _state_name(value: Any) -> str | None:
+    """A future's or a State's state name (a flow hands back its futures as States)."""
+    if hasattr(value, "wait") and hasattr(value, "state"):  # a future
+        value = value.state
+    if hasattr(value, "is_completed") and hasattr(value, "type"):  # a State
+        return f"state {value.name}"
+    return None
+
+
 def fingerprint(value: Any) -> str | None:
     """Comparable text for a value, or None when the value has none."""
+    if isinstance(value, list | tuple) and value:
+        states = [_state_name(v) for v in value]
+        if all(states):
+            return repr(states)
+    if (state := _state_name(value)) is not None:
+        return state
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return repr(value)
     to_json = getattr(value, "to_json", None)

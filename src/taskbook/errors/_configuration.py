@@ -405,6 +405,13 @@ class UnexportableImportError(ConfigurationError, ImportError):
             f"counterpart for. {fix}"
         )
 
+    @classmethod
+    def from_use(cls, cell: int, line: int, name: str, target: str, fix: str) -> Self:
+        return cls(
+            f"Cell {cell}, line {line} uses {name}, which --target {target} has no "
+            f"counterpart for. {fix}"
+        )
+
 
 class RetentionValueError(ConfigurationError):
     """A ``taskbook gc`` limit (age, count, size) that cannot be read."""

@@ -9,11 +9,13 @@ to Prefect cannot import taskbook), already formatted. Pure text.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
+from functools import cache
 
 from taskbook.export.layout import bracket, str_literal
 
-__all__ = ("main_lines",)
+__all__ = ("local_names", "main_lines")
 
 _OPTIONS = '''\
     parser.add_argument(
@@ -151,6 +153,27 @@ def main_lines(
         f"    {main}()",
     ]
     return [_tuple_fix(line) for line in lines]
+
+
+@cache
+def local_names() -> frozenset[str]:
+    """Every name ``main``'s body binds: the flow function it calls must differ.
+
+    (A notebook called ``parameters`` gave a flow function ``parameters`` that the
+    local ``parameters`` dict shadowed.)
+    """
+    body = "\n".join(["def _main():", "    import argparse, sys", _TYPED, _OPTIONS])
+    bound: set[str] = {"names", "text_parameters", "parser", "error"}
+    for node in ast.walk(ast.parse(body)):
+        if isinstance(node, ast.Name):
+            bound.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add(node.asname or node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return frozenset(bound - {"_main"})
 
 
 def _tuple_fix(line: str) -> str:

@@ -35,6 +35,7 @@ from taskbook.export.cells import (
 from taskbook.export.functions import FunctionSite, passed_globals
 from taskbook.export.imports import Generated, ModuleImports
 from taskbook.export.ipython import Helpers, ipython_python, translate
+from taskbook.export.main_block import local_names
 from taskbook.export.model import (
     ExportRequest,
     FlowModule,
@@ -61,10 +62,13 @@ class Dialect:
         package: The framework the module imports (``taskbook`` or ``prefect``).
         translate: Rewrites one notebook import for the target (``cell`` for
             messages); may raise a ``ConfigurationError`` naming the cell.
+        check_uses: Given every cell's code by cell number, raises a
+            ``ConfigurationError`` for a use the target cannot run.
     """
 
     package: str
     translate: Callable[[ast.Import | ast.ImportFrom, int], ast.Import | ast.ImportFrom]
+    check_uses: Callable[[Mapping[int, ast.Module]], None] = lambda trees: None
 
 
 def build_module(
@@ -90,6 +94,7 @@ def build_module(
             raise spec.problem
     notes, cells = sort_cells(specs)
     trees = {c.number: parse_cell(ipython_python(c.spec.body), c.number) for c in cells}
+    dialect.check_uses(trees)
     namer = names.Namer(set().union(*(names.identifiers(t) for t in trees.values())))
     namer.bound = _bindings(trees.values(), dialect)
     generated = Generated(namer, _requests(dialect.package))
@@ -214,7 +219,10 @@ class _Assembler:
         """Return the module."""
         namer, generated = self.generated.namer, self.generated
         stem = re.sub(r"\.ipynb$", "", notebook.rsplit("/", 1)[-1])
-        function = namer.fresh(re.sub(r"^[^A-Za-z]+", "", stem) or "notebook", "_flow")
+        preferred = re.sub(r"^[^A-Za-z]+", "", stem) or "notebook"
+        if preferred in local_names():  # main() calls it: a local must not shadow it
+            preferred += "_flow"
+        function = namer.fresh(preferred, "_flow")
         functions = {
             c.spec.cell.id: namer.fresh(c.spec.name, "_task")
             for c in self.ordered

@@ -10,6 +10,7 @@ lacks is an ``UnexportableImportError``. With a ``ServeSchedule`` the module's
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from taskbook.core.schedule import PrefectSchedule, prefect_serve_kwargs
@@ -108,6 +109,37 @@ def translate_import(
     return ast.Import(names=names)
 
 
+def check_module_uses(trees: Mapping[int, ast.Module]) -> None:
+    """Refuse ``taskbook.X`` (after ``import taskbook``) where Prefect has no ``X``.
+
+    Raises:
+        UnexportableImportError: Names the cell, the line and the fix.
+    """
+    aliases = {
+        alias.asname or alias.name
+        for tree in trees.values()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name == "taskbook"
+    }
+    for cell, tree in sorted(trees.items()):
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id in aliases
+                and ("taskbook", node.attr) in _MISSING
+            ):
+                raise UnexportableImportError.from_use(
+                    cell,
+                    node.lineno,
+                    f"taskbook.{node.attr}",
+                    "prefect",
+                    f"{_MISSING['taskbook', node.attr]} {_EXPORT_TARGET}",
+                )
+
+
 def serve_lines(module: FlowModule, schedule: ServeSchedule) -> list[str]:
     """Return ``main``'s statements that serve the flow on ``schedule``.
 
@@ -139,7 +171,8 @@ class PrefectTarget:
 
     def export(self, request: ExportRequest) -> str:
         """Return the module's text (see ``Exporter.export``)."""
-        module = plan_request(request, Dialect("prefect", translate_import))
+        dialect = Dialect("prefect", translate_import, check_module_uses)
+        module = plan_request(request, dialect)
         run = serve_lines(module, request.schedule) if request.schedule else None
         return render(module, self.name, run)
 
