@@ -261,18 +261,13 @@ def _session_for(notebook: str) -> Iterator[None]:
     corpus) goes to the working directory's instead.
     """
     from taskbook.engine.home import find_home
-    from taskbook.engine.session import Session, default_home, set_session
+    from taskbook.engine.session import Session, default_home, using_session
 
     home = find_home(Path(notebook).resolve().parent)
     if not home.is_dir() and not _writable(home.parent):
         home = default_home().resolve()
-    session = Session(home)
-    previous = set_session(session)
-    try:
+    with using_session(Session(home)):
         yield
-    finally:
-        set_session(previous)
-        session.close()
 
 
 def _writable(folder: Path) -> bool:

@@ -7,7 +7,9 @@ It also owns the task runner of ``.submit()``/``.map()`` outside any flow.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from taskbook.engine.bus import EventBus
@@ -104,3 +106,14 @@ def set_session(session: Session | None) -> Session | None:
     with _default_lock:
         previous, _default = _default, session
     return previous
+
+
+@contextlib.contextmanager
+def using_session(session: Session) -> Iterator[Session]:
+    """Make ``session`` the default for the body, then close it and restore the old one."""
+    previous = set_session(session)
+    try:
+        yield session
+    finally:
+        set_session(previous)
+        session.close()

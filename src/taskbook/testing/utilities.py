@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from taskbook.engine.session import Session, set_session
+from taskbook.engine.session import Session, using_session
 
 __all__ = ("assert_does_not_warn", "prefect_test_harness")
 
@@ -39,13 +39,10 @@ def prefect_test_harness(
         home = Path(folder) / ".taskbook"
         previous_env = os.environ.get("TASKBOOK_HOME")
         os.environ["TASKBOOK_HOME"] = str(home)
-        session = Session(home=home)
-        previous = set_session(session)
         try:
-            yield
+            with using_session(Session(home=home)):
+                yield
         finally:
-            set_session(previous)
-            session.close()
             if previous_env is None:
                 os.environ.pop("TASKBOOK_HOME", None)
             else:
