@@ -24,6 +24,8 @@ Fixtures (stable names; every test here is marked ``browser`` automatically):
   ``errors()``.
 - ``notebook7_page``: the same factory in Notebook 7 (``/notebooks/NAME.ipynb``);
   the ``NotebookPage`` methods work there too.
+- ``busy_cpus`` (session, automatic): with ``TASKBOOK_TEST_BUSY_CPUS=N``, N
+  busy-loop processes run beside the session, as ``stress --cpu N`` would.
 - ``artifacts_dir``: ``test-artifacts/browser/`` at the repo root (git-ignored);
   also receives ``jupyter-server.log`` (``jupyter-notebook7-server.log``) at the
   end of the session.
@@ -94,6 +96,26 @@ def pytest_runtest_makereport(item: pytest.Item) -> Iterator[None]:
     if report.failed:  # read by the page fixture's teardown
         item.stash[_FAILED] = True
     return report
+
+
+@pytest.fixture(scope="session", autouse=True)
+def busy_cpus() -> Iterator[int]:
+    """``TASKBOOK_TEST_BUSY_CPUS=N``: N busy-loop processes beside the whole session.
+
+    As ``stress --cpu N`` would: the suite must pass on a machine that busy
+    (scripts/browser_under_stress.sh runs it three times in a row that way).
+    """
+    count = int(os.environ.get("TASKBOOK_TEST_BUSY_CPUS", "0"))
+    loops = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        for _ in range(count)
+    ]
+    try:
+        yield count
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
 
 
 def _require(what: str, present: bool) -> None:
