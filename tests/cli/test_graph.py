@@ -5,6 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import Result
+from tests.corpora import PAPERMILL
 
 SMALL = [
     "%%params\nn = 3  # how many",
@@ -236,7 +237,7 @@ def test_debug_shows_the_traceback(
 
 
 def test_graph_of_the_corpora(invoke: Callable[..., Result]) -> None:
-    result = invoke("graph", "/work/shared/corpora/papermill/broken1.ipynb")
+    result = invoke("graph", str(PAPERMILL / "broken1.ipynb"))
     assert result.exit_code == 0
     document = json.loads(result.stdout)
     assert [n["cell_index"] for n in document["nodes"]] == [3, 6, 7]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from tests.corpora import ETL
 
-ETL = Path("/work/shared/corpora/etl")
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 

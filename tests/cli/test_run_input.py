@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from tests.corpora import PAPERMILL
 
-PAPERMILL = Path("/work/shared/corpora/papermill")
 TYPED = [("%%params\nn: int = Param(5, min=1)  # rows\nname = 'x'\nrate = 0.5", ())]
 
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import nbformat
 import pytest
+from tests.corpora import PAPERMILL
 
-PAPERMILL = Path("/work/shared/corpora/papermill")
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.corpora import ETL
 from tests.export import observe
 from tests.export.running import prefect_python
 
 REPO = Path(__file__).resolve().parents[2]
-ETL = Path("/work/shared/corpora/etl")
 OBSERVE = Path(__file__).with_name("observe.py")
 ORDERS = REPO / "examples" / "data" / "orders.csv"
 

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from papermill.cli import _resolve_type
 from papermill.cli import papermill as papermill_cli
 from papermill.translators import PythonTranslator
+from tests.corpora import PAPERMILL
 
 from taskbook.core.parameter_parsing import parse_parameters
 from taskbook.errors import ParameterSourceError
@@ -34,7 +35,6 @@ from taskbook.notebook.papermill import (
 )
 from taskbook.notebook.read import read_notebook
 
-PAPERMILL = Path("/work/shared/corpora/papermill")
 EXAMPLE_YAML = str(PAPERMILL / "example.yaml")
 EXAMPLE_JSON = str(PAPERMILL / "example.json")
 BLACK_INSTALLED = importlib.util.find_spec("black") is not None

@@ -5,12 +5,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from tests.corpora import CORPORA
 
 from taskbook.core.cells import SourceCell
 from taskbook.errors import UnreadableNotebookError
 from taskbook.notebook.read import notebook_language, read_notebook
 
-CORPORA = Path("/work/shared/corpora")
 CORPUS = sorted(CORPORA.glob("papermill/*.ipynb")) + sorted(
     CORPORA.glob("etl/*/*.ipynb")
 )

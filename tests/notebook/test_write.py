@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from tests.corpora import PAPERMILL
 
 from taskbook.cellflow.result import CellOutcome
 from taskbook.notebook.read import read_notebook
@@ -17,8 +18,6 @@ from taskbook.notebook.write import (
     jsonable,
     write_notebook,
 )
-
-PAPERMILL = Path("/work/shared/corpora/papermill")
 
 
 def stream(text: str) -> dict[str, object]:

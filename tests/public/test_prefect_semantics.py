@@ -1,7 +1,7 @@
 """Prefect 3's documented semantics, through taskbook's public API only.
 
 Every expectation here was first observed under real Prefect 3.8.8 (same small flow,
-run in /work/pfvenv); where taskbook deliberately differs, the test asserts
+run in a venv with Prefect 3); where taskbook deliberately differs, the test asserts
 taskbook's documented behaviour and a comment says what Prefect does instead.
 """
 
