@@ -6,12 +6,10 @@
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { OutputArea } from '@jupyterlab/outputarea';
+import { NotebookPanel } from '@jupyterlab/notebook';
 import { CommandToolbarButton } from '@jupyterlab/apputils';
 
-import { KernelLink } from './kernel';
-import { RunsSidebar } from './sidebar';
+import { IContext, runLine } from './run';
 import { CommandIDs, FEATURES, RUN_LINES } from './tokens';
 
 const LABELS: { [id: string]: [string, string] } = {
@@ -23,40 +21,6 @@ const LABELS: { [id: string]: [string, string] } = {
     'Run the active cell and the cells that depend on it'
   ]
 };
-
-export interface IContext {
-  app: JupyterFrontEnd;
-  tracker: INotebookTracker;
-  links: WeakMap<NotebookPanel, KernelLink>;
-  sidebar: RunsSidebar;
-}
-
-/** Run a `%flow` line in `panel`'s kernel with the editor's cells. */
-export async function runLine(
-  ctx: IContext,
-  panel: NotebookPanel,
-  line: string
-): Promise<void> {
-  const link = ctx.links.get(panel);
-  const session = panel.sessionContext;
-  await session.ready;
-  if (!link || !session.session?.kernel) {
-    Notification.error('taskbook: this notebook has no kernel.');
-    return;
-  }
-  if (!link.connected) {
-    const log = ctx.sidebar.runLog(panel);
-    await OutputArea.execute('%load_ext taskbook', log, session);
-    if (!(await link.waitAttached(10000))) {
-      Notification.error('taskbook: the kernel did not load taskbook.');
-      return;
-    }
-  }
-  link.sendSources(true);
-  const log = ctx.sidebar.runLog(panel);
-  ctx.app.shell.activateById(ctx.sidebar.id);
-  await OutputArea.execute(line, log, session);
-}
 
 export function addCommands(ctx: IContext, palette: ICommandPalette | null): void {
   const { app, tracker } = ctx;
