@@ -60,7 +60,7 @@ export function defaultModulePath(notebookPath: string): string {
 /** Why `path` is not a file in the server root, or null. */
 export function outsideRoot(path: string): string | null {
   const inRoot = PathExt.normalize(path);
-  return !inRoot || inRoot === '.' || inRoot.startsWith('..')
+  return !inRoot || inRoot === '.' || inRoot === '..' || inRoot.startsWith('../')
     ? `${JSON.stringify(path)} is not a file in the server root`
     : null;
 }

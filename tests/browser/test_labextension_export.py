@@ -101,12 +101,20 @@ def test_palette_export_to_prefect_takes_paths_relative_to_the_server_root(
     assert not (lab_server.root / "ext_sub" / "ext_prefect_flow.py").exists()
 
 
-def test_an_export_into_a_missing_folder_shows_the_kernels_error(notebook_page):
-    nb = notebook_page(CELLS, "ext_export_error")
+def export_to(nb: NotebookPage, path: str) -> None:
     toolbar_button(nb, "taskbook:export").click()
     form = nb.page.locator(".jp-Dialog .taskbook-export-form")
-    form.locator("input[name='path']").fill("no_such_folder/flow.py")
+    form.locator("input[name='path']").fill(path)
     nb.page.locator(".jp-Dialog").get_by_role("button", name="Export").click()
+
+
+def test_an_export_outside_the_root_or_into_a_missing_folder_shows_why(notebook_page):
+    nb = notebook_page(CELLS, "ext_export_error")
+    export_to(nb, "../outside.py")
+    toast(nb, "error", '"../outside.py" is not a file in the server root')
+    assert not (nb.lab.root.parent / "outside.py").exists()
+
+    export_to(nb, "no_such_folder/flow.py")
     failed = toast(nb, "error", "Export failed: Cannot write 'no_such_folder/flow.py'")
     assert "UsageError" not in failed.inner_text()
     nb.screenshot("ext-export-error")
