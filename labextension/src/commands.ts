@@ -1,18 +1,19 @@
 /**
- * Run flow, Run stale, Run failed, Run task and downstream: toolbar buttons and
+ * Run flow, Run stale, Run failed, Run task and downstream (and the Export and
+ * Schedule buttons, whose commands live in their own modules): toolbar buttons and
  * palette entries. Each loads taskbook in the kernel if needed, sends the
  * editor's cells (unsaved edits, cells never run) and runs `%flow run ...`, with
  * its output in the sidebar's run log.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { OutputArea } from '@jupyterlab/outputarea';
+import { NotebookPanel } from '@jupyterlab/notebook';
 import { CommandToolbarButton } from '@jupyterlab/apputils';
 
-import { KernelLink } from './kernel';
-import { RunsSidebar } from './sidebar';
-import { CommandIDs, FEATURES, RUN_LINES } from './tokens';
+import { addExportCommand } from './exportflow';
+import { IContext, runLine } from './run';
+import { addScheduleCommand } from './schedule';
+import { CommandIDs, RUN_LINES } from './tokens';
 
 const LABELS: { [id: string]: [string, string] } = {
   [CommandIDs.runFlow]: ['Run flow', 'Run the notebook as a flow (%flow run)'],
@@ -23,40 +24,6 @@ const LABELS: { [id: string]: [string, string] } = {
     'Run the active cell and the cells that depend on it'
   ]
 };
-
-export interface IContext {
-  app: JupyterFrontEnd;
-  tracker: INotebookTracker;
-  links: WeakMap<NotebookPanel, KernelLink>;
-  sidebar: RunsSidebar;
-}
-
-/** Run a `%flow` line in `panel`'s kernel with the editor's cells. */
-export async function runLine(
-  ctx: IContext,
-  panel: NotebookPanel,
-  line: string
-): Promise<void> {
-  const link = ctx.links.get(panel);
-  const session = panel.sessionContext;
-  await session.ready;
-  if (!link || !session.session?.kernel) {
-    Notification.error('taskbook: this notebook has no kernel.');
-    return;
-  }
-  if (!link.connected) {
-    const log = ctx.sidebar.runLog(panel);
-    await OutputArea.execute('%load_ext taskbook', log, session);
-    if (!(await link.waitAttached(10000))) {
-      Notification.error('taskbook: the kernel did not load taskbook.');
-      return;
-    }
-  }
-  link.sendSources(true);
-  const log = ctx.sidebar.runLog(panel);
-  ctx.app.shell.activateById(ctx.sidebar.id);
-  await OutputArea.execute(line, log, session);
-}
 
 export function addCommands(ctx: IContext, palette: ICommandPalette | null): void {
   const { app, tracker } = ctx;
@@ -89,13 +56,10 @@ export function addCommands(ctx: IContext, palette: ICommandPalette | null): voi
     });
     palette?.addItem({ command: id, category: 'taskbook' });
   }
-  // Wired but hidden until the kernel side exists (FEATURES in tokens.ts).
-  if (FEATURES.exportFlow) {
-    addHidden(ctx, palette, CommandIDs.exportFlow, 'Export as flow…', '%flow export');
-  }
-  if (FEATURES.schedule) {
-    addHidden(ctx, palette, CommandIDs.schedule, 'Schedule…', '%flow schedule');
-  }
+  const addToPalette = (id: string) =>
+    palette?.addItem({ command: id, category: 'taskbook' });
+  addExportCommand(ctx, addToPalette);
+  addScheduleCommand(ctx, addToPalette);
   app.commands.addKeyBinding({
     command: CommandIDs.runFlow,
     keys: ['Accel Shift F5'],
@@ -108,35 +72,15 @@ export function addCommands(ctx: IContext, palette: ICommandPalette | null): voi
   palette?.addItem({ command: CommandIDs.showRuns, category: 'taskbook' });
 }
 
-function addHidden(
-  ctx: IContext,
-  palette: ICommandPalette | null,
-  id: string,
-  label: string,
-  line: string
-): void {
-  ctx.app.commands.addCommand(id, {
-    label,
-    execute: async () => {
-      const panel = ctx.tracker.currentWidget;
-      if (panel) {
-        await runLine(ctx, panel, line);
-      }
-    }
-  });
-  palette?.addItem({ command: id, category: 'taskbook' });
-  LABELS[id] = [label, label];
-}
-
-/** Add the run buttons to a notebook's toolbar. */
+/** Add the run, export and schedule buttons to a notebook's toolbar. */
 export function addToolbar(app: JupyterFrontEnd, panel: NotebookPanel): void {
   const ids = [
     CommandIDs.runFlow,
     CommandIDs.runStale,
     CommandIDs.runFailed,
     CommandIDs.runDownstream,
-    ...(FEATURES.exportFlow ? [CommandIDs.exportFlow] : []),
-    ...(FEATURES.schedule ? [CommandIDs.schedule] : [])
+    CommandIDs.exportFlow,
+    CommandIDs.schedule
   ];
   ids.forEach((id, i) => {
     const button = new CommandToolbarButton({

@@ -7,9 +7,10 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 
 import { BadgeView } from './badges';
-import { addCommands, addToolbar, IContext } from './commands';
+import { addCommands, addToolbar } from './commands';
 import { KernelLink } from './kernel';
 import { fetchCellStates } from './rest';
+import { IContext } from './run';
 import { RunsSidebar } from './sidebar';
 
 async function loadStoreStates(link: KernelLink): Promise<void> {

@@ -1,4 +1,4 @@
-/** Command ids and feature flags of the taskbook extension. */
+/** Command ids of the taskbook extension and the `%flow run` line of each run command. */
 
 export namespace CommandIDs {
   export const runFlow = 'taskbook:run-flow';
@@ -9,15 +9,6 @@ export namespace CommandIDs {
   export const schedule = 'taskbook:schedule';
   export const showRuns = 'taskbook:show-runs';
 }
-
-/**
- * Commands whose kernel side is not built yet stay hidden (toolbar and palette).
- * Turn one on once `%flow export` / `%flow schedule` exist; the command is wired.
- */
-export const FEATURES = {
-  exportFlow: false,
-  schedule: false
-};
 
 /** The `%flow run` line of each run command (the task name is appended for downstream). */
 export const RUN_LINES: { [command: string]: string } = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import secrets
@@ -145,3 +146,40 @@ def test_a_store_above_the_root_is_not_read(server):
     nbformat.write(nbformat.v4.new_notebook(), notebook)
     status, body = server.get("/taskbook/api/runs?path=loose.ipynb")
     assert (status, body) == (200, {"runs": []})
+
+
+def login(server: Server) -> tuple[urllib.request.OpenerDirector, dict[str, str]]:
+    """A browser-like client: the login cookie the token gives, and its cookies."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    # A page visit with ?token= logs in as a browser does, and sets _xsrf.
+    opener.open(f"{server.base}/tree?token={server.token}", timeout=10).close()
+    cookies = {cookie.name: cookie.value for cookie in jar}
+    assert any(name.startswith("username-") for name in cookies), cookies
+    return opener, cookies
+
+
+def post(opener: urllib.request.OpenerDirector, url: str, headers: dict) -> int:
+    request = urllib.request.Request(url, data=b"{}", method="POST", headers=headers)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.parametrize("endpoint", ["runs", "cells"])
+def test_the_api_is_read_only_and_a_cookie_post_without_xsrf_is_refused(
+    server, endpoint
+):
+    opener, cookies = login(server)
+    url = f"{server.base}/taskbook/api/{endpoint}?path=x.ipynb"
+    # The login cookie alone is not enough for a write: no XSRF header, 403.
+    assert post(opener, url, {}) == 403
+    # With the XSRF header it gets past that check, to a handler with GET only.
+    assert post(opener, url, {"X-XSRFToken": cookies["_xsrf"]}) == 405
+    # The same cookie reads (GET needs no XSRF header).
+    nbformat.write(nbformat.v4.new_notebook(), server.root / "xsrf.ipynb")
+    read = f"{server.base}/taskbook/api/{endpoint}?path=xsrf.ipynb"
+    with opener.open(read, timeout=10) as response:
+        assert response.status == 200
