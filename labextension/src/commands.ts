@@ -9,6 +9,14 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { CommandToolbarButton } from '@jupyterlab/apputils';
+import {
+  historyIcon,
+  LabIcon,
+  moveDownIcon,
+  redoIcon,
+  refreshIcon,
+  shareIcon
+} from '@jupyterlab/ui-components';
 
 import { addExportCommand } from './exportflow';
 import { IContext, runLine } from './run';
@@ -72,21 +80,27 @@ export function addCommands(ctx: IContext, palette: ICommandPalette | null): voi
   palette?.addItem({ command: CommandIDs.showRuns, category: 'taskbook' });
 }
 
+/**
+ * The toolbar's buttons: Run flow with its name, the others as icons whose
+ * tooltip is the command's caption. Six text buttons pushed JupyterLab's own
+ * kernel name and status into the toolbar's overflow menu.
+ */
+const TOOLBAR: [string, LabIcon | null][] = [
+  [CommandIDs.runFlow, null],
+  [CommandIDs.runStale, refreshIcon],
+  [CommandIDs.runFailed, redoIcon],
+  [CommandIDs.runDownstream, moveDownIcon],
+  [CommandIDs.exportFlow, shareIcon],
+  [CommandIDs.schedule, historyIcon]
+];
+
 /** Add the run, export and schedule buttons to a notebook's toolbar. */
 export function addToolbar(app: JupyterFrontEnd, panel: NotebookPanel): void {
-  const ids = [
-    CommandIDs.runFlow,
-    CommandIDs.runStale,
-    CommandIDs.runFailed,
-    CommandIDs.runDownstream,
-    CommandIDs.exportFlow,
-    CommandIDs.schedule
-  ];
-  ids.forEach((id, i) => {
+  TOOLBAR.forEach(([id, icon], i) => {
     const button = new CommandToolbarButton({
       commands: app.commands,
       id,
-      label: LABELS[id]?.[0]
+      ...(icon ? { icon, label: '' } : { label: LABELS[id]?.[0] })
     });
     button.addClass('taskbook-toolbar-button');
     button.node.dataset.command = id;
