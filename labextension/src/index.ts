@@ -54,10 +54,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
       new BadgeView(panel, link.model);
       addToolbar(app, panel);
       void loadStoreStates(link);
-      link.restarted.connect(() => void loadStoreStates(link));
+      link.restarted.connect(() => {
+        void loadStoreStates(link);
+        if (tracker.currentWidget === panel) {
+          void sidebar.reload();
+        }
+      });
       link.runFinished.connect(() => {
         if (tracker.currentWidget === panel) {
           void sidebar.reload();
+        }
+      });
+      // The DAG is the saved file's: a save may change it.
+      panel.context.saveState.connect((_, state) => {
+        if (state === 'completed' && tracker.currentWidget === panel) {
+          void sidebar.reloadDag();
         }
       });
       performance.measure('taskbook:setup', { start });

@@ -1,20 +1,24 @@
 /**
- * The right sidebar: the active notebook's run history from the store (server
- * extension) and the log of the last run started from the toolbar. It reloads
- * when the active notebook changes and when a run ends; it never polls.
+ * The right sidebar: the active notebook's DAG (the saved file, nodes in their
+ * last recorded states, drawn by the server extension) above its run history
+ * from the store, and the log of the last run started from the toolbar. It
+ * reloads when the active notebook changes, when a run ends, after a kernel
+ * restart and after a save; it never polls.
  */
 import { OutputArea, OutputAreaModel } from '@jupyterlab/outputarea';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { Widget, PanelLayout } from '@lumino/widgets';
 
 import { formatSeconds } from './badges';
-import { fetchRuns, IRunRow } from './rest';
+import { fetchDag, fetchRuns, IRunRow } from './rest';
 
 export class RunsSidebar extends Widget {
+  private _dag = document.createElement('div');
   private _list = document.createElement('ul');
   private _heading = document.createElement('div');
   private _log: OutputArea | null = null;
   private _path = '';
+  private _dagTicket = 0;
 
   constructor() {
     super();
@@ -27,7 +31,8 @@ export class RunsSidebar extends Widget {
     this._heading.className = 'taskbook-sidebar-heading';
     this._heading.textContent = 'No notebook';
     this._list.className = 'taskbook-runs';
-    header.node.append(this._heading, this._list);
+    this._dag.className = 'taskbook-dag';
+    header.node.append(this._dag, this._heading, this._list);
     (this.layout as PanelLayout).addWidget(header);
   }
 
@@ -46,9 +51,11 @@ export class RunsSidebar extends Widget {
     if (!path) {
       this._heading.textContent = 'No notebook';
       this._list.replaceChildren();
+      void this.reloadDag();
       return;
     }
     this._heading.textContent = `Runs of ${path}`;
+    void this.reloadDag();
     try {
       const { runs } = await fetchRuns(path);
       if (path === this._path) {
@@ -56,6 +63,56 @@ export class RunsSidebar extends Widget {
       }
     } catch (error) {
       this._list.replaceChildren(item(`Could not load runs: ${error}`));
+    }
+  }
+
+  /** Redraw the active notebook's DAG (also after a save: it is the saved file's). */
+  async reloadDag(): Promise<void> {
+    const path = this._path;
+    const ticket = ++this._dagTicket;
+    if (!path) {
+      this._showDag('', 'none', null);
+      return;
+    }
+    this._dag.dataset.status = 'loading';
+    let svg: string | null;
+    try {
+      svg = await fetchDag(path);
+    } catch (error) {
+      if (ticket === this._dagTicket) {
+        const reason = error instanceof Error ? error.message : String(error);
+        this._showDag(path, 'error', `Could not draw the DAG: ${reason}`);
+      }
+      return;
+    }
+    // A later reload (another notebook, a newer run) has the last word.
+    if (ticket !== this._dagTicket) {
+      return;
+    }
+    if (svg === null) {
+      this._showDag(path, 'empty', 'No task cells in this notebook.');
+      return;
+    }
+    const drawing = fitToPanel(svg);
+    if (drawing === null) {
+      this._showDag(path, 'error', 'Could not draw the DAG: not an SVG drawing.');
+      return;
+    }
+    this._showDag(path, 'ok', null);
+    this._dag.replaceChildren(drawing);
+  }
+
+  private _showDag(path: string, status: string, note: string | null): void {
+    this._dag.dataset.path = path;
+    this._dag.dataset.status = status;
+    if (note !== null) {
+      const line = document.createElement('div');
+      line.className = 'taskbook-dag-note';
+      line.textContent = note;
+      line.title = note; // one line in the panel, cut with an ellipsis; all of it on hover
+      this._dag.replaceChildren(line);
+    } else {
+      this._dag.replaceChildren();
     }
   }
 
@@ -90,6 +147,28 @@ export class RunsSidebar extends Widget {
       })
     );
   }
+}
+
+/**
+ * The server's SVG as an element as wide as the panel, never wider than drawn:
+ * the viewBox keeps the proportions. Parsed as XML, so nothing in it runs.
+ */
+function fitToPanel(text: string): SVGSVGElement | null {
+  const parsed = new DOMParser().parseFromString(text, 'image/svg+xml');
+  const root = parsed.documentElement;
+  if (!(root instanceof SVGSVGElement)) {
+    return null;
+  }
+  const svg = document.importNode(root, true);
+  const natural = parseFloat(svg.getAttribute('width') ?? '');
+  svg.setAttribute('width', '100%');
+  svg.removeAttribute('height');
+  if (natural > 0) {
+    svg.style.maxWidth = `${natural}px`;
+  }
+  svg.style.height = 'auto';
+  svg.style.display = 'block';
+  return svg;
 }
 
 function item(text: string): HTMLLIElement {

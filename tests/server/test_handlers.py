@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -29,13 +30,22 @@ class Server:
     root: Path
 
     def get(self, path: str, token: bool = True) -> tuple[int, dict]:
+        status, _type, body = self.fetch(path, token)
+        return status, json.loads(body) if status == 200 else {}
+
+    def fetch(self, path: str, token: bool = True) -> tuple[int, str, bytes]:
+        """Return the status, content type and body, errors included."""
         headers = {"Authorization": f"token {self.token}"} if token else {}
         request = urllib.request.Request(self.base + path, headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.loads(response.read())
+                return (
+                    response.status,
+                    response.headers["Content-Type"],
+                    response.read(),
+                )
         except urllib.error.HTTPError as error:
-            return error.code, {}
+            return error.code, error.headers["Content-Type"] or "", error.read()
 
 
 @pytest.fixture(scope="module")
@@ -114,22 +124,89 @@ def test_runs_and_cell_states_come_from_the_notebooks_store(server):
     ]
 
 
-@pytest.mark.parametrize("endpoint", ["runs", "cells"])
+def test_the_dag_is_an_svg_naming_the_tasks_in_their_last_states(server):
+    path = run_notebook(server, "dag.ipynb")
+    status, content_type, body = server.fetch(
+        "/taskbook/api/dag?path=project/dag.ipynb"
+    )
+    assert status == 200
+    assert content_type.startswith("image/svg+xml")
+    svg = body.decode()
+    assert svg.startswith("<svg")
+    assert 'viewBox="' in svg
+    # Both cells of the saved file, as `taskbook run` reads them; both ran.
+    names = re.findall(r'data-name="([^"]+)"', svg)
+    assert names == ["first", "cell-2"]
+    assert svg.count('data-state="COMPLETED"') == 2
+    # An unsaved third task is not in the file: a fresh file drawing has no state.
+    notebook = nbformat.read(path, 4)
+    notebook.cells.append(nbformat.v4.new_code_cell("%%task third\nz = y"))
+    nbformat.write(notebook, path)
+    _, _, body = server.fetch("/taskbook/api/dag?path=project/dag.ipynb")
+    third = re.search(r'<g class="tb-node"[^>]*data-name="third"[^>]*>', body.decode())
+    assert third is not None
+    assert 'data-state=""' in third.group(0)
+
+
+def test_the_dag_of_two_task_cells_names_both_tasks(server):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("%%task load\nrows = [1, 2]"),
+        nbformat.v4.new_code_cell("%%task total\nsum(rows)"),
+    ]
+    nbformat.write(notebook, server.root / "two.ipynb")
+    status, _, body = server.fetch("/taskbook/api/dag?path=two.ipynb")
+    assert status == 200
+    svg = body.decode()
+    assert re.findall(r'data-name="([^"]+)"', svg) == ["load", "total"]
+    assert 'data-from="' in svg  # total reads rows: an edge between them
+
+
+def test_a_notebook_without_dag_cells_has_no_dag(server):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# notes only")]
+    nbformat.write(notebook, server.root / "notes.ipynb")
+    status, _, body = server.fetch("/taskbook/api/dag?path=notes.ipynb")
+    assert (status, body) == (204, b"")
+
+
+def test_a_missing_notebook_is_a_404_with_a_json_message(server):
+    status, content_type, body = server.fetch("/taskbook/api/dag?path=nowhere.ipynb")
+    assert status == 404
+    assert content_type.startswith("application/json")
+    assert json.loads(body)["message"] == "no notebook 'nowhere.ipynb' in the root"
+
+
+def test_an_unreadable_notebook_is_a_one_line_json_message(server):
+    (server.root / "broken.ipynb").write_text("{not json")
+    status, _, body = server.fetch("/taskbook/api/dag?path=broken.ipynb")
+    assert status == 422
+    reply = json.loads(body)
+    assert "broken.ipynb" in reply["message"]
+    assert "\n" not in reply["message"]
+    assert str(server.root) not in reply["message"]
+    assert "traceback" not in reply
+
+
+@pytest.mark.parametrize("endpoint", ["runs", "cells", "dag"])
 def test_without_a_token_the_api_answers_403(server, endpoint):
     status, _ = server.get(f"/taskbook/api/{endpoint}?path=x.ipynb", token=False)
     assert status == 403
 
 
+@pytest.mark.parametrize("endpoint", ["cells", "dag"])
 @pytest.mark.parametrize(
     "path",
     ["../outside.ipynb", "/../../outside.ipynb", "project/../../outside.ipynb"],
 )
-def test_paths_outside_the_root_are_not_read(server, path):
+def test_paths_outside_the_root_are_not_read(server, path, endpoint):
     outside = server.root.parent / "outside.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(), outside)
-    status, body = server.get(f"/taskbook/api/cells?path={path}")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("%%task secret\ns = 1")]
+    nbformat.write(notebook, outside)
+    status, _, body = server.fetch(f"/taskbook/api/{endpoint}?path={path}")
     assert status == 404
-    assert body == {}
+    assert b"secret" not in body
 
 
 def test_a_non_notebook_path_is_refused(server):
@@ -168,7 +245,7 @@ def post(opener: urllib.request.OpenerDirector, url: str, headers: dict) -> int:
         return error.code
 
 
-@pytest.mark.parametrize("endpoint", ["runs", "cells"])
+@pytest.mark.parametrize("endpoint", ["runs", "cells", "dag"])
 def test_the_api_is_read_only_and_a_cookie_post_without_xsrf_is_refused(
     server, endpoint
 ):
@@ -179,7 +256,9 @@ def test_the_api_is_read_only_and_a_cookie_post_without_xsrf_is_refused(
     # With the XSRF header it gets past that check, to a handler with GET only.
     assert post(opener, url, {"X-XSRFToken": cookies["_xsrf"]}) == 405
     # The same cookie reads (GET needs no XSRF header).
-    nbformat.write(nbformat.v4.new_notebook(), server.root / "xsrf.ipynb")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("x = 1")]  # a DAG to draw
+    nbformat.write(notebook, server.root / "xsrf.ipynb")
     read = f"{server.base}/taskbook/api/{endpoint}?path=xsrf.ipynb"
     with opener.open(read, timeout=10) as response:
         assert response.status == 200

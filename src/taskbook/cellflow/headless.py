@@ -12,9 +12,10 @@ from typing import Any
 from taskbook.cellflow.result import NotebookRunResult
 from taskbook.cellflow.runner import NotebookRunner
 from taskbook.core.cells import CellSpec
+from taskbook.core.graph import NotebookGraph
 from taskbook.core.run_options import RunOptions
 
-__all__ = ("headless_shell", "run_notebook")
+__all__ = ("headless_shell", "notebook_graph", "run_notebook")
 
 
 def headless_shell() -> Any:
@@ -27,6 +28,21 @@ def headless_shell() -> Any:
     config = Config()
     config.HistoryManager.enabled = False  # a headless run writes nothing under ~
     return InteractiveShell.instance(config=config)
+
+
+def notebook_graph(
+    specs: Sequence[CellSpec], name: str, *, warn: bool = True
+) -> NotebookGraph:
+    """Build the DAG of classified cells exactly as the headless runner does.
+
+    Hidden-state reads are warnings here (``NotebookGraphWarning``, or nothing
+    when not ``warn``), not errors: ``taskbook graph`` and the server's DAG view.
+
+    Raises:
+        DependencyCycleError, DuplicateTaskNameError, UnknownTaskError: The DAG
+            cannot be built.
+    """
+    return NotebookRunner(headless_shell(), name).graph(specs, strict=False, warn=warn)
 
 
 def run_notebook(

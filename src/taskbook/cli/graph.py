@@ -11,31 +11,16 @@ from collections.abc import Sequence
 
 import click
 
+from taskbook.cellflow.headless import notebook_graph
 from taskbook.cli.errors import NOTEBOOK_KEY, debug_option
-from taskbook.core.cells import CellSpec, classify_all
-from taskbook.core.graph import NotebookGraph
+from taskbook.core.cells import classify_all
 from taskbook.core.graph_formats import to_dot, to_json, to_mermaid
 from taskbook.errors import NotebookGraphWarning
 from taskbook.notebook.read import read_notebook
 
-__all__ = ("echo_graph_warnings", "graph", "notebook_graph")
+__all__ = ("echo_graph_warnings", "graph")
 
 FORMATS = ("json", "mermaid", "dot")
-
-
-def notebook_graph(specs: Sequence[CellSpec], name: str) -> NotebookGraph:
-    """Build the DAG of classified cells exactly as the headless runner does.
-
-    Hidden-state reads are warnings here (``NotebookGraphWarning``), not errors.
-
-    Raises:
-        DependencyCycleError, DuplicateTaskNameError, UnknownTaskError: The DAG
-            cannot be built.
-    """
-    from taskbook.cellflow.headless import headless_shell
-    from taskbook.cellflow.runner import NotebookRunner
-
-    return NotebookRunner(headless_shell(), name).graph(specs, strict=False)
 
 
 def echo_graph_warnings(caught: Sequence[warnings.WarningMessage]) -> None:

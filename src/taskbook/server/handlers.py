@@ -1,6 +1,6 @@
-"""REST handlers: ``GET taskbook/api/runs`` and ``GET taskbook/api/cells``.
+"""REST handlers: ``GET taskbook/api/runs``, ``taskbook/api/cells`` and ``taskbook/api/dag``.
 
-Both take ``?path=`` (a notebook, relative to the server root), need the
+All take ``?path=`` (a notebook, relative to the server root), need the
 server's authentication (token or login cookie; no token: 403) and only read:
 the notebook must resolve inside the root, and its store must be inside the
 root too unless the server's own ``$TASKBOOK_HOME`` names it.
@@ -18,8 +18,9 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 
 from taskbook.engine.home import find_home
+from taskbook.errors import TaskbookError
 from taskbook.protocol.messages import CellsReply, encode
-from taskbook.server import store
+from taskbook.server import dag, store
 
 __all__ = ("setup_handlers",)
 
@@ -71,6 +72,30 @@ class CellsHandler(_NotebookHandler):
         self._reply(encode(CellsReply(tasks, cells)))
 
 
+class DagHandler(_NotebookHandler):
+    """The saved notebook's DAG as SVG, nodes coloured by their last states.
+
+    204 when the notebook has no DAG cells; 422 with a one-line JSON
+    ``message`` when it cannot be read or its DAG cannot be built.
+    """
+
+    @tornado.web.authenticated
+    def get(self) -> None:
+        notebook, home = self._locate()
+        try:
+            svg = dag.dag_svg(home, notebook)
+        except TaskbookError as error:
+            # One line, and no server paths: the message names the notebook relatively.
+            message = str(error).replace(f"{self.root}{os.sep}", "").splitlines()[0]
+            raise tornado.web.HTTPError(422, message) from None
+        if svg is None:
+            self.set_status(204)
+            self.finish()
+            return
+        self.set_header("Cache-Control", "no-store")
+        self.finish(svg, set_content_type="image/svg+xml; charset=utf-8")
+
+
 def setup_handlers(web_app: Any, root_dir: str) -> None:
     """Add the handlers to the server's tornado application."""
     base = url_path_join(web_app.settings["base_url"], "taskbook", "api")
@@ -79,5 +104,6 @@ def setup_handlers(web_app: Any, root_dir: str) -> None:
         [
             (url_path_join(base, "runs"), RunsHandler, {"root": root_dir}),
             (url_path_join(base, "cells"), CellsHandler, {"root": root_dir}),
+            (url_path_join(base, "dag"), DagHandler, {"root": root_dir}),
         ],
     )
