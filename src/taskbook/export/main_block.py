@@ -13,7 +13,18 @@ from collections.abc import Sequence
 
 from taskbook.export.layout import bracket, str_literal
 
-__all__ = ("main_lines",)
+__all__ = ("MAIN_LOCALS", "main_lines")
+
+MAIN_LOCALS = frozenset(
+    {
+        *("argparse", "arguments", "asyncio", "constants", "error", "file", "key"),
+        *("kind", "Loader", "name", "names", "parameters", "parser", "path", "r"),
+        *("resolvers", "sys", "taken", "text", "text_parameters", "texts", "typed"),
+        *("unknown", "value", "yaml", "Cron", "Interval", "RRule", "datetime"),
+    }
+)
+"""Names ``main`` binds locally (the serve lines' schedule classes too): ``main``
+calls the flow's function, so that function must not take one of these names."""
 
 _OPTIONS = '''\
     parser.add_argument(

@@ -35,6 +35,7 @@ from taskbook.export.cells import (
 from taskbook.export.functions import FunctionSite, passed_globals
 from taskbook.export.imports import Generated, ModuleImports
 from taskbook.export.ipython import Helpers, ipython_python, translate
+from taskbook.export.main_block import MAIN_LOCALS
 from taskbook.export.model import (
     ExportRequest,
     FlowModule,
@@ -214,7 +215,10 @@ class _Assembler:
         """Return the module."""
         namer, generated = self.generated.namer, self.generated
         stem = re.sub(r"\.ipynb$", "", notebook.rsplit("/", 1)[-1])
-        function = namer.fresh(re.sub(r"^[^A-Za-z]+", "", stem) or "notebook", "_flow")
+        preferred = re.sub(r"^[^A-Za-z]+", "", stem) or "notebook"
+        if preferred in MAIN_LOCALS:  # main would call its own local, not the flow
+            preferred += "_flow"
+        function = namer.fresh(preferred, "_flow")
         functions = {
             c.spec.cell.id: namer.fresh(c.spec.name, "_task")
             for c in self.ordered
