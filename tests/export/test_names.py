@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,9 @@ from tests.export.conftest import export_text
 from tests.export.running import export_notebook, run_module, run_notebook
 
 from taskbook.errors import ExportConflictError
+from taskbook.export import ServeSchedule
+from taskbook.export.main_block import MAIN_LOCALS
+from taskbook.schedule.options import ScheduleOptions
 
 
 def test_a_variable_reused_across_cells_exports_without_edits(tmp_path: Path):
@@ -67,6 +71,51 @@ def test_the_names_the_module_adds_step_aside_for_the_notebooks(tmp_path: Path):
     wall, *rest = ran.stdout.splitlines()
     assert wall.startswith("Wall time: ")
     assert rest == ["ft", "8 m s"]
+
+
+@pytest.mark.parametrize("name", ["02_parameters", "parser", "names"])
+def test_a_notebook_named_like_a_local_of_main_still_runs_its_flow(
+    tmp_path: Path, name: str
+):
+    # main() binds `parameters`, `parser`, `names`...: a flow function of that
+    # name would be shadowed, and main would call a dict or a parser.
+    cells = ["%%params\nn = 1", "%%task double\nm = 2 * n\nprint(m)"]
+    _notebook, module = export_notebook(tmp_path, cells, name=name)
+    ran = run_module(module, "-p", "n", "3", cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "6\n"
+
+
+def _main_locals(text: str) -> set[str]:
+    main = next(
+        node
+        for node in ast.parse(text).body
+        if isinstance(node, ast.FunctionDef) and node.name == "main"
+    )
+    bound: set[str] = set()
+    for node in ast.walk(main):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound.add(node.id)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node is not main:
+            bound.add(node.name)
+    return bound
+
+
+@pytest.mark.parametrize(
+    ("target", "schedule"),
+    [
+        ("taskbook", None),
+        ("prefect", None),
+        ("prefect", ServeSchedule(ScheduleOptions(cron="0 6 * * *", tz="UTC").when())),
+        ("prefect", ServeSchedule(ScheduleOptions(interval="15m").when())),
+    ],
+)
+def test_every_name_main_binds_is_one_the_flow_function_avoids(target, schedule):
+    cells = ["%%params\nn = 1", "%%task double\nm = 2 * n"]
+    text = export_text(cells, target, schedule=schedule)
+    assert _main_locals(text) <= MAIN_LOCALS
 
 
 def test_a_task_named_like_its_output_gets_a_function_name_of_its_own():

@@ -151,9 +151,18 @@ class Observed:
         self.notebook_dir.mkdir()
         self.notebook = self.notebook_dir / source.name
         shutil.copyfile(source, self.notebook)
+        # Notebooks beside it: tutorial 6 exports and runs tutorial 2's. The module
+        # gets them too, as `taskbook export` writes it: next to the notebook.
+        self.siblings = sorted(
+            p for p in source.parent.glob("*.ipynb") if p.name != source.name
+        )
         if source.parent == REPO / "notebooks":  # they read ../examples/data
             shutil.copytree(REPO / "examples", root / "examples")
-        self.before = {source.name, "home"}
+            for sibling in self.siblings:
+                shutil.copyfile(sibling, self.notebook_dir / sibling.name)
+        else:
+            self.siblings = []
+        self.before = {source.name, "home", *(p.name for p in self.siblings)}
         self.reference: tuple[list[str], dict[str, bytes], dict[str, Any]] = (
             [],
             {},
@@ -167,6 +176,8 @@ class Observed:
         command = [sys.executable, "-m", "taskbook.cli", "export"]
         command += [str(self.notebook), "-o", str(module), "--target", target]
         run(command, self.root, self.env)
+        for sibling in self.siblings:
+            shutil.copyfile(sibling, folder / sibling.name)
         return module
 
     def notebook_run(self) -> tuple[list[str], dict[str, bytes], dict[str, str | None]]:
@@ -203,10 +214,13 @@ def module_run(
     folder = module.parent
     plain = run([python, module.name, *observed.args], folder, env)
     assert plain.stdout.splitlines() == printed
-    assert files(folder, {module.name, "home", ".prefect"}) == written
+    siblings = {p.name for p in observed.siblings}
+    assert files(folder, {module.name, "home", ".prefect", *siblings}) == written
     check = observed.root / f"values-{target}"
     check.mkdir()
     shutil.copyfile(module, check / module.name)
+    for sibling in observed.siblings:
+        shutil.copyfile(sibling, check / sibling.name)
     out = observed.root / f"module-{target}.json"
     command = [python, str(OBSERVE), "module", module.name, str(out)]
     run([*command, *observed.args], check, env)
@@ -285,6 +299,12 @@ PREFECT_REFUSES = {
         "Cell 11, line 3 uses taskbook.runs, which --target prefect has no "
         "counterpart for. Read run history in Prefect's UI or client instead. "
         "Or export with --target taskbook."
+    ),
+    # Secret and a webhook block map to Prefect's, its notify_on_failure hook not.
+    "07_secrets_and_alerts": (
+        "Cell 12 imports notify_on_failure from taskbook.blocks.notifications, which "
+        "--target prefect has no counterpart for. Write an on_failure hook that loads "
+        "the block and calls its notify(). Or export with --target taskbook."
     ),
 }
 

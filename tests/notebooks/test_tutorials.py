@@ -8,6 +8,9 @@ resume, a kernel restart) are run here too.
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -168,3 +171,33 @@ def test_resume_tutorial_after_a_kernel_restart_is_all_cache_hits(
     for status in statuses:
         assert f"↻ {status}Cached (cache hit)" in lines, lines
     assert in_order(PRINTED["04_resume.ipynb"], lines), lines  # replayed
+
+
+def test_production_tutorial_in_a_kernel_adds_lists_and_removes_its_schedule(
+    tmp_path: Path,
+) -> None:
+    # `%flow schedule` lines steer the kernel: a headless run leaves them out,
+    # and the next fire times depend on today, so PRINTED cannot hold them.
+    folder = copy_project(tmp_path)
+    notebook, home = folder / "06_production.ipynb", tmp_path / "home"
+    done = run_in_kernel(BIN, notebook, home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = printed_lines(notebook, displays=True)
+
+    added = lines.index(
+        f"Added schedule 'top-products-south': {folder / '02_parameters.ipynb'} "
+        "-p region 'south', cron '0 6 * * 1-5' in Europe/Paris."
+    )
+    assert lines[added + 1] == "Next fire times:"
+    fire_time = re.compile(r"  \d{4}-\d\d-\d\d 06:00 CES?T \(0[45]:00 UTC\)")
+    assert all(fire_time.fullmatch(ln) for ln in lines[added + 2 : added + 7]), lines
+    assert any(ln.startswith("top-products-south [active]") for ln in lines), lines
+    assert lines[-1] == "Removed schedule 'top-products-south'."
+    listing = subprocess.run(
+        [str(BIN / "taskbook"), "schedule", "ls"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TASKBOOK_HOME": str(home)},
+        check=True,
+    )
+    assert "top-products-south" not in listing.stdout

@@ -51,11 +51,54 @@ PRINTED: dict[str, list[str]] = {
         "warmest: Paris",
         "latest run of weather: Completed",
     ],
+    "06_production.ipynb": [
+        "Exported 02_parameters.ipynb to output/top_products.py (target taskbook).",
+        '@task(name="extract", cache_policy=NO_CACHE)',
+        "def extract(orders_csv):",
+        '@task(name="select", cache_policy=NO_CACHE)',
+        "def select(min_quantity, orders, region):",
+        '@task(name="top_products", cache_policy=NO_CACHE)',
+        "def top_products(region, selected, top_n):",
+        '@flow(name="02_parameters")',
+        "def parameters_flow(",
+        '    orders_csv: str = "../examples/data/orders.csv",',
+        '    region: Literal["north", "south", "east", "west"] = "north",',
+        "    min_quantity: Annotated[int, Field(ge=0, le=20)] = 1,",
+        "    top_n: Annotated[int, Field(ge=1, le=5)] = 2,",
+        "):",
+        "read 62 orders",
+        "17 orders in south with quantity >= 1",
+        "top 3 in south: widget (77), gizmo (53), gadget (41)",
+        "Exported 02_parameters.ipynb to output/top_products_prefect.py "
+        "(target prefect).",
+        "from prefect import flow, task",
+        "from prefect.cache_policies import NO_CACHE",
+        "from prefect.exceptions import ParameterTypeError",
+        "parameters_flow.serve(",
+    ],
+    "07_secrets_and_alerts.ipynb": [
+        "loaded a token of 14 characters: **********",
+        "the run ended Failed",
+        "subject: Flow run nightly-rates/nightly-rates failed",
+        "authorized: True",
+        "Flow 'nightly-rates', run 'nightly-rates': Failed.",
+        "Failed tasks: fetch_rates-0",
+        "Error: Flow run encountered an exception: ConnectionError: rates API "
+        "answered 503 (simulated)",
+        "Last log lines:",
+        "  Beginning flow run 'nightly-rates' for flow 'nightly-rates'",
+        "  calling the rates API with token **********",
+        "  Task run failed with exception: ConnectionError('rates API answered 503 "
+        "(simulated)')",
+        "  Finished in state Failed('Flow run encountered an exception: "
+        "ConnectionError: rates API answered 503 (simulated)')",
+    ],
 }
 
 # Files a tutorial writes, relative to its folder.
 WRITES: dict[str, list[str]] = {
     "01_etl.ipynb": ["output/region_totals.csv", "output/product_totals.parquet"],
+    "06_production.ipynb": ["output/top_products.py", "output/top_products_prefect.py"],
 }
 
 _LOG_LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d+ \| ")

@@ -9,13 +9,22 @@ to Prefect cannot import taskbook), already formatted. Pure text.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
-from functools import cache
 
 from taskbook.export.layout import bracket, str_literal
 
-__all__ = ("local_names", "main_lines")
+__all__ = ("MAIN_LOCALS", "main_lines")
+
+MAIN_LOCALS = frozenset(
+    {
+        *("argparse", "arguments", "asyncio", "constants", "error", "file", "key"),
+        *("kind", "Loader", "name", "names", "parameters", "parser", "path", "r"),
+        *("resolvers", "sys", "taken", "text", "text_parameters", "texts", "typed"),
+        *("unknown", "value", "yaml", "Cron", "Interval", "RRule", "datetime"),
+    }
+)
+"""Names ``main`` binds locally (the serve lines' schedule classes too): ``main``
+calls the flow's function, so that function must not take one of these names."""
 
 _OPTIONS = '''\
     parser.add_argument(
@@ -153,27 +162,6 @@ def main_lines(
         f"    {main}()",
     ]
     return [_tuple_fix(line) for line in lines]
-
-
-@cache
-def local_names() -> frozenset[str]:
-    """Every name ``main``'s body binds: the flow function it calls must differ.
-
-    (A notebook called ``parameters`` gave a flow function ``parameters`` that the
-    local ``parameters`` dict shadowed.)
-    """
-    body = "\n".join(["def _main():", "    import argparse, sys", _TYPED, _OPTIONS])
-    bound: set[str] = {"names", "text_parameters", "parser", "error"}
-    for node in ast.walk(ast.parse(body)):
-        if isinstance(node, ast.Name):
-            bound.add(node.id)
-        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
-            bound.add(node.name)
-        elif isinstance(node, ast.alias):
-            bound.add(node.asname or node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-    return frozenset(bound - {"_main"})
 
 
 def _tuple_fix(line: str) -> str:

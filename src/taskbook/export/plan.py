@@ -35,7 +35,7 @@ from taskbook.export.cells import (
 from taskbook.export.functions import FunctionSite, passed_globals
 from taskbook.export.imports import Generated, ModuleImports
 from taskbook.export.ipython import Helpers, ipython_python, translate
-from taskbook.export.main_block import local_names
+from taskbook.export.main_block import MAIN_LOCALS
 from taskbook.export.model import (
     ExportRequest,
     FlowModule,
@@ -220,7 +220,7 @@ class _Assembler:
         namer, generated = self.generated.namer, self.generated
         stem = re.sub(r"\.ipynb$", "", notebook.rsplit("/", 1)[-1])
         preferred = re.sub(r"^[^A-Za-z]+", "", stem) or "notebook"
-        if preferred in local_names():  # main() calls it: a local must not shadow it
+        if preferred in MAIN_LOCALS:  # main would call its own local, not the flow
             preferred += "_flow"
         function = namer.fresh(preferred, "_flow")
         functions = {

@@ -40,10 +40,23 @@ _MISSING = {
     ),
     ("taskbook.exceptions", "FlowRunTimeoutError"): "Catch TimeoutError instead.",
     ("taskbook.exceptions", "TaskRunTimeoutError"): "Catch TimeoutError instead.",
+    ("taskbook.blocks.notifications", "SMTPEmail"): (
+        "Install prefect-email and use EmailServerCredentials from prefect_email."
+    ),
+    ("taskbook.blocks.notifications", "notify_on_failure"): (
+        "Write an on_failure hook that loads the block and calls its notify()."
+    ),
+    ("taskbook.blocks.notifications", "failure_report"): (
+        "Write the message from the flow run and state the hook receives."
+    ),
 }
 _MODULES = (
     "taskbook",
     "taskbook.artifacts",
+    "taskbook.blocks",
+    "taskbook.blocks.core",
+    "taskbook.blocks.notifications",
+    "taskbook.blocks.system",
     "taskbook.cache_policies",
     "taskbook.exceptions",
     "taskbook.flows",
@@ -53,6 +66,7 @@ _MODULES = (
     "taskbook.states",
     "taskbook.task_runners",
     "taskbook.tasks",
+    "taskbook.variables",
 )
 _EXPORT_TARGET = "Or export with --target taskbook."
 
