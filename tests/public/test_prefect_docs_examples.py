@@ -37,7 +37,7 @@ _LOG_LINE = re.compile(
 # The engines' own lines about a run (Prefect's and taskbook's), not the script's.
 _ENGINE_MESSAGE = re.compile(
     r"^(Beginning flow run |View at |Finished in state |Task run failed with "
-    r"exception|Encountered exception during execution|Running hook |Hook '.*' "
+    r"|Encountered exception during execution|Running hook |Hook '.*' "
     r"finished running|Created task run |Executing '|Received non-final state "
     r"|Flow run '.*' failed: .* - Retry \d+/\d+$|Running rollback hook "
     r"|Rollback hook '.*' finished running)"
@@ -155,6 +155,24 @@ EXAMPLES_SEEN_UNDER_PREFECT = [
         "['Processed 1', 'Processed 3', 'Processed 5']",
     ),
     example("concurrently_asyncio.py", *ELEVATOR_FLOORS, unordered=ELEVATOR),
+    # concepts/tasks.mdx
+    example(
+        "tasks_log_prints.py",
+        "LOG INFO run any python code here!",
+        "LOG INFO but maybe just a little bit",
+    ),
+    example("tasks_submit.py", "3"),
+    example(
+        "tasks_post_init.py",
+        "LOG INFO init_count before task = 1",
+        "LOG INFO init_count inside task = 2",
+        "LOG INFO adjusted_rate = 100.0",
+    ),
+    example("tasks_quote.py", "LOG INFO adjusted_rate = 150.0"),
+    example("tasks_opaque.py", "LOG INFO adjusted_rate = 150.0"),
+    # concepts/states.mdx
+    example("states_return_states.py", "FAILED 1/2 states failed."),
+    example("states_return_state.py", "ok"),
     # concepts/task-runners.mdx
     example("task_runners_thread_pool.py", *ELEVATOR_FLOORS, unordered=ELEVATOR),
     example("task_runners_process_pool.py", *ELEVATOR_FLOORS, unordered=ELEVATOR),
