@@ -276,6 +276,31 @@ def test_excluding_the_unhashable_input_makes_the_task_cacheable():
     assert runs == ["a"]
 
 
+def test_a_pydantic_input_is_keyed_on_what_it_serializes_to():
+    # Prefect's caching how-to: a model whose model_serializer leaves out an object
+    # that refuses to be pickled is cacheable on INPUTS, keyed on the rest.
+    pydantic = pytest.importorskip("pydantic")
+
+    class Unpicklable:
+        def __getstate__(self):
+            raise TypeError("not me")
+
+    class Holder(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(arbitrary_types_allowed=True)
+        name: str
+        bad: Unpicklable
+
+        @pydantic.model_serializer
+        def _only_the_name(self) -> dict:
+            return {"name": self.name}
+
+    one, same = (Holder(name="a", bad=Unpicklable()) for _ in range(2))
+    assert _key(INPUTS, {"x": one}) == _key(INPUTS, {"x": same})
+    assert _key(INPUTS, {"x": one}) != _key(
+        INPUTS, {"x": Holder(name="b", bad=one.bad)}
+    )
+
+
 # --- policy algebra -----------------------------------------------------------------------
 
 

@@ -10,12 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +20,7 @@ import pytest
 from tests.corpora import ETL
 from tests.export import observe
 from tests.export.running import prefect_python
+from tests.export.running import prefect_server as running_prefect_server
 
 REPO = Path(__file__).resolve().parents[2]
 OBSERVE = Path(__file__).with_name("observe.py")
@@ -238,58 +235,11 @@ def test_the_taskbook_module_gives_what_taskbook_run_gives(name, observed_runs):
     module_run(observed, "taskbook", sys.executable, observed.env)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     """One Prefect 3 server for every Prefect run here, its home in a tmp folder."""
-    python = prefect_python()
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = free_port()
-    env = {
-        "PREFECT_HOME": str(home),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_UI_ENABLED": "false",
-    }
-    log = (home / "server.log").open("w")
-    server = subprocess.Popen(
-        [
-            *(python, "-m", "prefect", "server", "start", "--host", "127.0.0.1"),
-            *("--port", str(port), "--no-ui", "--no-services"),
-        ],
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        wait_until_healthy(url, server, home / "server.log")
-        yield {**env, "PREFECT_API_URL": url}
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
-        log.close()
-
-
-def wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
-    """Return once the server answers; fail if it exits or never answers."""
-    deadline = time.monotonic() + 600  # a generous bound, not a speed assumption
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the Prefect server exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"the Prefect server did not answer:\n{log.read_text()}")
+    with running_prefect_server(tmp_path_factory.mktemp("prefect-home")) as env:
+        yield env
 
 
 # Notebooks that call taskbook's own API, which Prefect 3 has no counterpart for:

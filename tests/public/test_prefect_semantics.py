@@ -175,6 +175,18 @@ def test_exponential_backoff_gives_factor_times_powers_of_two() -> None:
     assert exponential_backoff(backoff_factor=0.5)(4) == [0.5, 1, 2, 4]
 
 
+def test_a_task_holds_its_retry_delays_as_prefect_does() -> None:
+    # Prefect's Task calls a retry_delay_seconds callable with retries at once.
+    @task(retries=4, retry_delay_seconds=exponential_backoff(backoff_factor=2))
+    def backing_off() -> None: ...
+
+    @task(retries=2, retry_delay_seconds=[1, 5])
+    def listed() -> None: ...
+
+    assert backing_off.retry_delay_seconds == [2, 4, 8, 16]
+    assert listed.retry_delay_seconds == [1, 5]
+
+
 def test_retry_jitter_stays_within_prefects_clamped_bounds(
     fake_clock: FakeClock,
 ) -> None:

@@ -99,6 +99,13 @@ class Task(MethodBinding, OptionAttributes, Generic[P, R]):
     def tags(self) -> set[str]:
         return set(self.options.tags)
 
+    @property
+    def retry_delay_seconds(self) -> Any:
+        """The delays as Prefect's ``Task`` holds them: a callable (such as
+        ``exponential_backoff(...)``) is called with ``retries``, giving a list."""
+        delays = self.options.retry_delay_seconds
+        return delays(self.options.retries) if callable(delays) else delays
+
     def with_options(self, **changes: Any) -> Task[P, R]:
         """Return a copy of this task with some options changed."""
         for name in TASK_HOOK_LISTS:

@@ -4,6 +4,7 @@ A policy turns a task-run context, its inputs and the flow parameters into a cac
 key, or None for "do not cache". Policies compose with ``+`` and drop inputs with
 ``-``. Hashing is deterministic across processes: JSON for plain data, pickle
 otherwise; a value neither can encode raises ``taskbook.errors.HashError``.
+Pydantic models hash as the JSON they serialize to, as in Prefect.
 """
 
 from __future__ import annotations
@@ -25,13 +26,30 @@ def hash_objects(*objects: Any) -> str:
         HashError: If the objects are neither JSON- nor pickle-serializable.
     """
     try:
-        payload = json.dumps(objects, sort_keys=True, separators=(",", ":")).encode()
+        payload = json.dumps(
+            objects, sort_keys=True, separators=(",", ":"), default=_json_default
+        ).encode()
     except (TypeError, ValueError):
         try:
             payload = pickle.dumps(objects, protocol=4)
         except Exception as exc:  # pickle raises many types for unpicklable values
             raise HashError.from_error(exc) from exc
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+def _json_default(value: Any) -> Any:
+    # A pydantic model (duck-typed: core imports no pydantic) is data: hash what it
+    # serializes to, its own model_serializer included, as Prefect's JSON encoder
+    # does. Its pickle may not exist (Prefect's caching docs pass a model holding
+    # an object that refuses to be pickled).
+    dump = getattr(value, "model_dump", None)
+    if callable(dump) and hasattr(type(value), "model_fields"):
+        cls = type(value)
+        return {
+            "__class__": f"{cls.__module__}.{cls.__qualname__}",
+            "data": dump(mode="json"),
+        }
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 Values = dict[str, Any]

@@ -1,0 +1,17 @@
+# From Prefect 3's documentation: docs/v3/how-to-guides/workflows/run-work-concurrently.mdx
+# (section "Handling futures: .result()"), PrefectHQ/prefect at ce79dd3d, Apache-2.0 licensed.
+# Copied as shown there; lines marked "added for the test" or "changed for the test" are ours.
+from prefect import task, flow
+
+@task
+def cool_task():
+    return "sup"
+
+@flow
+def my_workflow():
+    future = cool_task.submit()
+    result = future.result()
+    print(result)
+
+
+my_workflow()  # added for the test

@@ -1,0 +1,14 @@
+# From Prefect 3's documentation: docs/v3/how-to-guides/workflows/write-and-run.mdx
+# (section "Define a workflow"), PrefectHQ/prefect at ce79dd3d, Apache-2.0 licensed.
+# Copied as shown there; lines marked "added for the test" or "changed for the test" are ours.
+from prefect import flow
+
+
+@flow
+def my_workflow() -> str:
+    return "Hello, world!"
+
+
+my_workflow()
+
+print(my_workflow())  # added for the test
