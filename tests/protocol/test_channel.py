@@ -170,3 +170,30 @@ def test_events_of_tasks_outside_the_notebook_send_nothing():
     channel.flush()
     assert [m["type"] for m in comm.sent] == ["registry", "states"]
     channel.close()
+
+
+def test_run_finished_waits_until_the_run_is_settled_in_the_store():
+    # The sidebar reads the run store when it hears a run finished: the message
+    # must not overtake the store's background commit (the settle callback).
+    settled = threading.Event()
+    release = threading.Event()
+
+    def settle() -> None:
+        release.wait(10)
+        settled.set()
+
+    bus, notebook, comm = EventBus(), Notebook(), RecordingComm()
+    channel = Channel(
+        bus.subscribe, notebook.registry, notebook.on_sources, settle=settle
+    )
+    channel.attach(comm)
+    bus.publish(FlowRunCreated("F", "nb", "run", {}, (), None, 1.0))
+    run_task(bus, "t1", "load", State(StateType.COMPLETED, ts=2.0))
+    bus.publish(StateChanged("F", "flow", State(StateType.COMPLETED, ts=3.0)))
+    # The badge goes out at once; the run's end waits for the store.
+    comm.wait_for(lambda sent: comm.badges().get("c1", {}).get("state") == "COMPLETED")
+    assert not any(m["type"] == "run_finished" for m in comm.sent)
+    release.set()
+    comm.wait_for(lambda sent: sent[-1]["type"] == "run_finished")
+    assert settled.is_set()
+    channel.close()

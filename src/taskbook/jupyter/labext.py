@@ -47,7 +47,10 @@ def connect(side: KernelSide) -> Channel | None:
         )
         side.executed.use_editor(cells)
 
-    channel = Channel(get_session().bus.subscribe, registry, on_sources)
+    def settle() -> None:  # the sidebar reads the run's records when it ends
+        get_session().store.flush()
+
+    channel = Channel(get_session().bus.subscribe, registry, on_sources, settle=settle)
     manager = comm.get_comm_manager()
 
     def opened(frontend_comm: Any, _message: Any) -> None:

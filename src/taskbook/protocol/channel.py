@@ -44,6 +44,9 @@ class Channel:
         on_sources: Called with the cells the editor sent (before the registry
             is refreshed from them).
         interval: Seconds between two state messages, at least.
+        settle: Called before a ``run_finished`` is sent, to make the run's records
+            readable by others (the run store commits in the background; the
+            sidebar reads the store when it hears a run finished).
     """
 
     def __init__(
@@ -52,8 +55,10 @@ class Channel:
         registry: Registry,
         on_sources: Callable[[SourcesMessage], None],
         interval: float = 0.05,
+        settle: Callable[[], None] = lambda: None,
     ) -> None:
         self._registry_of = registry
+        self._settle = settle
         self._on_sources = on_sources
         self._interval = interval
         self._lock = threading.Lock()
@@ -229,11 +234,15 @@ class Channel:
             pending, self._pending = list(self._pending.values()), {}
             finished, self._finished = self._finished, []
             comms = list(self._comms)
-        messages = [encode(StatesMessage("states", pending))] if pending else []
-        messages += [encode(message) for message in finished]
-        for comm in comms:
-            for message in messages:
-                comm.send(message)
+        if pending:
+            states = encode(StatesMessage("states", pending))
+            for comm in comms:
+                comm.send(states)
+        if finished:
+            self._settle()
+            for comm in comms:
+                for message in finished:
+                    comm.send(encode(message))
 
 
 def _replace(state: CellState, **changes: Any) -> CellState:
