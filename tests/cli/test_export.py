@@ -181,23 +181,3 @@ def test_the_module_compiles_passes_ruff_and_importing_it_runs_nothing(
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout == ""
     assert not (tmp_path / "output").exists()
-
-
-def test_a_notebook_named_like_mains_locals_gives_a_module_that_runs(
-    invoke: Invoke, make_notebook: Make, tmp_path: Path
-):
-    # main() keeps the -p values in a local `parameters`: the flow of
-    # parameters.ipynb must not be a function of that name.
-    cells = [("n = 1", ["parameters"]), "print('n is', n * 2)"]
-    notebook = make_notebook(cells, "parameters.ipynb")
-    module = tmp_path / "parameters.py"
-    assert invoke("export", str(notebook), "-o", str(module)).exit_code == 0
-    done = subprocess.run(
-        [sys.executable, module.name, "-p", "n", "21"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == "n is 42\n"
