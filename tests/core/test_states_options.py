@@ -196,13 +196,17 @@ def test_final_states_are_completed_failed_cancelled_and_crashed(state_type, fin
     [
         (State(S.COMPLETED), "Completed", "Completed()"),
         (State(S.CANCELLING), "Cancelling", "Cancelling()"),
-        (State(S.COMPLETED, "Cached"), "Cached", "Cached()"),
+        (State(S.COMPLETED, "Cached"), "Cached", "Cached(type=COMPLETED)"),
         (
             State(S.FAILED, message="2/3 states failed."),
             "Failed",
             "Failed('2/3 states failed.')",
         ),
-        (State(S.FAILED, "TimedOut", "too slow"), "TimedOut", "TimedOut('too slow')"),
+        (
+            State(S.FAILED, "TimedOut", "too slow"),
+            "TimedOut",
+            "TimedOut('too slow', type=FAILED)",
+        ),
     ],
 )
 def test_states_are_named_and_shown_as_prefect_shows_them(state, name, shown):

@@ -274,7 +274,9 @@ def test_a_busy_python_loop_is_interrupted_at_its_timeout_without_a_warning():
     assert time.monotonic() - start < 1.0
     assert [w for w in caught if issubclass(w.category, AbandonedThreadWarning)] == []
     assert (state.type.value, state.name) == ("FAILED", "Failed")
-    with pytest.raises(TaskRunTimeoutError, match=r"exceeded timeout of 0.2 second"):
+    with pytest.raises(
+        TaskRunTimeoutError, match=r"^Scope timed out after 0\.2 second\(s\)\.$"
+    ):
         state.result()
     (task_run,) = _last_run().task_runs
     assert task_run.state_name == "TimedOut"

@@ -42,6 +42,9 @@ _ENGINE_MESSAGE = re.compile(
     r"|Flow run '.*' failed: .* - Retry \d+/\d+$|Running rollback hook "
     r"|Rollback hook '.*' finished running)"
 )
+# The module path of a prefect or taskbook exception class in a traceback's last
+# line ("prefect.flow_engine.FlowRunTimeoutError: ..."): the import swap's part.
+_ERROR_MODULE = re.compile(r"^(?:prefect|taskbook)(?:\.\w+)*\.(?=\w+: )")
 _EPOCH_SECONDS = re.compile(r"\b1\d{9}\.\d+\b")
 
 
@@ -50,7 +53,9 @@ def normalise(stdout: str, stderr: str, returncode: int) -> list[str]:
 
     Only that: generated flow run names become ``<flow-run>``, task run names
     ``<task-run>`` (Prefect suffixes a random hex, taskbook a counter), and
-    seconds since the epoch ``<time>``. Log lines become ``LOG <LEVEL> <message>``.
+    seconds since the epoch ``<time>``; a prefect or taskbook exception loses its
+    module path (``prefect.flow_engine.FlowRunTimeoutError`` is
+    ``taskbook.errors._execution.FlowRunTimeoutError`` here). Log lines become ``LOG <LEVEL> <message>``.
     """
     names: dict[str, str] = {}
     logged = []
@@ -69,7 +74,7 @@ def normalise(stdout: str, stderr: str, returncode: int) -> list[str]:
             for line in stderr.splitlines()
             if line.strip() and not line.startswith((" ", "GUARD "))
         )
-        lines.append(f"RAISED {last}")
+        lines.append(f"RAISED {_ERROR_MODULE.sub('', last)}")
     # Longest first, so that "my-flow" never replaces part of "my-flow-2".
     for name in sorted(names, key=len, reverse=True):
         lines = [line.replace(name, names[name]) for line in lines]
@@ -117,6 +122,12 @@ EXAMPLES_SEEN_UNDER_PREFECT = [
     example("write_and_run_flow_generator.py", *(str(i) for i in range(10))),
     example("write_and_run_task_run_name_template.py"),
     example("write_and_run_task_run_name_function.py"),
+    example(
+        "write_and_run_flow_timeout.py",
+        "LOG INFO I will execute",
+        "LOG ERROR Flow run exceeded timeout of 1.0 second(s)",
+        "RAISED FlowRunTimeoutError: Scope timed out after 1.0 second(s).",
+    ),
     # how-to-guides/workflows/retries.mdx
     example("retries_flow_retries.py", "FAILED Failed"),
     example("retries_delay_list.py", "4 [1, 2, 4, 8]"),
@@ -241,14 +252,7 @@ EXAMPLES_SEEN_UNDER_PREFECT = [
 
 
 # Examples kept in docs_examples/ that taskbook does not match yet, and how.
-DIFFERS = {
-    # The flow times out as under Prefect (its log_prints line, state TimedOut),
-    # but the exception the call raises has another message: Prefect's
-    # FlowRunTimeoutError says "Scope timed out after 1.0 second(s)." and
-    # taskbook's "Flow run exceeded timeout of 1 second(s)" (the text of the
-    # state's message, where Prefect writes 1.0).
-    "write_and_run_flow_timeout.py",
-}
+DIFFERS: set[str] = set()
 
 
 def test_every_docs_example_is_checked_or_listed_as_different() -> None:
@@ -268,6 +272,9 @@ def test_normalise_replaces_run_names_and_times_only() -> None:
         "Traceback (most recent call last):\n"
         "ValueError: no\n"
     )
+    assert normalise("", "prefect.flow_engine.FlowRunTimeoutError: late\n", 1) == [
+        "RAISED FlowRunTimeoutError: late"
+    ]
     stdout = "named solid-gibbon at 1796653447.0653763 in my_task-0a1\n"
     assert normalise(stdout, stderr, 1) == [
         "named <flow-run> at <time> in <task-run>",

@@ -277,7 +277,9 @@ def test_timeout_fails_the_task_run_as_timed_out_with_a_timeout_error(
     exc = state.result(raise_on_failure=False)
     assert isinstance(exc, TimeoutError)
     assert type(exc).__name__ == "TaskRunTimeoutError"  # Prefect's name
-    with pytest.raises(TimeoutError, match=r"exceeded timeout of 0\.1 second"):
+    with pytest.raises(
+        TimeoutError, match=r"^Scope timed out after 0\.1 second\(s\)\.$"
+    ):
         state.result()
 
 

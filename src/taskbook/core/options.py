@@ -163,6 +163,14 @@ def _validate(obj: Any, owner: str) -> None:
         raise InvalidNameError.from_name(name, owner)
 
 
+def _timeout_as_float(options: Any) -> None:
+    # As Prefect stores it: ``Task(timeout_seconds=1).timeout_seconds == 1.0``,
+    # and its messages say "1.0 second(s)".
+    value = options.timeout_seconds
+    if _is_number(value) and not isinstance(value, float):
+        object.__setattr__(options, "timeout_seconds", float(value))
+
+
 # The task options given as lists (tuples once stored).
 TASK_HOOK_LISTS = (
     "tags",
@@ -244,6 +252,7 @@ class TaskOptions:
                 object.__setattr__(self, name, ())
         _check_prefect_limits(self)
         _validate(self, "task")
+        _timeout_as_float(self)
 
     def merge(self, **changes: Any) -> TaskOptions:
         """Return a copy with ``changes`` applied (unknown names are an error)."""
@@ -297,6 +306,7 @@ class FlowOptions:
         if self.retry_delay_seconds is None:
             object.__setattr__(self, "retry_delay_seconds", 0)
         _validate(self, "flow")
+        _timeout_as_float(self)
 
     def merge(self, **changes: Any) -> FlowOptions:
         """Return a copy with ``changes`` applied (unknown names are an error)."""

@@ -191,8 +191,12 @@ class State:
         return self.type in FINAL_TYPES
 
     def __repr__(self) -> str:
-        # Prefect's display form: Completed(), Failed('Task run encountered ...')
-        return f"{self.name}({self.message!r})" if self.message else f"{self.name}()"
+        # Prefect's display form: Completed(), Failed('Task run encountered ...'),
+        # and the type when the name does not say it: Cached(type=COMPLETED).
+        shown = [repr(self.message)] if self.message else []
+        if self.name.lower() != self.type.value.lower():
+            shown.append(f"type={self.type.value}")
+        return f"{self.name}({', '.join(shown)})"
 
     __str__ = __repr__
 

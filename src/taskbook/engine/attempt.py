@@ -340,13 +340,17 @@ def _attempts(
             continue
         final = set_state(failed)
         error = final.data if isinstance(final.data, BaseException) else None
-        _log.error(
-            "Task run failed with %s: %r%s",
-            "exception" if error is not None else "state",
-            error if error is not None else final,
-            " - Retries are exhausted" if options.retries else "",
-            exc_info=error,
-        )
+        if final.name == "TimedOut":
+            # Prefect logs the state's message alone for a timeout, no traceback.
+            _log.error("%s", final.message)
+        else:
+            _log.error(
+                "Task run failed with %s: %r%s",
+                "exception" if error is not None else "state",
+                error if error is not None else final,
+                " - Retries are exhausted" if options.retries else "",
+                exc_info=error,
+            )
         call_hooks(task, run, final, _log)
         if in_transaction():
             stage_task(None, options, failed=True)

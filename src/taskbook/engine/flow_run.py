@@ -126,8 +126,10 @@ def flow_protocol(call: FlowCall, session: Any) -> Protocol:
         except Exception as exc:  # the flow body failed: Failed, maybe retried
             timed_out = isinstance(exc, FlowRunTimeoutError)
             failed = failed_state("flow", exc, timed_out, options.timeout_seconds)
-            if timed_out and attempts >= (options.retries or 0):
-                _time_out(ctx, clock, options.timeout_seconds or 0)
+            if timed_out:
+                _log.error("%s", failed.message)  # as Prefect: before any retry
+                if attempts >= (options.retries or 0):
+                    _time_out(ctx, clock, options.timeout_seconds or 0)
         except BaseException as exc:  # SystemExit, engine faults: Crashed
             crashed = set_state(crashed_state(exc))
             ctx.task_runner.cancel_all()

@@ -394,8 +394,9 @@ class TaskRunTimeoutError(TimeoutError):
 
     @classmethod
     def from_timeout(cls, name: str, seconds: float) -> Self:
-        # Prefect's wording; the run's name is in the log line and the state.
-        return cls(f"Task run exceeded timeout of {seconds} second(s)")
+        # Prefect's wording, word for word (users match on it); the run's name and
+        # "Task run exceeded timeout of ..." are in the log line and the state.
+        return cls(f"Scope timed out after {float(seconds)} second(s).")
 
 
 class FlowRunTimeoutError(TimeoutError):
@@ -403,4 +404,4 @@ class FlowRunTimeoutError(TimeoutError):
 
     @classmethod
     def from_timeout(cls, name: str, seconds: float) -> Self:
-        return cls(f"Flow run exceeded timeout of {seconds} second(s)")
+        return cls(f"Scope timed out after {float(seconds)} second(s).")
