@@ -5,13 +5,14 @@ from __future__ import annotations
 import pickle
 import threading
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from taskbook.errors import LockNotHeldError
-from taskbook.locking import FileSystemLockManager, LockManager, MemoryLockManager
+from taskbook.locking.filesystem import FileSystemLockManager
+from taskbook.locking.memory import MemoryLockManager
+from taskbook.locking.protocol import LockManager
 
 
 @pytest.fixture(params=["memory", "filesystem"])
@@ -106,8 +107,8 @@ def test_memory_lock_manager_is_one_per_process() -> None:
 
 
 @pytest.fixture
-def file_manager(tmp_path: Path) -> Iterator[FileSystemLockManager]:
-    yield FileSystemLockManager(lock_files_directory=tmp_path / "locks")
+def file_manager(tmp_path: Path) -> FileSystemLockManager:
+    return FileSystemLockManager(lock_files_directory=tmp_path / "locks")
 
 
 def test_file_locks_of_two_managers_on_one_directory_exclude_each_other(
@@ -131,6 +132,7 @@ def test_a_key_that_is_no_file_name_gets_a_hashed_lock_file(
 ) -> None:
     path = file_manager.lock_path("../a/b c")
     assert path.parent == file_manager.lock_files_directory
-    assert path.name.endswith(".lock") and "/" not in path.stem
+    assert path.name.endswith(".lock")
+    assert "/" not in path.stem
     assert file_manager.acquire_lock("../a/b c", "a")
     file_manager.release_lock("../a/b c", "a")

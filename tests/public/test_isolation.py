@@ -224,8 +224,10 @@ def test_a_nested_transaction_inherits_the_isolation_level(tmp_path: Path) -> No
         transaction(key="inner", store=store) as inner,
     ):
         assert inner.isolation_level is IsolationLevel.SERIALIZABLE
-        assert store.is_locked("outer") and store.is_locked("inner")
-    assert not store.is_locked("outer") and not store.is_locked("inner")
+        assert store.is_locked("outer")
+        assert store.is_locked("inner")
+    assert not store.is_locked("outer")
+    assert not store.is_locked("inner")
 
 
 def test_a_failed_serializable_transaction_releases_its_lock() -> None:
