@@ -1,9 +1,7 @@
-"""``prefect.locking``: lock managers for ``SERIALIZABLE`` transactions and caches."""
+"""``prefect.locking``: lock managers for ``SERIALIZABLE`` transactions and caches.
+
+As in Prefect, import them from their modules: ``taskbook.locking.memory``,
+``taskbook.locking.filesystem``, ``taskbook.locking.protocol``.
+"""
 
 from __future__ import annotations
-
-from taskbook.locking.filesystem import FileSystemLockManager
-from taskbook.locking.memory import MemoryLockManager
-from taskbook.locking.protocol import LockManager
-
-__all__ = ("FileSystemLockManager", "LockManager", "MemoryLockManager")
