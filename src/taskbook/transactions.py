@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from taskbook.core.cache import IsolationLevel
 from taskbook.engine.transactions import (
     CommitMode,
     Transaction,
@@ -12,6 +13,7 @@ from taskbook.engine.transactions import (
 
 __all__ = (
     "CommitMode",
+    "IsolationLevel",
     "Transaction",
     "TransactionState",
     "get_transaction",

@@ -4,11 +4,16 @@ A policy turns a task-run context, its inputs and the flow parameters into a cac
 key, or None for "do not cache". Policies compose with ``+`` and drop inputs with
 ``-``. Hashing is deterministic across processes: JSON for plain data, pickle
 otherwise; a value neither can encode raises ``taskbook.errors.HashError``.
-Pydantic models hash as the JSON they serialize to, as in Prefect.
+Pydantic models hash as the JSON they serialize to, as in Prefect. A policy also
+carries how its records are isolated (``configure``): an ``IsolationLevel`` and the
+lock manager that makes ``SERIALIZABLE`` possible; sums keep them, and refuse two
+different ones.
 """
 
 from __future__ import annotations
 
+import copy
+import enum
 import hashlib
 import json
 import pickle
@@ -16,7 +21,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from taskbook.errors import CachePolicyError, HashError, InputHashError
+from taskbook.errors import (
+    CachePolicyConflictError,
+    CachePolicyError,
+    HashError,
+    InputHashError,
+    InvalidIsolationLevelError,
+)
 
 
 def hash_objects(*objects: Any) -> str:
@@ -66,8 +77,80 @@ class KeyContext(Protocol):
     def flow_run_id(self) -> str | None: ...
 
 
+class IsolationLevel(str, enum.Enum):
+    """How concurrent runs with one key see each other (Prefect 3's two levels).
+
+    READ_COMMITTED (the default) sees records once committed, but two runs may
+    compute the same key at once; SERIALIZABLE takes a lock on the key, so the
+    second run waits and then finds the first one's record.
+    """
+
+    READ_COMMITTED = "READ_COMMITTED"
+    SERIALIZABLE = "SERIALIZABLE"
+
+    @classmethod
+    def coerce(cls, value: Any) -> IsolationLevel:
+        """Return ``value`` (a level or its name) as a level.
+
+        Raises:
+            InvalidIsolationLevelError: It names no level.
+        """
+        try:
+            return cls(value)
+        except ValueError:
+            raise InvalidIsolationLevelError.from_value(value) from None
+
+
+_SETTINGS = ("key_storage", "isolation_level", "lock_manager")
+
+
+@dataclass
 class CachePolicy:
     """Base of all cache policies."""
+
+    # Set through configure(); keyword-only so subclasses keep their positional fields.
+    key_storage: Any = field(default=None, kw_only=True, repr=False)
+    isolation_level: IsolationLevel | None = field(
+        default=None, kw_only=True, repr=False
+    )
+    lock_manager: Any = field(default=None, kw_only=True, repr=False)
+
+    def configure(
+        self,
+        key_storage: Any = None,
+        lock_manager: Any = None,
+        isolation_level: IsolationLevel | str | None = None,
+    ) -> CachePolicy:
+        """Return a copy with the given record storage, lock manager and isolation.
+
+        Args:
+            key_storage: Where cache records go (kept for Prefect compatibility:
+                taskbook keeps them in the project's result cache).
+            lock_manager: Locks keys for ``SERIALIZABLE`` isolation (shared, not
+                copied: both policies lock through the same manager).
+            isolation_level: ``"READ_COMMITTED"`` or ``"SERIALIZABLE"`` (or the enum).
+
+        Raises:
+            InvalidIsolationLevelError: ``isolation_level`` names no level.
+        """
+        new = copy.copy(self)
+        if key_storage is not None:
+            new.key_storage = key_storage
+        if lock_manager is not None:
+            new.lock_manager = lock_manager
+        if isolation_level is not None:
+            new.isolation_level = IsolationLevel.coerce(isolation_level)
+        return new
+
+    def _settings_with(self, other: CachePolicy) -> dict[str, Any]:
+        """The settings of ``self + other``; two different values are an error."""
+        merged = {}
+        for name in _SETTINGS:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if mine is not None and theirs is not None and mine != theirs:
+                raise CachePolicyConflictError.from_setting(name, mine, theirs)
+            merged[name] = mine if mine is not None else theirs
+        return merged
 
     def compute_key(
         self, task_ctx: Any, inputs: Values, flow_parameters: Values, **kwargs: Any
@@ -78,7 +161,7 @@ class CachePolicy:
     def __add__(self, other: CachePolicy) -> CachePolicy:
         if isinstance(other, _None):
             return self
-        return CompoundCachePolicy(policies=[self, other])
+        return CompoundCachePolicy(policies=[self, other], **self._settings_with(other))
 
     def __sub__(self, other: str) -> CachePolicy:
         if not isinstance(other, str):
@@ -136,13 +219,16 @@ class CompoundCachePolicy(CachePolicy):
         if isinstance(other, _None):
             return self
         extra = other.policies if isinstance(other, CompoundCachePolicy) else [other]
-        return CompoundCachePolicy(policies=[*self.policies, *extra])
+        return CompoundCachePolicy(
+            policies=[*self.policies, *extra], **self._settings_with(other)
+        )
 
     def __sub__(self, other: str) -> CachePolicy:
         super().__sub__(other)
         if any(isinstance(p, Inputs) for p in self.policies):
             return CompoundCachePolicy(
-                policies=[*self.policies, Inputs(exclude=[other])]
+                policies=[*self.policies, Inputs(exclude=[other])],
+                **{name: getattr(self, name) for name in _SETTINGS},
             )
         return self
 

@@ -1,7 +1,8 @@
 """One task run, written once as a protocol that both drivers run (see ``steps.py``).
 
 Features apply in one fixed order, per attempt:
-cache lookup (a hit needs its output files intact) -> concurrency slot (the
+key lock (only SERIALIZABLE isolation: held from the lookup until the result is
+stored, see ``isolation.py``) -> cache lookup (a hit needs its output files intact) -> concurrency slot (the
 runner's; the slots of the store's tag limits are taken inside the call, so waiting
 for them counts against the timeout) -> timeout around the call, files written
 recorded -> store result
@@ -35,6 +36,7 @@ from taskbook.engine.context import (
 from taskbook.engine.effects import Recorder, depend_on, lookup, recorded
 from taskbook.engine.files import FileRecord
 from taskbook.engine.inputs import all_plain, collect_futures, resolve_values
+from taskbook.engine.isolation import key_lock
 from taskbook.engine.outcomes import call_hooks, crashed_state, failed_state
 from taskbook.engine.retry import delay_for, resolve_delays
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep, Step
@@ -43,6 +45,7 @@ from taskbook.errors import (
     CacheError,
     CacheWriteWarning,
     CancelRun,
+    IsolationLevelNotSupportedError,
     TaskRunTimeoutError,
     UnpersistableResultWarning,
     UpstreamTaskError,
@@ -193,11 +196,8 @@ def _attempts(
     parameters: dict[str, Any],
     set_state: Callable[..., State],
 ) -> Protocol:
-    task, run, flow_ctx, session = call.task, call.task_run, call.flow_ctx, tctx.session
+    task, run, flow_ctx = call.task, call.task_run, call.flow_ctx
     options: TaskOptions = task.options
-    clock = session.clock
-
-    # --- cache lookup ------------------------------------------------------------
     policy = effective_cache_policy(
         options, flow_ctx.persist_result if flow_ctx else None
     )
@@ -205,25 +205,57 @@ def _attempts(
     if policy is not None:
         key = cache_key(policy, tctx, parameters, flow_ctx, task.name)
         run.cache_key = key
-        if key is not None and not options.refresh_cache:
-            found = lookup(session.cache, key, clock.now(), task.name)
-            if found.hit:
-                _keep_files(run, flow_ctx, key, found.files)
-                depend_on(found.files)  # so does a run that called this task
-                final = set_state(
-                    State(
-                        StateType.COMPLETED,
-                        "Cached",
-                        data=found.value,
-                        cache_expiration=found.expires_at,
-                    ),
-                    key,
-                )
-                call_hooks(task, run, final, _log)
-                return final
-            if found.stale is not None:
-                run.cache_stale = found.stale
-                _log.info("Cached result not used: %s; running again.", found.stale)
+    # --- SERIALIZABLE: the key stays locked from the lookup until stored ----------
+    try:
+        lock = key_lock(policy, key, run.id) if key is not None else None
+    except IsolationLevelNotSupportedError as exc:
+        final = set_state(failed_state("task", exc, False, None))
+        call_hooks(task, run, final, _log)
+        return final
+    if lock is None:
+        return (yield from _lookup_and_run(call, tctx, parameters, set_state, key))
+    try:
+        yield from lock.acquire()
+    except (KeyboardInterrupt, CancelRun, GeneratorExit) as exc:
+        lock.release()
+        return _interrupted(set_state, run, exc)
+    try:
+        return (yield from _lookup_and_run(call, tctx, parameters, set_state, key))
+    finally:
+        lock.release()
+
+
+def _lookup_and_run(
+    call: TaskCall,
+    tctx: TaskRunContext,
+    parameters: dict[str, Any],
+    set_state: Callable[..., State],
+    key: str | None,
+) -> Protocol:
+    task, run, flow_ctx, session = call.task, call.task_run, call.flow_ctx, tctx.session
+    options: TaskOptions = task.options
+    clock = session.clock
+
+    # --- cache lookup ------------------------------------------------------------
+    if key is not None and not options.refresh_cache:
+        found = lookup(session.cache, key, clock.now(), task.name)
+        if found.hit:
+            _keep_files(run, flow_ctx, key, found.files)
+            depend_on(found.files)  # so does a run that called this task
+            final = set_state(
+                State(
+                    StateType.COMPLETED,
+                    "Cached",
+                    data=found.value,
+                    cache_expiration=found.expires_at,
+                ),
+                key,
+            )
+            call_hooks(task, run, final, _log)
+            return final
+        if found.stale is not None:
+            run.cache_stale = found.stale
+            _log.info("Cached result not used: %s; running again.", found.stale)
 
     delays: float | list[float] | None = None  # resolved at the first retry
     retries_done = 0

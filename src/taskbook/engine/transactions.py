@@ -7,16 +7,27 @@ rollback hooks run, newest first, each given the task's transaction. On a clean
 exit it commits: commit hooks run in order, and a ``key`` is recorded in the
 session's store, so a later ``transaction(key=...)`` starts committed
 (``txn.is_committed()``), which makes pipelines idempotent.
+
+Isolation: at ``READ_COMMITTED`` (the default) two transactions with one key may
+run at once. At ``SERIALIZABLE`` a transaction with a key takes the key's lock from
+its store's lock manager on entering, before looking for the record, and releases
+it once it commits or rolls back (at the latest when its outermost transaction
+ends): a second one waits, then starts committed.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any
+
+from taskbook.core.cache import IsolationLevel
+from taskbook.engine.result_store import ResultStore
+from taskbook.errors import IsolationLevelNotSupportedError
 
 _log = logging.getLogger("taskbook.transactions")
 
@@ -60,9 +71,13 @@ class Transaction:
         store: Any = None,
         overwrite: bool = False,
         write_on_commit: bool = True,
+        isolation_level: IsolationLevel | str | None = None,
     ) -> None:
         self.key = key
         self.commit_mode = commit_mode
+        self.isolation_level = (
+            None if isolation_level is None else IsolationLevel.coerce(isolation_level)
+        )
         self.store = store
         self.overwrite = overwrite
         self.write_on_commit = write_on_commit
@@ -74,6 +89,8 @@ class Transaction:
         self._staged_value: Any = None
         self._parent: Transaction | None = None
         self._token: Token[Transaction | None] | None = None
+        self._holder = str(uuid.uuid4())
+        self._locked = False
 
     # -- values shared with hooks -------------------------------------------------
 
@@ -117,7 +134,22 @@ class Transaction:
         if self.commit_mode is None:
             parent_mode = self._parent.commit_mode if self._parent else None
             self.commit_mode = parent_mode or CommitMode.LAZY
+        if self.isolation_level is None:
+            parent_level = self._parent.isolation_level if self._parent else None
+            self.isolation_level = parent_level or IsolationLevel.READ_COMMITTED
+        serializable = bool(self.key) and (
+            self.isolation_level is IsolationLevel.SERIALIZABLE
+        )
+        if serializable and not self._records().supports_isolation_level(
+            self.isolation_level
+        ):
+            raise IsolationLevelNotSupportedError.from_level(self.isolation_level.value)
         self.state = TransactionState.ACTIVE
+        if serializable:
+            assert self.key is not None
+            _log.debug("Acquiring lock for transaction %r", self.key)
+            self._records().acquire_lock(self.key, holder=self._holder)
+            self._locked = True
         if self.key and not self.overwrite and self._store_has(self.key):
             self.state = TransactionState.COMMITTED
         self._token = _current.set(self)
@@ -127,6 +159,7 @@ class Transaction:
         if exc_type is not None:
             self.rollback()
             self._leave()
+            self._unlock_all()  # nothing here commits any more
             return  # the exception goes on
         if self.commit_mode is CommitMode.EAGER:
             self.commit()
@@ -138,6 +171,23 @@ class Transaction:
         elif self.commit_mode is CommitMode.LAZY:
             self.commit()
         self._leave()
+        self._unlock_all()
+
+    def _unlock(self) -> None:
+        """Release this transaction's key lock, if it holds one (once)."""
+        if not self._locked or self.key is None:
+            return
+        self._locked = False
+        _log.debug("Releasing lock for transaction %r", self.key)
+        store = self._records()
+        if store.is_lock_holder(self.key, self._holder):  # not expired meanwhile
+            store.release_lock(self.key, holder=self._holder)
+
+    def _unlock_all(self) -> None:
+        # A child a committed parent never commits would keep its lock otherwise.
+        for child in self.children:
+            child._unlock_all()
+        self._unlock()
 
     def _leave(self) -> None:
         if self._token is not None:
@@ -170,6 +220,7 @@ class Transaction:
     def commit(self) -> bool:
         """Commit children, run commit hooks, record the key; False if already done."""
         if self.state in (TransactionState.ROLLED_BACK, TransactionState.COMMITTED):
+            self._unlock()
             return False
         try:
             for child in self.children:
@@ -183,6 +234,7 @@ class Transaction:
             self.rollback()
             return False
         self.state = TransactionState.COMMITTED
+        self._unlock()
         return True
 
     def rollback(self) -> bool:
@@ -198,29 +250,27 @@ class Transaction:
         except Exception:  # a broken hook is logged; the rest of the run goes on
             _log.exception("An error was encountered while rolling back %r", self.key)
             return False
+        finally:
+            self._unlock()
         return True
 
     # -- the record of committed keys -----------------------------------------------
 
-    def _cache(self) -> Any:
-        if self.store is not None:
+    def _records(self) -> ResultStore:
+        if isinstance(self.store, ResultStore):
             return self.store
-        from taskbook.engine.session import session_for_runs
-
-        return session_for_runs().cache
+        if self.store is not None:  # a ResultCache, as taskbook's own code passes
+            return ResultStore.over(self.store)
+        return _DEFAULT_STORE
 
     def _store_has(self, key: str) -> bool:
-        hit, _value, _expires = self._cache().get(_record_key(key), 0.0)
-        return bool(hit)
+        return self._records().exists(key)
 
     def _store_write(self, key: str, value: Any) -> None:
-        cache = self._cache()
-        cache.put(_record_key(key), cache.serialize(value), None)
+        self._records().write(key, value, holder=self._holder)
 
 
-def _record_key(key: str) -> str:
-    # Kept apart from task cache keys, which are hashes.
-    return f"transaction:{key}"
+_DEFAULT_STORE = ResultStore()  # the session's result cache, no lock manager
 
 
 def _run_hook(hook: Callable[..., Any], txn: Transaction, kind: str) -> None:
@@ -242,7 +292,7 @@ async def _await(awaitable: Any) -> Any:
 def transaction(
     key: str | None = None,
     commit_mode: CommitMode | None = None,
-    isolation_level: Any = None,
+    isolation_level: IsolationLevel | str | None = None,
     store: Any = None,
     overwrite: bool = False,
     write_on_commit: bool = True,
@@ -254,14 +304,23 @@ def transaction(
         key: Records the transaction as committed under this name; a later
             transaction with the key starts committed.
         commit_mode: EAGER, LAZY (default: the enclosing one's, else LAZY) or OFF.
-        isolation_level: Accepted for Prefect compatibility; taskbook runs one
-            writer per key at a time per process.
-        store: Where committed keys are recorded (default: the session's cache).
+        isolation_level: ``READ_COMMITTED`` (default: the enclosing one's, else
+            READ_COMMITTED) or ``SERIALIZABLE``: the key is locked while the
+            transaction runs, so a second one with the key waits for it.
+        store: Where committed keys are recorded (default: the session's cache);
+            a ``ResultStore(lock_manager=...)`` for ``SERIALIZABLE``.
         overwrite: Start uncommitted even when the key was committed before.
         write_on_commit: Record the key on commit.
         logger: Accepted for Prefect compatibility.
+
+    Raises:
+        IsolationLevelNotSupportedError: ``SERIALIZABLE`` with a key, and no
+            store with a lock manager.
+        InvalidIsolationLevelError: ``isolation_level`` names no level.
     """
-    with Transaction(key, commit_mode, store, overwrite, write_on_commit) as txn:
+    with Transaction(
+        key, commit_mode, store, overwrite, write_on_commit, isolation_level
+    ) as txn:
         yield txn
 
 

@@ -3,8 +3,8 @@
 Users catch these by Prefect's names where Prefect has one. Each error a user can trigger
 has its own class, derives the matching builtin, and builds its message (fact, then fix)
 in a ``from_...`` classmethod. Import them from here; the private modules hold them by
-family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` and
-``_warnings``.
+family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks``,
+``_transactions`` and ``_warnings``.
 
     BaseException
     ├── TaskbookSignal                 control flow; gets past ``except Exception``
@@ -34,6 +34,10 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   │   ├── NoParametersCellError                -p on a notebook without parameters cell
         │   │   ├── RunInProgressError                   a run started while another one runs
         │   │   ├── CachePolicyError (TypeError too)     ``policy - x`` with x not an input name
+        │   │   ├── CachePolicyConflictError             policies added with different settings
+        │   │   ├── IsolationLevelNotSupportedError      SERIALIZABLE without a lock manager
+        │   │   ├── InvalidIsolationLevelError           neither READ_COMMITTED nor SERIALIZABLE
+        │   │   ├── MissingLockManagerError              a lock asked of a store without one
         │   │   ├── InvalidCronError                     a schedule's cron expression is unreadable
         │   │   ├── InvalidIntervalError                 a schedule's interval is not positive
         │   │   ├── InvalidRRuleError                    a schedule's rrule is unreadable
@@ -77,6 +81,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   ├── BlockNameInUseError (ValueError)         Block.save of a saved name, no overwrite
         │   ├── InvalidBlockNameError (ValueError)       a block/variable/limit name with bad characters
         │   ├── UnknownBlockTypeError (ValueError)       Block.load("type/name") of an unknown type
+        │   ├── LockNotHeldError (ValueError)            a lock released by who does not hold it
         │   ├── VariableExistsError (ValueError)         Variable.set of an existing name, no overwrite
         │   ├── VariableValueError (TypeError)           Variable.set of a value JSON cannot hold
         │   ├── NotificationError (ConnectionError)      a notification failed after its retries
@@ -185,6 +190,13 @@ from taskbook.errors._execution import (
     UnwritableOutputError,
     UpstreamTaskError,
 )
+from taskbook.errors._transactions import (
+    CachePolicyConflictError,
+    InvalidIsolationLevelError,
+    IsolationLevelNotSupportedError,
+    LockNotHeldError,
+    MissingLockManagerError,
+)
 from taskbook.errors._warnings import (
     AbandonedThreadWarning,
     CacheWriteWarning,
@@ -201,6 +213,7 @@ __all__ = (
     "BlockNameInUseError",
     "BlockNotFoundError",
     "CacheError",
+    "CachePolicyConflictError",
     "CachePolicyError",
     "CacheWriteWarning",
     "CancelRun",
@@ -226,17 +239,21 @@ __all__ = (
     "InvalidBlockNameError",
     "InvalidCronError",
     "InvalidIntervalError",
+    "InvalidIsolationLevelError",
     "InvalidNameError",
     "InvalidOptionError",
     "InvalidRRuleError",
     "InvalidScheduleError",
     "InvalidTimeoutError",
     "IsolatedCellCrashError",
+    "IsolationLevelNotSupportedError",
+    "LockNotHeldError",
     "MappingLengthMismatch",
     "MappingMissingIterable",
     "MissingContextError",
     "MissingDependencyError",
     "MissingInputError",
+    "MissingLockManagerError",
     "MissingOutputFileError",
     "MissingResult",
     "NoParametersCellError",

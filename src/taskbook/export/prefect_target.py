@@ -61,11 +61,17 @@ _MODULES = (
     "taskbook.exceptions",
     "taskbook.flows",
     "taskbook.futures",
+    "taskbook.locking.filesystem",
+    "taskbook.locking.memory",
+    "taskbook.locking.protocol",
     "taskbook.logging",
+    "taskbook.results",
     "taskbook.runtime",
+    "taskbook.settings",
     "taskbook.states",
     "taskbook.task_runners",
     "taskbook.tasks",
+    "taskbook.transactions",
     "taskbook.variables",
 )
 _EXPORT_TARGET = "Or export with --target taskbook."
