@@ -82,6 +82,8 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks`` a
         │   ├── NotificationError (ConnectionError)      a notification failed after its retries
         │   ├── ConcurrencyLimitNotFoundError (KeyError) a concurrency limit that does not exist
         │   ├── ConcurrencyOccupyError (ValueError)      occupy < 1 or above the limit
+        │   ├── RateLimitWithoutDecayError (ValueError)  rate_limit on a limit without slot decay
+        │   ├── InvalidSlotDecayError (ValueError)       a negative or non-number slot decay
         │   └── AcquireConcurrencySlotTimeoutError (TimeoutError)  no free slot in time
         └── TimeoutError
             ├── TaskRunTimeoutError    a task attempt exceeded ``timeout_seconds``
@@ -112,7 +114,9 @@ from taskbook.errors._blocks import (
     ConcurrencyLimitNotFoundError,
     ConcurrencyOccupyError,
     InvalidBlockNameError,
+    InvalidSlotDecayError,
     NotificationError,
+    RateLimitWithoutDecayError,
     UnknownBlockTypeError,
     VariableExistsError,
     VariableValueError,
@@ -230,6 +234,7 @@ __all__ = (
     "InvalidOptionError",
     "InvalidRRuleError",
     "InvalidScheduleError",
+    "InvalidSlotDecayError",
     "InvalidTimeoutError",
     "IsolatedCellCrashError",
     "MappingLengthMismatch",
@@ -246,6 +251,7 @@ __all__ = (
     "ParameterSourceError",
     "ParameterTypeError",
     "ParameterValueError",
+    "RateLimitWithoutDecayError",
     "ReservedArgumentError",
     "RetentionValueError",
     "RunInProgressError",
