@@ -234,7 +234,7 @@ def test_cli_refuses_bad_slot_decays_and_empty_updates(isolated_home: Path) -> N
     negative = runner.invoke(
         cli, ["gcl", "create", "api", "-l", "5", "--slot-decay-per-second", "-1"]
     )
-    assert negative.exit_code != 0
+    assert negative.exit_code == 2  # a bad argument, as click's own
     assert "Slot decay per second -1.0 of concurrency limit 'api' is invalid" in (
         negative.output
     )
