@@ -199,5 +199,5 @@ def test_cli_global_limits(isolated_home: Path) -> None:
     runner = CliRunner()
     assert runner.invoke(cli, ["gcl", "create", "api", "--limit", "2"]).exit_code == 0
     listed = runner.invoke(cli, ["gcl", "ls"])
-    assert listed.output.splitlines()[1].split() == ["api", "2", "0"]
+    assert listed.output.splitlines()[1].split() == ["api", "2", "0", "0.0"]
     assert ConcurrencyLimits(isolated_home).limits_for(["api"]) == {"api": 2}

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,7 @@ from pathlib import Path
 import pytest
 from tests.export.running import prefect_python
 from tests.export.running import prefect_server as running_prefect_server
-from tests.public.test_prefect_scripts import run_ported
+from tests.public.test_prefect_scripts import ported_env, run_ported
 
 EXAMPLES = Path(__file__).parent / "docs_examples"
 
@@ -87,18 +89,47 @@ class DocsExample:
     runs: tuple[tuple[str, ...], ...]  # the lines of each run, in order
     # Concurrent prints: compare only the matches of this pattern in stdout, sorted.
     unordered: str | None = None
+    # CLI commands run before and after the script, as `taskbook ARGS` under
+    # taskbook and `prefect ARGS` under Prefect (whose server the examples share):
+    # e.g. create the concurrency limit an example uses, then delete it.
+    setup: tuple[str, ...] = ()
+    teardown: tuple[str, ...] = ()
 
 
-def example(script: str, *lines: str, unordered: str | None = None) -> DocsExample:
-    return DocsExample(script, (lines,), unordered)
+def example(
+    script: str,
+    *lines: str,
+    unordered: str | None = None,
+    setup: tuple[str, ...] = (),
+    teardown: tuple[str, ...] = (),
+) -> DocsExample:
+    return DocsExample(script, (lines,), unordered, setup, teardown)
+
+
+_TASKBOOK_CLI = "from taskbook.cli.main import main; main()"
+
+
+def run_cli(program: list[str], commands: tuple[str, ...], **kw: object) -> None:
+    for command in commands:
+        proc = subprocess.run(
+            [*program, *shlex.split(command)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            **kw,  # type: ignore[call-overload]
+        )
+        assert proc.returncode == 0, f"{command}:\n{proc.stdout}{proc.stderr}"
 
 
 def compared(example: DocsExample, lines: list[str], stdout: str) -> list[str]:
     if example.unordered is None:
         return lines
     # Threads and processes print concurrently: a line may even be torn by another
-    # one's text, so compare what was printed, not how it was cut into lines.
-    return sorted(re.findall(example.unordered, stdout))
+    # one's text, so compare what was printed, not how it was cut into lines (and
+    # how the script ended).
+    raised = [line for line in lines if line.startswith("RAISED ")]
+    return sorted(re.findall(example.unordered, stdout)) + raised
 
 
 ELEVATOR = r"elevator (?:moving to|stops on) floor \d+"
@@ -109,6 +140,10 @@ ELEVATOR_FLOORS = tuple(
         for what in ("moving to", "stops on")
     )
 )
+
+# Five calls at once, then one every 0.1 s: the docs leave the limit to the reader.
+RATE_LIMITED_API = "gcl create rate-limited-api --limit 5 --slot-decay-per-second 10"
+RATE_LIMITED = r"Making an HTTP request\.\.\."
 
 EXAMPLES_SEEN_UNDER_PREFECT = [
     # how-to-guides/workflows/write-and-run.mdx
@@ -258,6 +293,30 @@ EXAMPLES_SEEN_UNDER_PREFECT = [
         "LOG INFO Flow run parameters: {'x': 1}",
     ),
     example("runtime_context_run_context.py", "None None"),
+    # how-to-guides/workflows/global-concurrency-limits.mdx
+    example(
+        "rate_limit_sync_task.py",
+        *["Making an HTTP request..."] * 10,
+        unordered=RATE_LIMITED,
+        setup=(RATE_LIMITED_API,),
+        teardown=("gcl delete rate-limited-api",),
+    ),
+    # The docs' asyncio.run(my_flow()) of a sync flow: the flow runs, then
+    # asyncio.run refuses its result (None), under Prefect as under taskbook.
+    example(
+        "rate_limit_async_task.py",
+        *["Making an HTTP request..."] * 10,
+        "RAISED ValueError: a coroutine was expected, got None",
+        unordered=RATE_LIMITED,
+        setup=(RATE_LIMITED_API,),
+        teardown=("gcl delete rate-limited-api",),
+    ),
+    example(
+        "rate_limit_outside_a_flow.py",
+        *["Making an HTTP request..."] * 10,
+        setup=(RATE_LIMITED_API,),
+        teardown=("gcl delete rate-limited-api",),
+    ),
 ]
 
 
@@ -303,6 +362,8 @@ def _ids(cases: list[DocsExample]) -> list[str]:
 def test_docs_example_gives_under_taskbook_what_it_gave_under_prefect(
     case: DocsExample, tmp_path: Path
 ) -> None:
+    cli = [sys.executable, "-c", _TASKBOOK_CLI]
+    run_cli(cli, case.setup, cwd=tmp_path, env=ported_env(tmp_path))
     for run, expected in enumerate(case.runs, start=1):
         proc, _seconds = run_ported(EXAMPLES / case.script, tmp_path)
         lines = normalise(proc.stdout, proc.stderr, proc.returncode)
@@ -311,6 +372,7 @@ def test_docs_example_gives_under_taskbook_what_it_gave_under_prefect(
         assert compared(case, lines, proc.stdout) == list(expected), (
             f"run {run}:\n{proc.stderr}"
         )
+    run_cli(cli, case.teardown, cwd=tmp_path, env=ported_env(tmp_path))
 
 
 @pytest.fixture(scope="module")
@@ -336,6 +398,18 @@ def test_docs_example_gives_the_recorded_lines_under_real_prefect(
     env |= {"PREFECT_LOGGING_LEVEL": "INFO"}
     script = tmp_path / case.script
     script.write_text((EXAMPLES / case.script).read_text())
+    cli = [python, "-m", "prefect"]
+    run_cli(cli, case.setup, cwd=tmp_path, env=env)
+    try:
+        _run_under_prefect(case, python, script, env)
+    finally:
+        run_cli(cli, case.teardown, cwd=tmp_path, env=env)
+
+
+def _run_under_prefect(
+    case: DocsExample, python: str, script: Path, env: dict[str, str]
+) -> None:
+    tmp_path = script.parent
     for run, expected in enumerate(case.runs, start=1):
         proc = subprocess.run(
             [python, script.name],

@@ -167,13 +167,8 @@ PREFECT_DIFFERS = {
 MAX_SECONDS = 15.0
 
 
-def run_ported(
-    script: Path, workdir: Path
-) -> tuple[subprocess.CompletedProcess[str], float]:
-    ported = workdir / script.name
-    ported.write_text(port_to_taskbook(script.read_text()))
-    guard = workdir / "_network_guard.py"
-    guard.write_text(NETWORK_GUARD)
+def ported_env(workdir: Path) -> dict[str, str]:
+    """The environment a ported script runs in: its store in ``workdir``."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -181,11 +176,21 @@ def run_ported(
     }
     env["TASKBOOK_HOME"] = str(workdir / ".taskbook-home")
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def run_ported(
+    script: Path, workdir: Path
+) -> tuple[subprocess.CompletedProcess[str], float]:
+    ported = workdir / script.name
+    ported.write_text(port_to_taskbook(script.read_text()))
+    guard = workdir / "_network_guard.py"
+    guard.write_text(NETWORK_GUARD)
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(guard), str(ported)],
         cwd=workdir,
-        env=env,
+        env=ported_env(workdir),
         capture_output=True,
         text=True,
         timeout=60,

@@ -17,6 +17,7 @@ from taskbook.errors import (
     DuplicateTaskNameError,
     ExportConflictError,
     HiddenStateError,
+    InvalidSlotDecayError,
     NoParametersCellError,
     NotebookGlobalError,
     ParameterValueError,
@@ -81,6 +82,7 @@ def exit_code_for(error: BaseException) -> int:
         error,
         (
             ConfigurationError,
+            InvalidSlotDecayError,  # a bad --slot-decay-per-second
             UnreadableNotebookError,
             SchedulerUnreachableError,
             ServeAlreadyRunningError,

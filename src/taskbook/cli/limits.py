@@ -2,8 +2,10 @@
 
 Prefect 3's commands: ``concurrency-limit create TAG N | ls | inspect TAG | reset
 TAG | delete TAG`` limit the task runs carrying a tag; ``gcl create NAME --limit N
-| ls | delete NAME`` the ``concurrency("NAME")`` blocks. Both act on the store of
-the working directory (``$TASKBOOK_HOME`` wins), shared by every process using it.
+[--slot-decay-per-second X] | ls | inspect NAME | update NAME | delete NAME`` the
+``concurrency("NAME")`` blocks and ``rate_limit("NAME")`` calls. Both act on the
+store of the working directory (``$TASKBOOK_HOME`` wins), shared by every process
+using it.
 """
 
 from __future__ import annotations
@@ -21,15 +23,20 @@ def _limits() -> ConcurrencyLimits:
     return ConcurrencyLimits(find_home())
 
 
-def _table(rows: list[LimitInfo], strip: str, heading: str) -> None:
+def _table(
+    rows: list[LimitInfo], strip: str, heading: str, decay: bool = False
+) -> None:
     if not rows:
         click.echo("No concurrency limits.")
         return
     width = max(len(heading), *(len(r.name) - len(strip) for r in rows))
-    click.echo(f"{heading:<{width}}  LIMIT  ACTIVE SLOTS")
+    extra = "  SLOT DECAY PER SECOND" if decay else ""
+    click.echo(f"{heading:<{width}}  LIMIT  ACTIVE SLOTS{extra}")
     for r in rows:
+        extra = f"  {r.slot_decay_per_second:>21}" if decay else ""
         click.echo(
             f"{r.name[len(strip) :]:<{width}}  {r.limit:>5}  {r.active_slots:>12}"
+            f"{extra}"
         )
 
 
@@ -90,22 +97,69 @@ def global_concurrency_limit() -> None:
     """Global concurrency limits for ``concurrency("NAME")`` blocks."""
 
 
+_DECAY_HELP = (
+    "Slots freed per second, for rate_limit (Prefect's slot_decay_per_second); "
+    "0: slots are given back when the concurrency block exits."
+)
+
+
+def _global_rows(name: str | None = None) -> list[LimitInfo]:
+    every = [r for r in _limits().list() if not r.name.startswith(TAG_PREFIX)]
+    if name is None:
+        return every
+    rows = [r for r in every if r.name == name]
+    if not rows:
+        raise ConcurrencyLimitNotFoundError.from_name(name, [r.name for r in every])
+    return rows
+
+
 @global_concurrency_limit.command("create")
 @click.argument("name")
 @click.option("--limit", "-l", type=click.IntRange(min=0), required=True)
-def create_global_limit(name: str, limit: int) -> None:
+@click.option("--slot-decay-per-second", type=float, default=0.0, help=_DECAY_HELP)
+def create_global_limit(name: str, limit: int, slot_decay_per_second: float) -> None:
     """Create (or resize) the global limit NAME."""
     if name.startswith(TAG_PREFIX):
         raise click.BadParameter("use `taskbook concurrency-limit create` for tags")
-    _limits().create(name, limit)
-    click.echo(f"Created global concurrency limit with name {name!r} limit={limit}")
+    _limits().create(name, limit, slot_decay_per_second)
+    decay = (
+        f" slot_decay_per_second={slot_decay_per_second}"
+        if slot_decay_per_second
+        else ""
+    )
+    click.echo(
+        f"Created global concurrency limit with name {name!r} limit={limit}{decay}"
+    )
 
 
 @global_concurrency_limit.command("ls")
 def list_global_limits() -> None:
-    """List the global limits and the slots in use."""
-    rows = [r for r in _limits().list() if not r.name.startswith(TAG_PREFIX)]
-    _table(rows, "", "NAME")
+    """List the global limits, the slots in use and their decay."""
+    _table(_global_rows(), "", "NAME", decay=True)
+
+
+@global_concurrency_limit.command("inspect")
+@click.argument("name")
+def inspect_global_limit(name: str) -> None:
+    """Show one global limit."""
+    _table(_global_rows(name), "", "NAME", decay=True)
+
+
+@global_concurrency_limit.command("update")
+@click.argument("name")
+@click.option("--limit", "-l", type=click.IntRange(min=0), default=None)
+@click.option("--slot-decay-per-second", type=float, default=None, help=_DECAY_HELP)
+def update_global_limit(
+    name: str, limit: int | None, slot_decay_per_second: float | None
+) -> None:
+    """Change the size or the slot decay of the global limit NAME."""
+    if limit is None and slot_decay_per_second is None:
+        raise click.UsageError(
+            "No update arguments provided. Pass --limit N or --slot-decay-per-second X."
+        )
+    _global_rows(name)  # a tag limit is not a global one
+    _limits().update(name, limit, slot_decay_per_second)
+    click.echo(f"Updated global concurrency limit with name {name!r}.")
 
 
 @global_concurrency_limit.command("delete")

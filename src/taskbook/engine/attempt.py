@@ -26,7 +26,6 @@ from taskbook.core.events import StateChanged
 from taskbook.core.options import TaskOptions
 from taskbook.core.states import FINAL_TYPES, State, StateType
 from taskbook.engine.cache_keys import cache_key, effective_cache_policy
-from taskbook.engine.concurrency import tag_guard
 from taskbook.engine.context import (
     FlowRunContext,
     TaskRun,
@@ -39,6 +38,7 @@ from taskbook.engine.inputs import all_plain, collect_futures, resolve_values
 from taskbook.engine.isolation import key_lock
 from taskbook.engine.outcomes import call_hooks, crashed_state, failed_state
 from taskbook.engine.retry import delay_for, resolve_delays
+from taskbook.engine.slots import tag_guard
 from taskbook.engine.steps import Call, Protocol, Resolve, Sleep, Step
 from taskbook.engine.transactions import in_transaction, stage_task
 from taskbook.errors import (

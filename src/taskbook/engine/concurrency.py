@@ -1,34 +1,34 @@
-"""Concurrency limits shared by every process of a store, in ``concurrency.sqlite``.
+"""Concurrency and rate limits shared by every process of a store, in ``concurrency.sqlite``.
 
-A limit is a name and a number of slots; tag limits are the limits named
-``tag:TAG`` (as in Prefect 3). Taking slots is one ``BEGIN IMMEDIATE``
-transaction that counts the slots held and inserts the new holder's rows, so two
-processes can never both take the last slot. Slots held by a process that no
-longer exists (same host) are freed when someone waits for them. Waiting polls
-with backoff: SQLite has no cross-process wake-up.
+A limit is a name, a number of slots and a slot decay per second; tag limits are
+the limits named ``tag:TAG`` (as in Prefect 3). Taking slots is one ``BEGIN
+IMMEDIATE`` transaction that counts the slots in use and records the new ones, so
+two processes can never both take the last slot. Slots of a limit without decay
+are holder rows, freed on release (or when their process is found dead, same
+host). A limit with decay also keeps a pool of decaying slots (``core.slot_decay``):
+``rate_limit`` adds to it and never gives back, ``concurrency`` adds to it and
+subtracts on release, as Prefect's server does. Taking and waiting: ``engine.slots``.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import socket
 import sqlite3
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from contextlib import asynccontextmanager, closing, contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
-import anyio
-import anyio.to_thread
-
+from taskbook.core.slot_decay import DecayPool, check_decay
+from taskbook.engine.clock import Clock, RealClock
 from taskbook.errors import (
-    AcquireConcurrencySlotTimeoutError,
     ConcurrencyLimitNotFoundError,
     ConcurrencyOccupyError,
+    InvalidSlotDecayError,
+    RateLimitWithoutDecayError,
 )
 
 __all__ = (
@@ -36,22 +36,34 @@ __all__ = (
     "TAG_PREFIX",
     "ConcurrencyLimits",
     "LimitInfo",
-    "ahold",
-    "hold",
-    "tag_guard",
+    "Mode",
 )
 
 CONCURRENCY_FILE = "concurrency.sqlite"
 TAG_PREFIX = "tag:"
-_FIRST_POLL, _MAX_POLL = 0.01, 0.5
+Mode = Literal["concurrency", "rate_limit"]
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS limits (name TEXT PRIMARY KEY, slots INTEGER, created REAL);
+CREATE TABLE IF NOT EXISTS limits (
+    name TEXT PRIMARY KEY, slots INTEGER, created REAL,
+    slot_decay_per_second REAL NOT NULL DEFAULT 0,
+    pool INTEGER NOT NULL DEFAULT 0, pool_since REAL NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS holders (
-    holder TEXT, name TEXT, occupy INTEGER, pid INTEGER, host TEXT, acquired REAL
+    holder TEXT, name TEXT, occupy INTEGER, pid INTEGER, host TEXT, acquired REAL,
+    pooled INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS holders_name ON holders(name);
 """
+# Columns added since the first release: files written before them gain them on open.
+_ADDED_COLUMNS = {
+    "limits": {
+        "slot_decay_per_second": "REAL NOT NULL DEFAULT 0",
+        "pool": "INTEGER NOT NULL DEFAULT 0",
+        "pool_since": "REAL NOT NULL DEFAULT 0",
+    },
+    "holders": {"pooled": "INTEGER NOT NULL DEFAULT 0"},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +74,23 @@ class LimitInfo:
     limit: int
     active_slots: int
     holders: int
+    slot_decay_per_second: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    slots: int
+    decay: float
+    pool: DecayPool
+    fixed: int  # slots of holders that do not decay
 
 
 class ConcurrencyLimits:
-    """The concurrency limits of one store."""
+    """The concurrency and rate limits of one store."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, clock: Clock | None = None) -> None:
         self.path = Path(home) / CONCURRENCY_FILE
+        self.clock: Clock = clock or RealClock()
         self._host = socket.gethostname()
 
     def exists(self) -> bool:
@@ -82,16 +104,71 @@ class ConcurrencyLimits:
             sqlite3.connect(self.path, timeout=60, isolation_level=None)
         ) as conn:
             conn.executescript(_SCHEMA)
+            if _missing_columns(conn):
+                _migrate(conn)
             yield conn
 
-    def create(self, name: str, limit: int) -> None:
-        """Create the limit ``name`` with ``limit`` slots, or change its size."""
+    def create(self, name: str, limit: int, slot_decay_per_second: float = 0.0) -> None:
+        """Create the limit ``name``, or change its size and decay.
+
+        Raises:
+            InvalidSlotDecayError: ``slot_decay_per_second`` is negative or no number.
+        """
+        decay = _valid_decay(name, slot_decay_per_second)
         with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            if self._read(conn, name) is None:
+                conn.execute(
+                    "INSERT INTO limits (name, slots, created, slot_decay_per_second)"
+                    " VALUES (?, ?, ?, ?)",
+                    (name, int(limit), self.clock.now(), decay),
+                )
+            else:
+                self._change(conn, name, int(limit), decay)
+            conn.execute("COMMIT")
+
+    def update(
+        self,
+        name: str,
+        limit: int | None = None,
+        slot_decay_per_second: float | None = None,
+    ) -> None:
+        """Change the size or the decay of the limit ``name``.
+
+        Raises:
+            ConcurrencyLimitNotFoundError: There is no such limit.
+            InvalidSlotDecayError: ``slot_decay_per_second`` is negative or no number.
+        """
+        decay = None
+        if slot_decay_per_second is not None:
+            decay = _valid_decay(name, slot_decay_per_second)
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            if self._read(conn, name) is None:
+                conn.execute("ROLLBACK")
+                raise ConcurrencyLimitNotFoundError.from_name(name, self._names())
+            self._change(conn, name, limit, decay)
+            conn.execute("COMMIT")
+
+    def _change(
+        self,
+        conn: sqlite3.Connection,
+        name: str,
+        limit: int | None,
+        decay: float | None,
+    ) -> None:
+        row = self._read(conn, name)
+        assert row is not None
+        if decay is not None and decay != row.decay:
+            # Decay so far counts at the old rate; from now on at the new one.
+            pool = row.pool.at(self.clock.now(), row.decay)
+            self._write_pool(conn, name, DecayPool(pool.active, self.clock.now()))
             conn.execute(
-                "INSERT INTO limits VALUES (?, ?, ?) "
-                "ON CONFLICT(name) DO UPDATE SET slots = excluded.slots",
-                (name, int(limit), time.time()),
+                "UPDATE limits SET slot_decay_per_second = ? WHERE name = ?",
+                (decay, name),
             )
+        if limit is not None:
+            conn.execute("UPDATE limits SET slots = ? WHERE name = ?", (limit, name))
 
     def delete(self, name: str) -> None:
         """Delete the limit ``name`` and its held slots.
@@ -108,9 +185,12 @@ class ConcurrencyLimits:
             raise ConcurrencyLimitNotFoundError.from_name(name, self._names())
 
     def reset(self, name: str) -> None:
-        """Free every slot of ``name`` (holders that died elsewhere, say)."""
+        """Free every slot of ``name`` (holders that died elsewhere, decaying ones)."""
         with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
             conn.execute("DELETE FROM holders WHERE name = ?", (name,))
+            conn.execute("UPDATE limits SET pool = 0 WHERE name = ?", (name,))
+            conn.execute("COMMIT")
 
     def _names(self) -> list[str]:
         with self._connect() as conn:
@@ -118,62 +198,144 @@ class ConcurrencyLimits:
 
     def list(self, prefix: str | None = None) -> list[LimitInfo]:
         """Return the limits (those whose name starts with ``prefix``), by name."""
+        now = self.clock.now()
         with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT l.name, l.slots, COALESCE(SUM(h.occupy), 0), "
-                "COUNT(DISTINCT h.holder) FROM limits l LEFT JOIN holders h "
-                "ON h.name = l.name GROUP BY l.name ORDER BY l.name"
-            ).fetchall()
-        return [
-            LimitInfo(n, s, used, count)
-            for n, s, used, count in rows
-            if prefix is None or n.startswith(prefix)
-        ]
+            names = [
+                n
+                for (n,) in conn.execute("SELECT name FROM limits ORDER BY name")
+                if prefix is None or n.startswith(prefix)
+            ]
+            infos = []
+            for name in names:
+                row = self._read(conn, name)
+                assert row is not None
+                (count,) = conn.execute(
+                    "SELECT COUNT(DISTINCT holder) FROM holders WHERE name = ?", (name,)
+                ).fetchone()
+                used = row.pool.at(now, row.decay).active + row.fixed
+                infos.append(LimitInfo(name, row.slots, used, count, row.decay))
+        return infos
 
     def limits_for(self, names: Iterable[str]) -> dict[str, int]:
         """Return ``name -> slots`` of the names that have a limit."""
+        return {n: slots for n, (slots, _decay) in self._limits_for(names).items()}
+
+    def _limits_for(self, names: Iterable[str]) -> dict[str, tuple[int, float]]:
         wanted = list(dict.fromkeys(names))
         if not wanted or not self.exists():
             return {}
         marks = ",".join("?" * len(wanted))
         with self._connect() as conn:
             rows = conn.execute(
-                f"SELECT name, slots FROM limits WHERE name IN ({marks})", wanted
+                f"SELECT name, slots, slot_decay_per_second FROM limits "
+                f"WHERE name IN ({marks})",
+                wanted,
             ).fetchall()
-        return dict(rows)
+        return {n: (slots, decay) for n, slots, decay in rows}
 
     def try_acquire(self, names: list[str], occupy: int, holder: str) -> bool:
         """Take ``occupy`` slots of every limit in ``names`` at once, or none."""
+        return self.take(names, occupy, holder) is None
+
+    def take(
+        self, names: list[str], occupy: int, holder: str, mode: Mode = "concurrency"
+    ) -> float | None:
+        """Take ``occupy`` slots of every limit in ``names`` at once, or none.
+
+        ``rate_limit`` slots only decay; ``concurrency`` slots are the holder's
+        until ``release(holder)``.
+
+        Returns:
+            None when taken; else the seconds until decay alone makes room
+            (``math.inf`` when slots held by ``concurrency`` block it).
+        """
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
-            if not self._fits(conn, names, occupy):
+            now = self.clock.now()
+            wait = self._wait(conn, names, occupy, now)
+            if wait is not None:
                 self._free_dead(conn, names)
-                if not self._fits(conn, names, occupy):
+                wait = self._wait(conn, names, occupy, now)
+                if wait is not None:
                     conn.execute("ROLLBACK")
-                    return False
-            now, pid = time.time(), os.getpid()
-            conn.executemany(
-                "INSERT INTO holders VALUES (?, ?, ?, ?, ?, ?)",
-                [(holder, n, occupy, pid, self._host, now) for n in names],
-            )
+                    return wait
+            rows = []
+            for name in names:
+                row = self._read(conn, name)
+                assert row is not None
+                if row.decay > 0:
+                    self._write_pool(conn, name, row.pool.add(occupy, now, row.decay))
+                if mode == "concurrency":
+                    rows.append(
+                        (
+                            holder,
+                            name,
+                            occupy,
+                            os.getpid(),
+                            self._host,
+                            now,
+                            row.decay > 0,
+                        )
+                    )
+            conn.executemany("INSERT INTO holders VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             conn.execute("COMMIT")
-        return True
+        return None
 
     def release(self, holder: str) -> None:
         """Give back every slot ``holder`` took."""
         with self._connect() as conn:
-            conn.execute("DELETE FROM holders WHERE holder = ?", (holder,))
+            conn.execute("BEGIN IMMEDIATE")
+            self._drop(conn, "holder = ?", (holder,))
+            conn.execute("COMMIT")
 
-    def _fits(self, conn: sqlite3.Connection, names: list[str], occupy: int) -> bool:
+    def _read(self, conn: sqlite3.Connection, name: str) -> _Row | None:
+        found = conn.execute(
+            "SELECT slots, slot_decay_per_second, pool, pool_since, (SELECT "
+            "COALESCE(SUM(occupy), 0) FROM holders WHERE name = l.name AND NOT pooled)"
+            " FROM limits l WHERE name = ?",
+            (name,),
+        ).fetchone()
+        if found is None:
+            return None
+        slots, decay, pool, since, fixed = found
+        return _Row(slots, decay, DecayPool(pool, since), fixed)
+
+    def _write_pool(self, conn: sqlite3.Connection, name: str, pool: DecayPool) -> None:
+        conn.execute(
+            "UPDATE limits SET pool = ?, pool_since = ? WHERE name = ?",
+            (pool.active, pool.since, name),
+        )
+
+    def _wait(
+        self, conn: sqlite3.Connection, names: list[str], occupy: int, now: float
+    ) -> float | None:
+        longest = None
         for name in names:
-            slots, used = conn.execute(
-                "SELECT l.slots, (SELECT COALESCE(SUM(occupy), 0) FROM holders "
-                "WHERE name = l.name) FROM limits l WHERE l.name = ?",
-                (name,),
-            ).fetchone() or (None, 0)
-            if slots is not None and used + occupy > slots:
-                return False
-        return True
+            row = self._read(conn, name)
+            if row is None:
+                continue
+            pool = row.pool.at(now, row.decay)
+            over = pool.active + row.fixed + occupy - row.slots
+            if over > 0:
+                wait = pool.seconds_until_free(over, now, row.decay)
+                longest = wait if longest is None else max(longest, wait)
+        return longest
+
+    def _drop(
+        self, conn: sqlite3.Connection, where: str, params: tuple[object, ...]
+    ) -> None:
+        """Delete the holder rows ``where`` matches; pooled ones leave the pool too."""
+        now = self.clock.now()
+        pooled = conn.execute(
+            f"SELECT name, SUM(occupy) FROM holders WHERE pooled AND {where} "
+            "GROUP BY name",
+            params,
+        ).fetchall()
+        for name, slots in pooled:
+            row = self._read(conn, name)
+            if row is not None:
+                self._write_pool(conn, name, row.pool.add(-slots, now, row.decay))
+        conn.execute(f"DELETE FROM holders WHERE {where}", params)
 
     def _free_dead(self, conn: sqlite3.Connection, names: list[str]) -> None:
         marks = ",".join("?" * len(names))
@@ -183,84 +345,61 @@ class ConcurrencyLimits:
         ).fetchall()
         for (pid,) in rows:
             if not _alive(pid):
-                conn.execute(
-                    "DELETE FROM holders WHERE host = ? AND pid = ?", (self._host, pid)
-                )
+                self._drop(conn, "host = ? AND pid = ?", (self._host, pid))
 
     def plan(
-        self, names: list[str], occupy: int, strict: bool
+        self, names: list[str], occupy: int, strict: bool, mode: Mode = "concurrency"
     ) -> tuple[list[str], str]:
         """Check a request; return the names that have limits and a new holder id.
 
         Raises:
             ConcurrencyLimitNotFoundError: ``strict`` and a name has no limit.
             ConcurrencyOccupyError: ``occupy`` is below 1 or above a limit.
+            RateLimitWithoutDecayError: ``mode`` is ``rate_limit`` and a limit
+                has no slot decay.
         """
-        limits = self.limits_for(names)
+        limits = self._limits_for(names)
         if strict:
             for name in names:
                 if name not in limits:
                     raise ConcurrencyLimitNotFoundError.from_name(name, self._names())
-        for name, slots in limits.items():
+        for name, (slots, _decay) in limits.items():
             if not isinstance(occupy, int) or occupy < 1 or occupy > slots:
                 raise ConcurrencyOccupyError.from_occupy(name, occupy, slots)
         if not isinstance(occupy, int) or occupy < 1:
             raise ConcurrencyOccupyError.from_occupy(",".join(names), occupy, None)
+        if mode == "rate_limit":
+            still = [n for n, (_slots, decay) in limits.items() if decay <= 0]
+            if still:
+                raise RateLimitWithoutDecayError.from_names(still)
         return [n for n in names if n in limits], uuid.uuid4().hex
 
 
-def waits(
-    timeout_seconds: float | None, max_retries: int | None, names: list[str]
-) -> Iterator[float]:
-    """Yield the delays between attempts; raise when the budget is spent.
-
-    Raises:
-        AcquireConcurrencySlotTimeoutError: ``timeout_seconds`` passed, or
-            ``max_retries`` retries were made.
-    """
-    start = time.monotonic()
-    delay, retries = _FIRST_POLL, 0
-    while True:
-        if max_retries is not None and retries >= max_retries:
-            raise AcquireConcurrencySlotTimeoutError.from_timeout(
-                names, time.monotonic() - start
-            )
-        if timeout_seconds is not None:
-            left = timeout_seconds - (time.monotonic() - start)
-            if left <= 0:
-                raise AcquireConcurrencySlotTimeoutError.from_timeout(
-                    names, timeout_seconds
-                )
-            delay = min(delay, left)
-        yield delay
-        retries += 1
-        delay = min(delay * 2, _MAX_POLL)
+def _valid_decay(name: str, value: object) -> float:
+    decay = check_decay(value)
+    if decay is None:
+        raise InvalidSlotDecayError.from_value(name, value)
+    return decay
 
 
-@contextmanager
-def hold(
-    limits: ConcurrencyLimits,
-    names: list[str],
-    occupy: int = 1,
-    timeout_seconds: float | None = None,
-    max_retries: int | None = None,
-    strict: bool = False,
-    sleep: Callable[[float], Any] = time.sleep,
-) -> Iterator[None]:
-    """Hold ``occupy`` slots of each named limit for the ``with`` body (blocking)."""
-    limited, holder = limits.plan(names, occupy, strict)
-    if not limited:
-        yield
-        return
-    if not limits.try_acquire(limited, occupy, holder):
-        for delay in waits(timeout_seconds, max_retries, limited):
-            sleep(delay)
-            if limits.try_acquire(limited, occupy, holder):
-                break
-    try:
-        yield
-    finally:
-        limits.release(holder)
+def _missing_columns(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    missing = {}
+    for table, columns in _ADDED_COLUMNS.items():
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if absent := [c for c in columns if c not in have]:
+            missing[table] = absent
+    return missing
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Add the columns a file written by an older taskbook lacks."""
+    conn.execute("BEGIN IMMEDIATE")
+    # Another process may have migrated between our check and our lock.
+    for table, absent in _missing_columns(conn).items():
+        for column in absent:
+            kind = _ADDED_COLUMNS[table][column]
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    conn.execute("COMMIT")
 
 
 def _alive(pid: int) -> bool:
@@ -271,61 +410,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process: alive
         return True
     return True
-
-
-@asynccontextmanager
-async def ahold(
-    limits: ConcurrencyLimits,
-    names: list[str],
-    occupy: int = 1,
-    timeout_seconds: float | None = None,
-    max_retries: int | None = None,
-    strict: bool = False,
-) -> AsyncIterator[None]:
-    """``hold`` for async code: waits with ``anyio.sleep``; SQLite runs in a thread."""
-    limited, holder = await anyio.to_thread.run_sync(limits.plan, names, occupy, strict)
-    if not limited:
-        yield
-        return
-    acquire = functools.partial(limits.try_acquire, limited, occupy, holder)
-    if not await anyio.to_thread.run_sync(acquire):
-        for delay in waits(timeout_seconds, max_retries, limited):
-            await anyio.sleep(delay)
-            if await anyio.to_thread.run_sync(acquire):
-                break
-    try:
-        yield
-    finally:
-        with anyio.CancelScope(shield=True):  # a cancelled holder still gives back
-            await anyio.to_thread.run_sync(limits.release, holder)
-
-
-def tag_guard(
-    fn: Callable[..., Any], tags: Iterable[str], home: Path, is_coroutine: bool
-) -> Callable[..., Any]:
-    """Return ``fn`` holding a slot of each tag limit of ``tags`` while it runs.
-
-    ``fn`` itself when no tag has a limit (no file is opened unless a limit was
-    ever created in this store).
-    """
-    if not tags:
-        return fn
-    limits = ConcurrencyLimits(home)
-    if not limits.exists():
-        return fn
-    names = list(limits.limits_for(TAG_PREFIX + t for t in tags))
-    if not names:
-        return fn
-    if is_coroutine:
-
-        async def guarded_async(*args: Any, **kwargs: Any) -> Any:
-            async with ahold(limits, names):
-                return await fn(*args, **kwargs)
-
-        return guarded_async
-
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        with hold(limits, names):
-            return fn(*args, **kwargs)
-
-    return guarded

@@ -87,6 +87,8 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks``,
         │   ├── NotificationError (ConnectionError)      a notification failed after its retries
         │   ├── ConcurrencyLimitNotFoundError (KeyError) a concurrency limit that does not exist
         │   ├── ConcurrencyOccupyError (ValueError)      occupy < 1 or above the limit
+        │   ├── RateLimitWithoutDecayError (ValueError)  rate_limit on a limit without slot decay
+        │   ├── InvalidSlotDecayError (ValueError)       a negative or non-number slot decay
         │   └── AcquireConcurrencySlotTimeoutError (TimeoutError)  no free slot in time
         └── TimeoutError
             ├── TaskRunTimeoutError    a task attempt exceeded ``timeout_seconds``
@@ -117,7 +119,9 @@ from taskbook.errors._blocks import (
     ConcurrencyLimitNotFoundError,
     ConcurrencyOccupyError,
     InvalidBlockNameError,
+    InvalidSlotDecayError,
     NotificationError,
+    RateLimitWithoutDecayError,
     UnknownBlockTypeError,
     VariableExistsError,
     VariableValueError,
@@ -244,6 +248,7 @@ __all__ = (
     "InvalidOptionError",
     "InvalidRRuleError",
     "InvalidScheduleError",
+    "InvalidSlotDecayError",
     "InvalidTimeoutError",
     "IsolatedCellCrashError",
     "IsolationLevelNotSupportedError",
@@ -263,6 +268,7 @@ __all__ = (
     "ParameterSourceError",
     "ParameterTypeError",
     "ParameterValueError",
+    "RateLimitWithoutDecayError",
     "ReservedArgumentError",
     "RetentionValueError",
     "RunInProgressError",

@@ -118,9 +118,45 @@ class ConcurrencyOccupyError(TaskbookError, ValueError):
     @classmethod
     def from_occupy(cls, name: str, occupy: object, limit: int | None) -> Self:
         bound = f" and at most the limit {limit}" if limit is not None else ""
+        # Prefect's server answers an occupy above the limit with this sentence.
+        over = (
+            "Slots requested is greater than the limit. "
+            if limit is not None and isinstance(occupy, int) and occupy > limit
+            else ""
+        )
         return cls(
-            f"Cannot occupy {occupy!r} slot(s) of concurrency limit {name!r}. "
+            f"{over}Cannot occupy {occupy!r} slot(s) of concurrency limit {name!r}. "
             f"Pass occupy as a whole number of at least 1{bound}."
+        )
+
+
+class RateLimitWithoutDecayError(TaskbookError, ValueError):
+    """``rate_limit`` on a limit whose slots do not decay (they would never free)."""
+
+    @classmethod
+    def from_names(cls, names: Iterable[str]) -> Self:
+        listed = ",".join(names)
+        first = listed.split(",")[0]
+        # The first sentence is the message of Prefect's server, word for word.
+        return cls(
+            "Only concurrency limits with slot decay can be used for rate limiting. "
+            f"The following limits do not have a decay configured: {listed!r}. "
+            f"Give the limit a decay, e.g. one slot a second: taskbook gcl update "
+            f"{first} --slot-decay-per-second 1, or hold its slots with "
+            f"concurrency({first!r}) instead."
+        )
+
+
+class InvalidSlotDecayError(TaskbookError, ValueError):
+    """A slot decay per second that is negative, infinite or not a number."""
+
+    @classmethod
+    def from_value(cls, name: str, value: object) -> Self:
+        return cls(
+            f"Slot decay per second {value!r} of concurrency limit {name!r} is "
+            f"invalid: it must be a number of at least 0. Pass 0 for a limit whose "
+            f"slots are given back on exit, or a positive rate such as 1.0 (one "
+            f"slot freed a second) for a rate limit."
         )
 
 
