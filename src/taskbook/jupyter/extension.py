@@ -1,7 +1,8 @@
 """``%load_ext taskbook``: register the magics, remember the cells the user runs.
 
 Also sets how the shell shows taskbook's problems (``jupyter.problems``) and, in
-a kernel, serves the JupyterLab extension's comm (``jupyter.labext``). Loading
+a kernel, masks secrets in what it sends (``jupyter.secret_outputs``) and serves
+the JupyterLab extension's comm (``jupyter.labext``). Loading
 twice is harmless (the second load is a no-op); unloading removes the hooks. The
 kernel-side state lives on the magics instance, not in a global.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from taskbook.jupyter import labext, problems
+from taskbook.jupyter import labext, problems, secret_outputs
 from taskbook.jupyter.kernel import KernelSide
 from taskbook.jupyter.magics import TaskbookMagics
 
@@ -44,8 +45,9 @@ def load(shell: Any) -> None:
             shell.events.register(event, callback)
     side.views.warm_up()
     problems.install(shell)
+    unmask = secret_outputs.install(side.kernel)
     channel = labext.connect(side)
-    setattr(shell, _ATTRIBUTE, (magics, hooks, channel))
+    setattr(shell, _ATTRIBUTE, (magics, hooks, channel, unmask))
 
 
 def unload(shell: Any) -> None:
@@ -53,10 +55,11 @@ def unload(shell: Any) -> None:
     registered = getattr(shell, _ATTRIBUTE, None)
     if registered is None:
         return
-    _magics, hooks, channel = registered
+    _magics, hooks, channel, unmask = registered
     for event, callbacks in hooks.items():
         for callback in callbacks:
             shell.events.unregister(event, callback)
     problems.uninstall(shell)
+    unmask()
     labext.disconnect(channel)
     setattr(shell, _ATTRIBUTE, None)
