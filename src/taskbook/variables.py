@@ -2,7 +2,8 @@
 
 ``Variable.set(name, value, tags=None, overwrite=False)`` returns the variable,
 ``Variable.get(name, default=None)`` its value, ``Variable.unset(name)`` whether
-one was removed; the ``a``-prefixed twins serve async code. Values are what JSON
+one was removed; the ``a``-prefixed twins serve async code, and inside an async
+flow or task the plain names return them (Prefect's ``await Variable.get(...)``). Values are what JSON
 holds (str, int, float, bool, None, lists and dicts of them), as in Prefect.
 """
 
@@ -21,6 +22,7 @@ from taskbook.errors import (
     VariableExistsError,
     VariableValueError,
 )
+from taskbook.utilities.asyncutils import async_dispatch
 
 __all__ = ("Variable",)
 
@@ -35,7 +37,31 @@ class Variable(BaseModel):
     value: Any = Field(default=None, description="The value of the variable.")
     tags: list[str] = Field(default_factory=list)
 
+    # The async twins come first: the sync names dispatch to them inside an
+    # async flow or task run, as Prefect 3's do (``await Variable.get("x")``).
     @classmethod
+    async def aset(
+        cls,
+        name: str,
+        value: Any,
+        tags: list[str] | None = None,
+        overwrite: bool = False,
+    ) -> Variable:
+        """``set`` for async code (the store is local)."""
+        return cls.set(name, value, tags=tags, overwrite=overwrite, _sync=True)
+
+    @classmethod
+    async def aget(cls, name: str, default: Any = None) -> Any:
+        """``get`` for async code."""
+        return cls.get(name, default, _sync=True)
+
+    @classmethod
+    async def aunset(cls, name: str) -> bool:
+        """``unset`` for async code."""
+        return cls.unset(name, _sync=True)
+
+    @classmethod
+    @async_dispatch(aset)
     def set(
         cls,
         name: str,
@@ -62,36 +88,17 @@ class Variable(BaseModel):
         return variable
 
     @classmethod
+    @async_dispatch(aget)
     def get(cls, name: str, default: Any = None) -> Any:
         """Return the value saved under ``name``, or ``default`` when there is none."""
         data = _documents().read(_KIND, "", name)
         return default if data is None else data["value"]
 
     @classmethod
+    @async_dispatch(aunset)
     def unset(cls, name: str) -> bool:
         """Remove the variable ``name``; return whether it existed."""
         return _documents().delete(_KIND, "", name)
-
-    @classmethod
-    async def aset(
-        cls,
-        name: str,
-        value: Any,
-        tags: list[str] | None = None,
-        overwrite: bool = False,
-    ) -> Variable:
-        """``set`` for async code (the store is local)."""
-        return cls.set(name, value, tags=tags, overwrite=overwrite)
-
-    @classmethod
-    async def aget(cls, name: str, default: Any = None) -> Any:
-        """``get`` for async code."""
-        return cls.get(name, default)
-
-    @classmethod
-    async def aunset(cls, name: str) -> bool:
-        """``unset`` for async code."""
-        return cls.unset(name)
 
 
 def _check_name(name: object) -> None:

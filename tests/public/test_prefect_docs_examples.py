@@ -146,6 +146,15 @@ RATE_LIMITED_API = "gcl create rate-limited-api --limit 5 --slot-decay-per-secon
 RATE_LIMITED = r"Making an HTTP request\.\.\."
 
 EXAMPLES_SEEN_UNDER_PREFECT = [
+    # how-to-guides/configuration/variables.mdx ("Contextual Behavior")
+    example(
+        "variables_sync.py",
+        "LOG INFO Launching Mars Expedition with crew: Zaphod, Arthur, Trillian",
+    ),
+    example(
+        "variables_async.py",
+        "LOG INFO Launching Mars Expedition with crew: Zaphod, Arthur, Trillian",
+    ),
     # how-to-guides/workflows/write-and-run.mdx
     example("write_and_run_define_a_workflow.py", "Hello, world!"),
     example(

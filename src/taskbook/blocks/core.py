@@ -26,6 +26,7 @@ from taskbook.errors import (
     InvalidBlockNameError,
     UnknownBlockTypeError,
 )
+from taskbook.utilities.asyncutils import async_dispatch
 
 __all__ = ("Block",)
 
@@ -77,6 +78,20 @@ class Block(BaseModel):
         """Return the block type's slug (the name lowercased, dashes between words)."""
         return cls._block_type_slug or _slugify(cls.get_block_type_name())
 
+    # The async twins come first: ``save`` and ``delete`` dispatch to them inside
+    # an async flow or task run, as Prefect 3's do (``await block.save("x")``).
+    async def asave(
+        self, name: str | None = None, overwrite: bool = False
+    ) -> uuid.UUID:
+        """``save`` for async code (the store is local: it does not wait on a server)."""
+        return self.save(name, overwrite=overwrite, _sync=True)
+
+    @classmethod
+    async def adelete(cls, name: str) -> None:
+        """``delete`` for async code."""
+        cls.delete(name, _sync=True)
+
+    @async_dispatch(asave)
     def save(self, name: str | None = None, overwrite: bool = False) -> uuid.UUID:
         """Save the block's values under ``name`` in the local store.
 
@@ -104,12 +119,6 @@ class Block(BaseModel):
         self._block_document_name = name
         self._block_document_id = uuid.UUID(saved)
         return self._block_document_id
-
-    async def asave(
-        self, name: str | None = None, overwrite: bool = False
-    ) -> uuid.UUID:
-        """``save`` for async code (the store is local: it does not wait on a server)."""
-        return self.save(name, overwrite=overwrite)
 
     @classmethod
     def load(cls, name: str, validate: bool = True) -> Any:
@@ -143,12 +152,21 @@ class Block(BaseModel):
         block._block_document_id = uuid.UUID(data["id"]) if data.get("id") else None
         return block
 
+    def __await__(self) -> Any:
+        """``await Block.load(...)`` gives the block, as in Prefect's async code.
+
+        ``load`` does not dispatch on the run (a notebook's ``Secret.load("x").get()``
+        inside an async task keeps working); the loaded block is awaitable instead.
+        """
+        return _itself(self).__await__()
+
     @classmethod
     async def aload(cls, name: str, validate: bool = True) -> Any:
         """``load`` for async code."""
         return cls.load(name, validate=validate)
 
     @classmethod
+    @async_dispatch(adelete)
     def delete(cls, name: str) -> None:
         """Delete the block saved under ``name``.
 
@@ -159,11 +177,6 @@ class Block(BaseModel):
         if not _documents().delete(_KIND, slug, doc_name):
             saved = [n for _, n in _documents().names(_KIND, slug)]
             raise BlockNotFoundError.from_name(doc_name, slug, saved, target.__name__)
-
-    @classmethod
-    async def adelete(cls, name: str) -> None:
-        """``delete`` for async code."""
-        cls.delete(name)
 
     @classmethod
     def _resolve(cls, name: str) -> tuple[type[Block], str, str]:
@@ -199,6 +212,10 @@ def _reveal(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_reveal(v) for v in value]
     return value
+
+
+async def _itself(block: Block) -> Block:
+    return block
 
 
 def _check_name(name: object) -> None:

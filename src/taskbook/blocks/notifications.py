@@ -9,6 +9,7 @@ the run). After its last attempt it raises ``NotificationError``; the hooks of
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import smtplib
@@ -24,6 +25,7 @@ from pydantic import Field, SecretStr, model_validator
 from taskbook.blocks.core import Block
 from taskbook.engine.masking import mask
 from taskbook.errors import MissingDependencyError, NotificationError
+from taskbook.utilities.asyncutils import async_dispatch
 
 __all__ = (
     "AppriseNotificationBlock",
@@ -48,6 +50,15 @@ class NotificationBlock(Block):
         default=1.0, ge=0, description="Delay before the first retry; doubles after."
     )
 
+    async def anotify(self, body: str, subject: str | None = None) -> None:
+        """``notify`` for async code: sends in a worker thread."""
+        await anyio.to_thread.run_sync(
+            functools.partial(self.notify, body, subject, _sync=True)
+        )
+
+    # Inside an async flow or task, ``notify`` returns ``anotify``'s coroutine,
+    # as Prefect 3's does (``await slack.notify("...")``).
+    @async_dispatch(anotify)
     def notify(self, body: str, subject: str | None = None) -> None:
         """Send ``body`` (and ``subject``), secrets masked; retry failed sends.
 
@@ -78,10 +89,6 @@ class NotificationBlock(Block):
                     attempt,
                 )
                 return
-
-    async def anotify(self, body: str, subject: str | None = None) -> None:
-        """``notify`` for async code: sends in a worker thread."""
-        await anyio.to_thread.run_sync(self.notify, body, subject)
 
     def _send(self, body: str, subject: str | None) -> None:
         raise NotImplementedError
@@ -289,7 +296,7 @@ def notify_on_failure(
     def hook(owner: Any, run: Any, state: Any) -> None:
         subject, body = failure_report(owner, run, state, log_lines)
         try:
-            block.notify(body, subject)
+            block.notify(body, subject, _sync=True)  # a hook of any run: send now
         except NotificationError:
             pass  # logged by notify; a hook never changes the run's state
 
