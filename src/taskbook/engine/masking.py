@@ -26,6 +26,8 @@ __all__ = (
     "mask_data",
     "mask_parameters",
     "register_secret",
+    "registered",
+    "secret_strings",
 )
 
 MASK = "**********"
@@ -69,6 +71,17 @@ def register_secret(value: Any) -> None:
         ordered = sorted(_values, key=len, reverse=True)
         _pattern = re.compile("|".join(map(re.escape, ordered)))
         _bytes_pattern = re.compile(b"|".join(re.escape(v.encode()) for v in ordered))
+
+
+def registered() -> frozenset[str]:
+    """The secret values registered so far (what ``mask`` hides)."""
+    with _lock:
+        return frozenset(_values)
+
+
+def secret_strings(value: Any) -> list[str]:
+    """The strings of a secret value that masking would hide (five characters up)."""
+    return [v for v in _strings(value) if len(v) >= MIN_LENGTH]
 
 
 def clear() -> None:

@@ -51,6 +51,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks``,
         │   │   ├── NotebookGlobalError                  a function reads a notebook variable
         │   │   ├── ExportConflictError                  two cells give one name two meanings
         │   │   ├── UnparsableCellError                  a cell to export does not parse
+        │   │   ├── SecretInExportError                  an export would hold a secret's value
         │   │   ├── UnexportableImportError (ImportError too)  a taskbook name the target lacks
         │   │   └── RetentionValueError                  a taskbook gc limit that cannot be read
         │   ├── UnreadableNotebookError (ValueError)     a notebook file that cannot be read
@@ -150,6 +151,7 @@ from taskbook.errors._configuration import (
     RunInProgressError,
     RunNameTemplateError,
     RunNameTypeError,
+    SecretInExportError,
     UnexportableImportError,
     UnknownExportTargetError,
     UnknownMagicOptionError,
@@ -276,6 +278,7 @@ __all__ = (
     "RunNameTypeError",
     "RunNotFoundError",
     "SchedulerUnreachableError",
+    "SecretInExportError",
     "ServeAlreadyRunningError",
     "SignatureMismatchError",
     "StoreError",

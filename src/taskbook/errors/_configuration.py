@@ -383,6 +383,53 @@ class ExportConflictError(ConfigurationError):
         )
 
 
+class SecretInExportError(ConfigurationError):
+    """The exported module would hold a secret's value in plain text."""
+
+    @classmethod
+    def from_cell(
+        cls, cell: int, line: int, secret: str | None, saves: bool = False
+    ) -> Self:
+        fix = (
+            "The store keeps a saved secret: read the value from the environment "
+            "or a file there, or save it outside the notebook."
+            if saves
+            else _load_instead(secret)
+        )
+        return cls(
+            f"Cell {cell}, line {line} holds {_secret(secret)} as plain text, so "
+            f"the exported module would carry it. {fix}"
+        )
+
+    @classmethod
+    def from_parameter(cls, parameter: str, secret: str | None) -> Self:
+        return cls(
+            f"The value given for parameter {parameter!r} is {_secret(secret)}, so "
+            f"the exported module would carry it as a default. Give it when the "
+            f"flow runs (-p {parameter}=...), or {_load_instead(secret).lower()}"
+        )
+
+    @classmethod
+    def from_module(cls, secret: str | None) -> Self:
+        return cls(
+            f"The exported module would hold {_secret(secret)} as plain text. "
+            f"{_load_instead(secret)}"
+        )
+
+
+def _secret(name: str | None) -> str:
+    return f"the value of Secret {name!r}" if name else "a secret value"
+
+
+def _load_instead(name: str | None) -> str:
+    if name:
+        return f"Load it where it is used instead: Secret.load({name!r}).get()."
+    return (
+        "Save it once with Secret(value=...).save('NAME') and load it where it is "
+        "used: Secret.load('NAME').get()."
+    )
+
+
 class UnparsableCellError(ConfigurationError):
     """A cell that does not parse cannot become part of an exported module."""
 

@@ -9,8 +9,10 @@ cells, never notebook files, and imports neither ``notebook`` nor ``schedule``.
 
 from __future__ import annotations
 
+from taskbook.engine.session import get_session
 from taskbook.export.model import ExportRequest, ServeSchedule
 from taskbook.export.registry import ENTRY_POINT_GROUP, Exporter, exporter, exporters
+from taskbook.export.secrets import check_no_secrets
 from taskbook.export.write import write_module
 
 __all__ = (
@@ -31,6 +33,9 @@ def export_module(request: ExportRequest, target: str = "taskbook") -> str:
     Raises:
         UnknownExportTargetError: No target is named ``target``.
         ConfigurationError: The notebook cannot be exported (the subclass and
-            message name the cell and the fix).
+            message name the cell and the fix); ``SecretInExportError`` when the
+            module would hold a saved or loaded secret's value.
     """
-    return exporter(target).export(request)
+    text = exporter(target).export(request)
+    check_no_secrets(text, request, get_session().home)
+    return text
