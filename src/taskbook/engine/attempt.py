@@ -1,16 +1,16 @@
 """One task run, written once as a protocol that both drivers run (see ``steps.py``).
 
-Features apply in one fixed order, per attempt:
-key lock (only SERIALIZABLE isolation: held from the lookup until the result is
-stored, see ``isolation.py``) -> cache lookup (a hit needs its output files intact) -> concurrency slot (the
+Features apply in one fixed order, per attempt: key lock (SERIALIZABLE isolation
+only: held from the lookup until the result is stored, see ``isolation.py``) ->
+cache lookup (a hit needs its output files intact) -> concurrency slot (the
 runner's; the slots of the store's tag limits are taken inside the call, so waiting
 for them counts against the timeout) -> timeout around the call, files written
-recorded -> store result
-with those files -> retry decision. Retries are loop iterations, not recursion.
-States follow Prefect 3: Pending -> Running -> Completed | Failed, with
-AwaitingRetry/Retrying between attempts, Completed "Cached" on a hit, Pending
-"NotReady" when an upstream did not complete, Failed "TimedOut" on timeout, and
-Cancelled/Crashed when the run is interrupted (re-raised to the caller).
+recorded -> store result with those files -> retry decision. Retries are loop
+iterations, not recursion. States follow Prefect 3: Pending -> Running ->
+Completed | Failed, with AwaitingRetry/Retrying between attempts, Completed
+"Cached" on a hit, Pending "NotReady" when an upstream did not complete, Failed
+"TimedOut" on timeout, and Cancelled/Crashed when the run is interrupted
+(re-raised to the caller).
 """
 
 from __future__ import annotations
