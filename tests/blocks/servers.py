@@ -72,26 +72,114 @@ def _json(raw: str, content_type: str | None) -> Any:
     return None
 
 
+@dataclass
+class SmtpLog:
+    """What a local SMTP server saw: the messages and the logins."""
+
+    messages: list[Any] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
 @contextmanager
-def smtp_server() -> Iterator[tuple[int, list[Any]]]:
-    """Run aiosmtpd on 127.0.0.1; yield its port and the messages it receives."""
+def smtp_server(
+    tls: str | None = None, cert: tuple[str, str] | None = None
+) -> Iterator[tuple[int, list[Any]]]:
+    """Run aiosmtpd on 127.0.0.1; yield its port and the messages it receives.
+
+    ``tls="SSL"`` serves TLS from the first byte (port 465's way); ``"STARTTLS"``
+    requires the client to start TLS, and to log in over it, before sending.
+    ``cert`` is the (certificate, key) files they use.
+    """
+    with smtp_server_log(tls, cert) as (port, log):
+        yield port, log.messages
+
+
+@contextmanager
+def smtp_server_log(
+    tls: str | None = None, cert: tuple[str, str] | None = None
+) -> Iterator[tuple[int, SmtpLog]]:
+    """``smtp_server``, yielding the whole ``SmtpLog`` (logins too)."""
+    import ssl
+
     Controller, Message = _aiosmtpd()
-    messages: list[Any] = []
+    log = SmtpLog()
 
     class Collect(Message):  # type: ignore[misc]
         def handle_message(self, message: Any) -> None:
-            messages.append(message)
+            log.messages.append(message)
 
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        login = (auth_data.login.decode(), auth_data.password.decode())
+        log.logins.append(login)
+        return AuthResult(success=True)
+
+    context = None
+    if tls is not None:
+        assert cert is not None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*cert)
+    kwargs: dict[str, Any] = {}
+    if tls == "SSL":
+        kwargs = {"ssl_context": context, "authenticator": authenticator}
+    elif tls == "STARTTLS":
+        kwargs = {
+            "tls_context": context,
+            "require_starttls": True,
+            "authenticator": authenticator,
+        }
     # aiosmtpd connects to its own port to check it started: port 0 won't do.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     try:
-        yield port, messages
+        yield port, log
     finally:
         controller.stop()
+
+
+def self_signed_certificate(folder: Any) -> tuple[str, str]:
+    """Write a self-signed certificate for 127.0.0.1; return (cert, key) paths."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "smtp.crt", folder / "smtp.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_path), str(key_path)
 
 
 @functools.cache

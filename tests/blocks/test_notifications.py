@@ -3,7 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.blocks.servers import http_server, smtp_server
+from tests.blocks.servers import (
+    http_server,
+    self_signed_certificate,
+    smtp_server,
+    smtp_server_log,
+)
 
 from taskbook import flow, get_run, task
 from taskbook.blocks.notifications import (
@@ -226,3 +231,46 @@ def test_apprise_block_without_the_extra_names_the_install_command() -> None:
         MissingDependencyError, match=r'pip install "taskbook\[apprise\]"'
     ):
         block.notify("hi")
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[str, str]:
+    pytest.importorskip("cryptography")  # the prefect extra brings it
+    return self_signed_certificate(tmp_path)
+
+
+def test_smtp_email_starts_tls_then_logs_in_and_sends(certificate) -> None:
+    with smtp_server_log("STARTTLS", certificate) as (port, log):
+        SMTPEmail(
+            smtp_server="127.0.0.1",
+            smtp_port=port,
+            smtp_type="STARTTLS",
+            username="ops",
+            password="tb-smtp-password-1",
+            verify=False,  # the test's certificate is self-signed
+            email_to=["ops@example.org"],
+        ).notify("sent over TLS", subject="STARTTLS")
+
+    # The server refuses MAIL and AUTH before STARTTLS: a message means TLS ran.
+    assert log.logins == [("ops", "tb-smtp-password-1")]
+    [message] = log.messages
+    assert message["Subject"] == "STARTTLS"
+    assert message.get_payload().strip() == "sent over TLS"
+
+
+def test_smtp_email_over_ssl_sends_and_verifies_the_certificate(certificate) -> None:
+    with smtp_server_log("SSL", certificate) as (port, log):
+        settings = {
+            "smtp_server": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_type": "SSL",
+            "email_to": ["ops@example.org"],
+            "retries": 0,
+        }
+        with pytest.raises(NotificationError) as refused:
+            SMTPEmail(**settings).notify("not sent")  # verify=True: self-signed
+        SMTPEmail(**settings, verify=False).notify("sent over SSL")
+
+    assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value)
+    assert str(refused.value).startswith("SMTPEmail")
+    assert [m.get_payload().strip() for m in log.messages] == ["sent over SSL"]
