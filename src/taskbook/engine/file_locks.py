@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from taskbook.engine.locks import apoll
+from taskbook.engine.locks import PolledAsyncLocks
 from taskbook.errors import LockNotHeldError
 
 __all__ = ("FileSystemLockManager",)
@@ -36,7 +36,7 @@ class _Held:
     timer: threading.Timer | None
 
 
-class FileSystemLockManager:
+class FileSystemLockManager(PolledAsyncLocks):
     """Locks as files in ``lock_files_directory``: for processes on one machine.
 
     Args:
@@ -105,18 +105,6 @@ class FileSystemLockManager:
             raise
         self._taken(key, holder, fd, hold_timeout)
         return True
-
-    async def aacquire_lock(
-        self,
-        key: str,
-        holder: str,
-        acquire_timeout: float | None = None,
-        hold_timeout: float | None = None,
-    ) -> bool:
-        """Take the lock on ``key`` for ``holder`` without blocking the event loop."""
-        return await apoll(
-            lambda: self.acquire_lock(key, holder, 0, hold_timeout), acquire_timeout
-        )
 
     def _taken(
         self, key: str, holder: str, fd: int, hold_timeout: float | None
@@ -198,10 +186,6 @@ class FileSystemLockManager:
             return _wait(lambda: _try(fd, fcntl.LOCK_SH), timeout)
         finally:
             os.close(fd)
-
-    async def await_for_lock(self, key: str, timeout: float | None = None) -> bool:
-        """Wait until ``key`` is free without blocking the event loop."""
-        return await apoll(lambda: not self.is_locked(key), timeout)
 
 
 def _try(fd: int, operation: int) -> bool:

@@ -86,13 +86,48 @@ async def apoll(attempt: Callable[[], bool], timeout: float | None) -> bool:
     return True
 
 
+class PolledAsyncLocks:
+    """The async methods of a lock manager, made from its sync ones by polling.
+
+    Polling keeps the waits cancellable (see ``apoll``); both managers share them.
+    """
+
+    def acquire_lock(
+        self,
+        key: str,
+        holder: str,
+        acquire_timeout: float | None = None,
+        hold_timeout: float | None = None,
+    ) -> bool:
+        raise NotImplementedError
+
+    def is_locked(self, key: str) -> bool:
+        raise NotImplementedError
+
+    async def aacquire_lock(
+        self,
+        key: str,
+        holder: str,
+        acquire_timeout: float | None = None,
+        hold_timeout: float | None = None,
+    ) -> bool:
+        """Take the lock on ``key`` for ``holder`` without blocking the event loop."""
+        return await apoll(
+            lambda: self.acquire_lock(key, holder, 0, hold_timeout), acquire_timeout
+        )
+
+    async def await_for_lock(self, key: str, timeout: float | None = None) -> bool:
+        """Wait until ``key`` is free without blocking the event loop."""
+        return await apoll(lambda: not self.is_locked(key), timeout)
+
+
 @dataclass(slots=True)
 class _Held:
     holder: str
     timer: threading.Timer | None
 
 
-class MemoryLockManager:
+class MemoryLockManager(PolledAsyncLocks):
     """Locks kept in this process's memory: threads of one process, not processes.
 
     There is one per process, as in Prefect: ``MemoryLockManager()`` always returns
@@ -138,18 +173,6 @@ class MemoryLockManager:
                 return False
             self._held[key] = _Held(holder, self._expiry(key, holder, hold_timeout))
             return True
-
-    async def aacquire_lock(
-        self,
-        key: str,
-        holder: str,
-        acquire_timeout: float | None = None,
-        hold_timeout: float | None = None,
-    ) -> bool:
-        """Take the lock on ``key`` for ``holder`` without blocking the event loop."""
-        return await apoll(
-            lambda: self.acquire_lock(key, holder, 0, hold_timeout), acquire_timeout
-        )
 
     def _expiry(
         self, key: str, holder: str, hold_timeout: float | None
@@ -198,7 +221,3 @@ class MemoryLockManager:
         """Wait until ``key`` is free (without taking it); False on timeout."""
         with self._changed:
             return self._changed.wait_for(lambda: key not in self._held, timeout)
-
-    async def await_for_lock(self, key: str, timeout: float | None = None) -> bool:
-        """Wait until ``key`` is free without blocking the event loop."""
-        return await apoll(lambda: not self.is_locked(key), timeout)
