@@ -2,8 +2,8 @@
 
 ``Variable.set(name, value, tags=None, overwrite=False)`` returns the variable,
 ``Variable.get(name, default=None)`` its value, ``Variable.unset(name)`` whether
-one was removed; the ``a``-prefixed twins serve async code, and inside an async
-flow or task the plain names return them (Prefect's ``await Variable.get(...)``). Values are what JSON
+one was removed; the ``a``-prefixed twins serve async code, and called from an
+``async def`` the plain names return them (Prefect's ``await Variable.get(...)``). Values are what JSON
 holds (str, int, float, bool, None, lists and dicts of them), as in Prefect.
 """
 
@@ -37,8 +37,8 @@ class Variable(BaseModel):
     value: Any = Field(default=None, description="The value of the variable.")
     tags: list[str] = Field(default_factory=list)
 
-    # The async twins come first: the sync names dispatch to them inside an
-    # async flow or task run, as Prefect 3's do (``await Variable.get("x")``).
+    # The async twins come first: called from an ``async def``, the sync names
+    # return their coroutine, as Prefect 3's do (``await Variable.get("x")``).
     @classmethod
     async def aset(
         cls,

@@ -78,8 +78,8 @@ class Block(BaseModel):
         """Return the block type's slug (the name lowercased, dashes between words)."""
         return cls._block_type_slug or _slugify(cls.get_block_type_name())
 
-    # The async twins come first: ``save`` and ``delete`` dispatch to them inside
-    # an async flow or task run, as Prefect 3's do (``await block.save("x")``).
+    # The async twins come first: called from an ``async def``, ``save`` and
+    # ``delete`` return their coroutine, as Prefect 3's do (``await block.save()``).
     async def asave(
         self, name: str | None = None, overwrite: bool = False
     ) -> uuid.UUID:

@@ -56,7 +56,7 @@ class NotificationBlock(Block):
             functools.partial(self.notify, body, subject, _sync=True)
         )
 
-    # Inside an async flow or task, ``notify`` returns ``anotify``'s coroutine,
+    # Called from an ``async def``, ``notify`` returns ``anotify``'s coroutine,
     # as Prefect 3's does (``await slack.notify("...")``).
     @async_dispatch(anotify)
     def notify(self, body: str, subject: str | None = None) -> None:
