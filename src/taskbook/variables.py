@@ -3,8 +3,9 @@
 ``Variable.set(name, value, tags=None, overwrite=False)`` returns the variable,
 ``Variable.get(name, default=None)`` its value, ``Variable.unset(name)`` whether
 one was removed; the ``a``-prefixed twins serve async code, and called from an
-``async def`` the plain names return them (Prefect's ``await Variable.get(...)``). Values are what JSON
-holds (str, int, float, bool, None, lists and dicts of them), as in Prefect.
+``async def`` the plain names return them (Prefect's ``await Variable.get(...)``).
+Values are what JSON holds (str, int, float, bool, None, lists and dicts of
+them), as in Prefect.
 """
 
 from __future__ import annotations
