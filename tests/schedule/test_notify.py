@@ -14,6 +14,7 @@ import socketserver
 import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -167,14 +168,17 @@ def test_failure_notices_reach_a_webhook_with_noise_control(
     assert "recovered" in messages[1]["body"]
 
 
-def test_a_notification_block_not_saved_is_refused_naming_it() -> None:
+def test_a_notification_block_not_saved_is_refused_naming_it(
+    isolated_home: Path,
+) -> None:
     with pytest.raises(InvalidScheduleError, match="--notify 'slack-webhook/nobody'"):
         check_notify("slack-webhook/nobody")
 
 
 def test_failure_notices_go_through_a_saved_notification_block(
-    world: World, webhook: tuple[str, queue.Queue[dict[str, Any]]]
+    isolated_home: Path, world: World, webhook: tuple[str, queue.Queue[dict[str, Any]]]
 ) -> None:
+    # The block is saved in a store of the test's own, not the checkout's.
     notifications = pytest.importorskip("taskbook.blocks.notifications")
     url, received = webhook
     notifications.SlackWebhook(url=url).save("ops")
