@@ -11,6 +11,7 @@ never doubles them. A schedule of that name for another target is an error.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import re
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from taskbook.api.entrypoints import check_flow_parameters
 from taskbook.api.flows import Flow
 from taskbook.api.serving import Deployment, ServeOptions
 from taskbook.core.schedule import Cron, Interval, Overlap, ScheduleSpec, When
@@ -29,6 +29,7 @@ from taskbook.engine.store import RunStore
 from taskbook.errors import (
     DuplicateScheduleError,
     InvalidScheduleError,
+    ParameterTypeError,
     UnservableFlowError,
 )
 from taskbook.schedule import rows
@@ -92,7 +93,8 @@ def served_schedules(
     Raises:
         UnservableFlowError: See ``flow_target``.
         InvalidScheduleError: A bad name, slug or limit.
-        UnknownParameterError, ParameterTypeError: Parameters the flow refuses.
+        ParameterTypeError: Parameters the flow refuses (unknown, ill-typed,
+            a required one missing).
         The errors of ``taskbook.schedules`` for bad schedule values.
     """
     target = flow_target(deployment.flow)
@@ -103,7 +105,7 @@ def served_schedules(
     found: list[ServedSchedule] = []
     for name, schedule in zip(names, deployment.schedules, strict=True):
         values = {**deployment.parameters, **schedule.parameters}
-        checked = check_flow_parameters(deployment.flow, values)
+        checked = _checked(deployment.flow, values)
         spec = ScheduleSpec(
             name=name,
             target=target,
@@ -116,6 +118,19 @@ def served_schedules(
         paused = bool(deployment.paused) or not schedule.active
         found.append(ServedSchedule(deployment.name, spec, paused))
     return found
+
+
+def _checked(flow: Flow[..., Any], values: dict[str, Any]) -> dict[str, Any]:
+    """Check parameter values as a run of ``flow`` would (names and types), now."""
+    known = inspect.signature(flow.fn).parameters
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in known.values())
+    unknown = [name for name in values if name not in known and not takes_any]
+    if unknown:
+        raise ParameterTypeError.from_validation(
+            flow.name,
+            [(name, "Extra inputs are not permitted") for name in unknown],
+        )
+    return flow.validate_parameters(dict(values))
 
 
 def _check_name(name: str, what: str) -> None:
