@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from taskbook import flow
-from taskbook.api.serving import ServeOptions
+from taskbook.api.deployments import ServeOptions
 from taskbook.engine.store import RunStore
 from taskbook.errors import (
     DuplicateScheduleError,

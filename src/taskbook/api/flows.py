@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from functools import update_wrapper
 from pathlib import Path
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from taskbook.api.calls import (
     MethodBinding,
@@ -18,7 +18,6 @@ from taskbook.api.calls import (
     keyword_view,
     unwrap_method,
 )
-from taskbook.api.serving import Deployment, make_deployment, serve
 from taskbook.core.events import FlowRunCreated, StateChanged
 from taskbook.core.options import FlowOptions
 from taskbook.core.states import State, StateType
@@ -32,6 +31,9 @@ from taskbook.engine.outcomes import call_hooks, crashed_state, format_exception
 from taskbook.engine.runners import TaskRunner, ThreadPoolTaskRunner
 from taskbook.engine.session import session_for_runs
 from taskbook.errors import ParameterTypeError, StoreUnwritableError, UpstreamTaskError
+
+if TYPE_CHECKING:
+    from taskbook.api.deployments import Deployment
 
 _log = logging.getLogger("taskbook.flow_runs")
 
@@ -272,6 +274,8 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
     ) -> Deployment:
         """Return a deployment of this flow for ``taskbook.serve(...)`` (Prefect's
         ``to_deployment``; the schedule keywords are ``serve``'s)."""
+        from taskbook.api.deployments import make_deployment
+
         return make_deployment(
             self,
             name,
@@ -337,6 +341,8 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
             InvalidScheduleError, InvalidCronError, InvalidIntervalError,
             InvalidRRuleError, UnknownTimeZoneError: A bad schedule.
         """
+        from taskbook.api.serving import serve
+
         if name and Path(name).is_file():  # Prefect: serve(__file__) names it by stem
             name = Path(name).stem
         deployment = self.to_deployment(

@@ -4,79 +4,24 @@ run a flow on a schedule, served by taskbook's embedded scheduler.
 Why a registration: serving needs the scheduler (``taskbook.schedule``, croniter,
 the fork server of ``taskbook serve`` in ``taskbook.cli``), and the layers
 contract keeps ``api`` below those edges, so ``api`` must not import them, not
-even lazily. This module holds what ``api`` owns (the ``Deployment`` value, the
-keyword rules) and one ``Server`` slot; the package root ``taskbook`` (the
-composition root of the public API, imported before any ``api`` module) fills it
-with the local server, whose code it imports only when a flow is served, so
-``import taskbook`` stays as fast as before.
+even lazily. This module holds one ``Server`` slot (``api.deployments`` has the
+``Deployment`` value and the keyword rules, imported only when used); the
+package root ``taskbook`` (the composition root of the public API, imported
+before any ``api`` module) fills it with the local server, whose code it imports
+only when a flow is served, so ``import taskbook`` stays as fast as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
-
-from taskbook.errors import InvalidScheduleError
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from taskbook.api.flows import Flow
+    from taskbook.api.deployments import Deployment, Server
 
-__all__ = (
-    "Deployment",
-    "ServeOptions",
-    "Server",
-    "make_deployment",
-    "register_server",
-    "serve",
-)
+__all__ = ("register_server", "serve", "the_server")
 
 
-@dataclass(frozen=True)
-class Deployment:
-    """What ``flow.to_deployment`` returns and ``taskbook.serve`` serves: a flow,
-    the name of its schedules, and the keywords of Prefect's ``to_deployment``
-    (``schedules`` are ``taskbook.schedules.Schedule`` objects, checked)."""
-
-    flow: Flow[..., Any]
-    name: str
-    schedules: tuple[Any, ...] = ()
-    paused: bool | None = None
-    parameters: dict[str, Any] = field(default_factory=dict)
-    description: str | None = None
-    tags: tuple[str, ...] = ()
-    version: str | None = None
-    concurrency_limit: int | None = None
-
-    @property
-    def flow_name(self) -> str:
-        """The served flow's name (Prefect's ``RunnerDeployment.flow_name``)."""
-        return self.flow.name
-
-
-@dataclass(frozen=True, slots=True)
-class ServeOptions:
-    """The keywords of ``taskbook.serve`` (and ``flow.serve``) about the server."""
-
-    pause_on_shutdown: bool = True
-    print_starting_message: bool = True
-    limit: int | None = None
-
-
-class Server(Protocol):
-    """Serves deployments; ``taskbook`` registers the local one."""
-
-    def schedules(self, **keywords: Any) -> list[Any]:
-        """Check ``interval``/``cron``/``rrule``/``schedule``/``schedules`` and
-        return the schedules they give (Prefect's rule)."""
-        ...
-
-    def serve(self, deployments: Sequence[Deployment], options: ServeOptions) -> None:
-        """Register the deployments' schedules and serve until SIGINT/SIGTERM."""
-        ...
-
-
-_server: list[Server] = []
+_server: list[Server] = []  # one slot, filled by taskbook/__init__.py
 
 
 def register_server(server: Server) -> None:
@@ -84,58 +29,11 @@ def register_server(server: Server) -> None:
     _server[:] = [server]
 
 
-def _the_server() -> Server:
+def the_server() -> Server:
+    """Return the registered server."""
     if not _server:  # only if taskbook's root package was bypassed
         raise RuntimeError("No server registered: import taskbook first.")
     return _server[0]
-
-
-def make_deployment(
-    flow: Flow[..., Any],
-    name: str | None,
-    *,
-    interval: Any = None,
-    cron: str | Iterable[str] | None = None,
-    rrule: str | Iterable[str] | None = None,
-    paused: bool | None = None,
-    schedule: Any = None,
-    schedules: Sequence[Any] | None = None,
-    concurrency_limit: int | None = None,
-    parameters: dict[str, Any] | None = None,
-    description: str | None = None,
-    tags: Iterable[str] | None = None,
-    version: str | None = None,
-) -> Deployment:
-    """Return the deployment of ``flow`` the keywords describe, checked now.
-
-    Raises:
-        InvalidScheduleError: The keywords do not fit together.
-        InvalidCronError, InvalidIntervalError, InvalidRRuleError,
-        UnknownTimeZoneError: A schedule's value is bad.
-    """
-    if concurrency_limit is not None and not isinstance(concurrency_limit, int):
-        raise InvalidScheduleError.from_problem(
-            f"concurrency_limit={concurrency_limit!r} is no whole number",
-            "Pass a number of runs, such as concurrency_limit=1",
-        )
-    found = _the_server().schedules(
-        interval=interval,
-        cron=cron,
-        rrule=rrule,
-        schedule=schedule,
-        schedules=schedules,
-    )
-    return Deployment(
-        flow=flow,
-        name=name or flow.name,
-        schedules=tuple(found),
-        paused=paused,
-        parameters=dict(parameters or {}),
-        description=description or flow.description,
-        tags=tuple(tags or ()),
-        version=version or getattr(flow, "version", None),
-        concurrency_limit=concurrency_limit,
-    )
 
 
 def serve(
@@ -161,6 +59,9 @@ def serve(
         UnservableFlowError: A flow was not defined in a ``.py`` file.
         ServeAlreadyRunningError: A ``taskbook serve`` serves this store already.
     """
+    from taskbook.api.deployments import Deployment, ServeOptions
+    from taskbook.errors import InvalidScheduleError
+
     for deployment in deployments:
         if not isinstance(deployment, Deployment):
             raise InvalidScheduleError.from_problem(
@@ -168,4 +69,4 @@ def serve(
                 "Pass what flow.to_deployment(name, ...) returns",
             )
     options = ServeOptions(pause_on_shutdown, print_starting_message, limit)
-    _the_server().serve(deployments, options)
+    the_server().serve(deployments, options)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from taskbook.api.serving import Deployment, ServeOptions
+    from taskbook.api.deployments import Deployment, ServeOptions
     from taskbook.schedule.served import ServedSchedule
 
 __all__ = ("GRACE_SECONDS", "LocalServer", "serve_deployments")

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from taskbook.api.deployments import Deployment, ServeOptions
 from taskbook.api.flows import Flow
-from taskbook.api.serving import Deployment, ServeOptions
 from taskbook.core.schedule import Cron, Interval, Overlap, ScheduleSpec, When
 from taskbook.engine.store import RunStore
 from taskbook.errors import (
