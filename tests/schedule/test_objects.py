@@ -58,9 +58,17 @@ def test_each_maker_gives_the_schedule_that_schedule_add_stores(case: Case) -> N
 @pytest.mark.parametrize(
     ("make", "error", "match"),
     [
-        (lambda: Cron("not a cron"), InvalidCronError, "Invalid cron expression"),
+        (
+            lambda: Cron("61 * * * *"),
+            InvalidCronError,
+            r'^Invalid cron string: "61 \* \* \* \*" \(.*\)\. Write five fields',
+        ),
         (lambda: Cron("0 6 * * *", timezone="Mars/Base"), UnknownTimeZoneError, "Mars"),
-        (lambda: RRule("FREQ=SOMETIMES"), InvalidRRuleError, "Invalid rrule"),
+        (
+            lambda: RRule("FREQ=SOMETIMES"),
+            InvalidRRuleError,
+            r'^Invalid RRule string "FREQ=SOMETIMES": .*\. Write an RFC 5545 rule',
+        ),
         (lambda: Interval(0), InvalidIntervalError, "Invalid interval 0"),
         (lambda: Interval(-5), InvalidIntervalError, "Invalid interval -5"),
         (

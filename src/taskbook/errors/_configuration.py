@@ -257,6 +257,14 @@ class InvalidCronError(ConfigurationError):
             f"(minute hour day-of-month month day-of-week), such as '0 6 * * 1-5'."
         )
 
+    @classmethod
+    def from_string(cls, expression: str, problem: str) -> Self:
+        """The Python API's message (``taskbook.schedules.Cron``): Prefect's first."""
+        return cls(
+            f'Invalid cron string: "{expression}" ({problem}). Write five fields '
+            f"(minute hour day-of-month month day-of-week), such as '0 6 * * 1-5'."
+        )
+
 
 class InvalidIntervalError(ConfigurationError):
     """A schedule's interval is not a positive number of seconds."""
@@ -277,6 +285,14 @@ class InvalidRRuleError(ConfigurationError):
         return cls(
             f"Invalid rrule {short_repr(rule)}: {problem}. Write an RFC 5545 rule, "
             f"such as 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9'."
+        )
+
+    @classmethod
+    def from_string(cls, rule: str, problem: str) -> Self:
+        """The Python API's message (``taskbook.schedules.RRule``): Prefect's first."""
+        return cls(
+            f'Invalid RRule string "{short_repr(rule)[1:-1]}": {problem}. Write an '
+            f"RFC 5545 rule, such as 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9'."
         )
 
 

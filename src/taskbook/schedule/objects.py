@@ -93,9 +93,11 @@ def to_when(schedule: Schedule) -> When:
         UnknownTimeZoneError: A value is bad.
     """
     if schedule.cron is not None:
-        return make_cron(schedule.cron, schedule.timezone, day_or=schedule.day_or)
+        return make_cron(
+            schedule.cron, schedule.timezone, day_or=schedule.day_or, api=True
+        )
     if schedule.rrule is not None:
-        return make_rrule(schedule.rrule, schedule.timezone)
+        return make_rrule(schedule.rrule, schedule.timezone, api=True)
     if schedule.interval is None:
         raise InvalidScheduleError.from_problem(
             "The schedule has none of interval, cron and rrule",
