@@ -176,3 +176,33 @@ def test_the_add_commands_store_the_same_schedule() -> None:
         f"taskbook schedule add {HERE}:etl --cron '0 6 * * *' --tz Europe/Berlin "
         """-y '{"n": 2}' --overlap allow --name nightly"""
     )
+
+
+def test_to_deployment_refuses_two_schedule_keywords_as_prefect_does() -> None:
+    with pytest.raises(
+        InvalidScheduleError,
+        match=r"^Only one of interval, cron, rrule, schedule, or schedules can be "
+        r"provided\.",
+    ):
+        etl.to_deployment("both", cron="0 6 * * *", interval=60)
+
+
+def test_serve_takes_only_deployments() -> None:
+    import taskbook
+
+    with pytest.raises(
+        InvalidScheduleError,
+        match=r"^serve\(\) was given 'etl', which is no deployment",
+    ):
+        taskbook.serve("etl")  # type: ignore[arg-type]
+
+
+def test_a_deployment_carries_prefects_attributes() -> None:
+    made = etl.to_deployment("nightly", cron="0 6 * * *", tags=["a"], version="1")
+    assert (made.name, made.flow_name, made.tags, made.version) == (
+        "nightly",
+        "etl",
+        ("a",),
+        "1",
+    )
+    assert [s.cron for s in made.schedules] == ["0 6 * * *"]
