@@ -28,6 +28,8 @@ PUBLIC_MODULES = [
     "taskbook.blocks.core",
     "taskbook.blocks.system",
     "taskbook.variables",
+    "taskbook.schedules",
+    "taskbook.flows",
     "taskbook.blocks.notifications",
     "taskbook.concurrency",
     "taskbook.concurrency.sync",

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any as _Any  # private: keeps ``taskbook.Any`` out of the API
 
+from taskbook.api import serving as _serving
 from taskbook.api.flows import Flow, flow
 from taskbook.api.history import get_run, runs
+from taskbook.api.serving import serve
 from taskbook.api.tasks import Task, task
 from taskbook.core.parameter_specs import Param
 from taskbook.core.states import State, StateType
@@ -32,10 +34,33 @@ __all__ = (
     "get_run",
     "get_run_logger",
     "runs",
+    "serve",
     "tags",
     "task",
     "unmapped",
 )
+
+
+class _LocalServer:
+    """What ``flow.serve`` and ``serve`` use: this store's embedded scheduler.
+
+    Registered here, in the package root, because ``taskbook.api`` may not import
+    the scheduler's edges (``taskbook.api.serving`` says why); their modules are
+    imported only when a flow is served, so ``import taskbook`` stays fast.
+    """
+
+    def schedules(self, **keywords: _Any) -> list[_Any]:
+        from taskbook.cli.serve_flows import LocalServer
+
+        return LocalServer().schedules(**keywords)
+
+    def serve(self, deployments: _Any, options: _Any) -> None:
+        from taskbook.cli.serve_flows import LocalServer
+
+        LocalServer().serve(deployments, options)
+
+
+_serving.register_server(_LocalServer())
 
 
 def load_ipython_extension(ipython: _Any) -> None:

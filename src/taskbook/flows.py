@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from taskbook.api.flows import Flow, flow
+from taskbook.api.serving import serve
 
-__all__ = ("Flow", "flow")
+__all__ = ("Flow", "flow", "serve")

@@ -44,3 +44,29 @@ def test_the_mapped_isolation_imports_exist_in_prefect() -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+# Serving: the schedule objects and serve, under Prefect's module names.
+SERVE_IMPORTS = [
+    "from taskbook.schedules import Cron, Interval, RRule, Schedule",
+    "from taskbook.flows import serve",
+    "from taskbook import serve",
+]
+
+
+@pytest.mark.parametrize("source", SERVE_IMPORTS)
+def test_serve_imports_map_to_prefects_modules(source: str) -> None:
+    assert _translated(source) == source.replace("from taskbook", "from prefect")
+
+
+@pytest.mark.slow
+def test_the_mapped_serve_imports_exist_in_prefect() -> None:
+    code = "\n".join(_translated(source) for source in SERVE_IMPORTS)
+    proc = subprocess.run(
+        [prefect_python(), "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr

@@ -64,3 +64,21 @@ def test_flow_schedule_errors_are_one_line_and_store_nothing(
     with pytest.raises(UsageError, match="No schedule named 'nope'"):
         ip.run_line_magic("flow", "schedule rm nope")
     assert load_schedules(RunStore(isolated_home)) == []
+
+
+def test_flow_serve_in_a_cell_says_to_export_or_schedule_the_notebook(ip: Any) -> None:
+    from taskbook.errors import UnservableFlowError
+
+    result = ip.run_cell(
+        "from taskbook import flow\n"
+        "@flow\n"
+        "def in_cell(): pass\n"
+        "in_cell.serve(name='cell', interval=60)\n"
+    )
+    assert isinstance(result.error_in_exec, UnservableFlowError)
+    message = str(result.error_in_exec)
+    assert message.startswith(
+        "Cannot serve flow 'in-cell': it was defined in a notebook"
+    )
+    assert "taskbook export NOTEBOOK" in message
+    assert "%flow schedule add --cron EXPR" in message

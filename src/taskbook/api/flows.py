@@ -6,7 +6,8 @@ import inspect
 import logging
 from collections.abc import Callable
 from functools import update_wrapper
-from typing import Any, Generic, ParamSpec, TypeVar, overload
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
 from taskbook.api.calls import (
     MethodBinding,
@@ -30,6 +31,9 @@ from taskbook.engine.outcomes import call_hooks, crashed_state, format_exception
 from taskbook.engine.runners import TaskRunner, ThreadPoolTaskRunner
 from taskbook.engine.session import session_for_runs
 from taskbook.errors import ParameterTypeError, StoreUnwritableError, UpstreamTaskError
+
+if TYPE_CHECKING:
+    from taskbook.api.deployments import Deployment
 
 _log = logging.getLogger("taskbook.flow_runs")
 
@@ -252,6 +256,115 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
             state = await arun_flow(call, session)
         _recorded(call, session)
         return state if return_state else _flow_result(state)
+
+    def to_deployment(
+        self,
+        name: str,
+        interval: Any = None,
+        cron: Any = None,
+        rrule: Any = None,
+        paused: bool | None = None,
+        schedule: Any = None,
+        schedules: Any = None,
+        concurrency_limit: int | None = None,
+        parameters: dict[str, Any] | None = None,
+        description: str | None = None,
+        tags: list[str] | None = None,
+        version: str | None = None,
+    ) -> Deployment:
+        """Return a deployment of this flow for ``taskbook.serve(...)`` (Prefect's
+        ``to_deployment``; the schedule keywords are ``serve``'s)."""
+        from taskbook.api.deployments import make_deployment
+
+        return make_deployment(
+            self,
+            name,
+            interval=interval,
+            cron=cron,
+            rrule=rrule,
+            paused=paused,
+            schedule=schedule,
+            schedules=schedules,
+            concurrency_limit=concurrency_limit,
+            parameters=parameters,
+            description=description,
+            tags=tags,
+            version=version,
+        )
+
+    def serve(
+        self,
+        name: str | None = None,
+        interval: Any = None,
+        cron: Any = None,
+        rrule: Any = None,
+        paused: bool | None = None,
+        schedule: Any = None,
+        schedules: Any = None,
+        global_limit: int | None = None,
+        parameters: dict[str, Any] | None = None,
+        description: str | None = None,
+        tags: list[str] | None = None,
+        version: str | None = None,
+        pause_on_shutdown: bool = True,
+        print_starting_message: bool = True,
+        limit: int | None = None,
+    ) -> None:
+        """Store this flow's schedules and fire them until SIGINT or SIGTERM.
+
+        Prefect 3's ``flow.serve``: call it under ``if __name__ == "__main__":`` in
+        the flow's ``.py`` file. The schedules are stored as ``NAME`` (several:
+        ``NAME.1``, ``NAME.2``... or ``NAME.SLUG``), replacing those an earlier
+        serve of ``NAME`` stored; this process then fires the store's due
+        schedules as ``taskbook serve`` does (``taskbook.serve`` says more).
+
+        Args:
+            name: The deployment's name (default: the flow's name).
+            interval: Seconds or a timedelta, or a list of them.
+            cron: A cron string, or a list of them.
+            rrule: An RFC 5545 rule, or a list of them.
+            paused: Store the schedules paused.
+            schedule: A ``taskbook.schedules`` ``Cron``/``Interval``/``RRule``.
+            schedules: A list of them.
+            global_limit: At most this many runs of one schedule at once.
+            parameters: Parameter values of the runs.
+            description: The deployment's description.
+            tags: Tags of the runs.
+            version: The deployment's version.
+            pause_on_shutdown: Pause the schedules when serving stops.
+            print_starting_message: Print what is served and how to run it.
+            limit: At most this many runs of one schedule at once.
+
+        Raises:
+            UnservableFlowError: The flow was not defined in a ``.py`` file.
+            ServeAlreadyRunningError: A ``taskbook serve`` serves this store.
+            InvalidScheduleError, InvalidCronError, InvalidIntervalError,
+            InvalidRRuleError, UnknownTimeZoneError: A bad schedule.
+        """
+        from taskbook.api.serving import serve
+
+        if name and Path(name).is_file():  # Prefect: serve(__file__) names it by stem
+            name = Path(name).stem
+        deployment = self.to_deployment(
+            name or self.name,
+            interval=interval,
+            cron=cron,
+            rrule=rrule,
+            paused=paused,
+            schedule=schedule,
+            schedules=schedules,
+            concurrency_limit=global_limit,
+            parameters=parameters,
+            description=description,
+            tags=tags,
+            version=version,
+        )
+        serve(
+            deployment,
+            pause_on_shutdown=pause_on_shutdown,
+            print_starting_message=print_starting_message,
+            limit=limit,
+        )
 
     def __repr__(self) -> str:
         return f"Flow(name={self.name!r})"

@@ -14,13 +14,18 @@ import os
 import signal
 import sys
 import time
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from taskbook.cli.errors import debug_option
 
-__all__ = ("MAX_SLEEP", "RUN_MODULES", "serve")
+if TYPE_CHECKING:
+    from taskbook.schedule.lock import ServeLock
+
+__all__ = ("MAX_SLEEP", "RUN_MODULES", "run_server", "serve")
 
 MAX_SLEEP = 60.0
 RUN_MODULES = ("taskbook.cli.slot", "taskbook.cli.main", "taskbook.cellflow.headless")
@@ -45,19 +50,39 @@ def _say(line: str) -> None:
 @debug_option
 def serve(grace: float) -> None:
     """Fire the schedules of this project's store until stopped (SIGTERM, Ctrl-C)."""
+    from taskbook.engine.home import find_home
+    from taskbook.schedule.lock import ServeLock
+
+    home = find_home().resolve()
+    lock = ServeLock(home)
+    lock.acquire()
+    run_server(home, lock, grace)
+
+
+def run_server(
+    home: Path,
+    lock: ServeLock,
+    grace: float,
+    *,
+    on_serving: Callable[[], None] | None = None,
+    on_stop: Callable[[int], None] | None = None,
+) -> None:
+    """Fire the due schedules of the store ``home`` until SIGTERM or SIGINT, then
+    stop launching, give running runs ``grace`` seconds and release ``lock``
+    (acquired by the caller, so it can refuse before changing anything).
+
+    ``on_serving()`` runs once the fork server started and the previous server's
+    runs are recovered; ``on_stop(signum)`` when a stop signal arrived.
+    """
     from taskbook.cli.slot import run_forked_slot
     from taskbook.engine.clock import RealClock
-    from taskbook.engine.home import find_home
     from taskbook.engine.store import RunStore
     from taskbook.schedule.launcher import ProcessLauncher, Waker
-    from taskbook.schedule.lock import WAKE_SIGNAL, ServeLock
+    from taskbook.schedule.lock import WAKE_SIGNAL
     from taskbook.schedule.notify import send_notice
     from taskbook.schedule.scheduler import Scheduler
 
-    home = find_home().resolve()
     store = RunStore(home)
-    lock = ServeLock(home)
-    lock.acquire()
     waker = Waker()
     stopping: list[int] = []
 
@@ -88,11 +113,15 @@ def serve(grace: float) -> None:
         launcher.start()
         _say(f"taskbook serve: serving the schedules of {home} (pid {os.getpid()})")
         scheduler.recover()
+        if on_serving is not None:
+            on_serving()
         while not stopping:
             next_due = scheduler.tick()
             delay = MAX_SLEEP if next_due is None else next_due - time.time()
             if delay > 0 and not stopping:
                 waker.wait(min(delay, MAX_SLEEP))
+        if on_stop is not None:
+            on_stop(stopping[0])
         running = len(launcher.running())
         _say(
             f"stopping ({signal.Signals(stopping[0]).name}): no new runs; waiting up "

@@ -121,13 +121,16 @@ def _run(spec: ScheduleSpec, slot: rows.SlotRow) -> int:
 
 def _run_flow(spec: ScheduleSpec) -> int:
     from taskbook.api.entrypoints import load_flow_from_entrypoint
+    from taskbook.engine.context import tags
     from taskbook.engine.session import get_session
 
     flow = load_flow_from_entrypoint(spec.target)
     if "timeout" in spec.options:
         flow = flow.with_options(timeout_seconds=spec.options["timeout"])
     try:
-        state = flow(**dict(spec.parameters), return_state=True)
+        # A served deployment's tags (flow.serve(tags=...)) tag its runs.
+        with tags(*spec.options.get("tags", ())):
+            state = flow(**dict(spec.parameters), return_state=True)
     finally:
         get_session().store.flush()  # its rows, before the slot names its run
     click.echo(f"taskbook: flow run {state.name}: {state.message or ''}", err=True)

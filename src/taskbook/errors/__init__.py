@@ -46,6 +46,7 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks``,
         │   │   ├── UnknownScheduleError (KeyError too)  no schedule with that name
         │   │   ├── DuplicateScheduleError               a schedule name that is taken
         │   │   ├── FlowEntrypointError                  a file.py:flow that cannot be loaded
+        │   │   ├── UnservableFlowError                  flow.serve of a flow defined in no .py file
         │   │   ├── UnknownExportTargetError (KeyError too)  ``export --target`` names no exporter
         │   │   ├── UntranslatableMagicError             IPython syntax an export cannot carry
         │   │   ├── NotebookGlobalError                  a function reads a notebook variable
@@ -160,6 +161,7 @@ from taskbook.errors._configuration import (
     UnknownTaskError,
     UnknownTimeZoneError,
     UnparsableCellError,
+    UnservableFlowError,
     UntranslatableMagicError,
 )
 from taskbook.errors._execution import (
@@ -302,6 +304,7 @@ __all__ = (
     "UnpicklableInputError",
     "UnpicklableOutputError",
     "UnreadableNotebookError",
+    "UnservableFlowError",
     "UntranslatableMagicError",
     "UnwritableOutputError",
     "UpstreamTaskError",

@@ -257,6 +257,14 @@ class InvalidCronError(ConfigurationError):
             f"(minute hour day-of-month month day-of-week), such as '0 6 * * 1-5'."
         )
 
+    @classmethod
+    def from_string(cls, expression: str, problem: str) -> Self:
+        """The Python API's message (``taskbook.schedules.Cron``): Prefect's first."""
+        return cls(
+            f'Invalid cron string: "{expression}" ({problem}). Write five fields '
+            f"(minute hour day-of-month month day-of-week), such as '0 6 * * 1-5'."
+        )
+
 
 class InvalidIntervalError(ConfigurationError):
     """A schedule's interval is not a positive number of seconds."""
@@ -277,6 +285,14 @@ class InvalidRRuleError(ConfigurationError):
         return cls(
             f"Invalid rrule {short_repr(rule)}: {problem}. Write an RFC 5545 rule, "
             f"such as 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9'."
+        )
+
+    @classmethod
+    def from_string(cls, rule: str, problem: str) -> Self:
+        """The Python API's message (``taskbook.schedules.RRule``): Prefect's first."""
+        return cls(
+            f'Invalid RRule string "{short_repr(rule)[1:-1]}": {problem}. Write an '
+            f"RFC 5545 rule, such as 'FREQ=WEEKLY;BYDAY=MO;BYHOUR=9'."
         )
 
 
@@ -323,6 +339,14 @@ class DuplicateScheduleError(ConfigurationError):
             f"remove it first: taskbook schedule rm {name}."
         )
 
+    @classmethod
+    def from_served(cls, name: str, target: str) -> Self:
+        """A served flow's schedule name is taken by a schedule of another target."""
+        return cls(
+            f"A schedule named {name!r} exists already, for {target}. Pass serve() "
+            f"another name=, or remove it first: taskbook schedule rm {name}."
+        )
+
 
 class FlowEntrypointError(ConfigurationError):
     """A ``file.py:flow`` target cannot be loaded or is not a taskbook flow."""
@@ -332,6 +356,28 @@ class FlowEntrypointError(ConfigurationError):
         return cls(
             f"Cannot load the flow {entrypoint!r}: {problem}. Give PATH.py:NAME "
             f"where NAME is a function decorated with taskbook's @flow."
+        )
+
+
+class UnservableFlowError(ConfigurationError):
+    """``flow.serve`` of a flow its runs cannot load again: not in a ``.py`` file."""
+
+    @classmethod
+    def from_interactive(cls, flow: str) -> Self:
+        return cls(
+            f"Cannot serve flow {flow!r}: it was defined in a notebook or an "
+            f"interactive session, so there is no file its scheduled runs could "
+            f"load it from. Export the notebook (taskbook export NOTEBOOK) and call "
+            f'serve() under `if __name__ == "__main__":` in that module, or '
+            f"schedule the notebook itself with `%flow schedule add --cron EXPR`."
+        )
+
+    @classmethod
+    def from_unreachable(cls, flow: str, path: str) -> Self:
+        return cls(
+            f"Cannot serve flow {flow!r}: it is not a top-level name of {path}, so "
+            f"its scheduled runs could not load it. Define it with @flow at the top "
+            f"level of the module."
         )
 
 

@@ -203,6 +203,23 @@ class ServeAlreadyRunningError(TaskbookError, RuntimeError):
             f"{pid or 'PID'}), or serve another store with $TASKBOOK_HOME."
         )
 
+    @classmethod
+    def from_flow_serve(cls, store: str, pid: int | None, commands: list[str]) -> Self:
+        """``flow.serve`` while a ``taskbook serve`` serves the store: nothing stored."""
+        who = f"process {pid}" if pid else "another process"
+        add = "".join(f"\n    {command}" for command in commands)
+        instead = (
+            f" Or let that server fire this flow: add its schedule with{add}"
+            if commands
+            else ""
+        )
+        return cls(
+            f"Another `taskbook serve` ({who}) already serves the store {store!r}; "
+            f"two would launch the same runs, so this flow's schedules were not "
+            f"stored. Stop that one first (kill -TERM {pid or 'PID'}) and serve "
+            f"again.{instead}"
+        )
+
 
 class ParameterTypeError(TaskbookError, TypeError):
     """Flow parameters failed validation."""

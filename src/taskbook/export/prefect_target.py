@@ -67,6 +67,7 @@ _MODULES = (
     "taskbook.logging",
     "taskbook.results",
     "taskbook.runtime",
+    "taskbook.schedules",
     "taskbook.settings",
     "taskbook.states",
     "taskbook.task_runners",

@@ -88,7 +88,9 @@ def serving_pid(home: Path) -> int | None:
 def wake_serve(home: Path) -> bool:
     """Tell the server of ``home`` (if one runs) that its schedules changed."""
     pid = serving_pid(home)
-    if pid is None or WAKE_SIGNAL is None:
+    # The server is this process (flow.serve storing its schedules): it reads
+    # them at its next tick, and the signal may have no handler yet.
+    if pid is None or WAKE_SIGNAL is None or pid == os.getpid():
         return False
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.kill(pid, WAKE_SIGNAL)

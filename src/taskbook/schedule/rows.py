@@ -213,19 +213,42 @@ def insert_schedule(store: RunStore, spec: ScheduleSpec, now: float) -> str:
     Raises:
         DuplicateScheduleError: A schedule has this name already.
     """
-    schedule_id = uuid.uuid4().hex
     with store.transaction() as conn:
         taken = conn.execute(
             "SELECT 1 FROM schedules WHERE name = ?", (spec.name,)
         ).fetchone()
         if taken:
             raise DuplicateScheduleError.from_name(spec.name)
-        conn.execute(
-            "INSERT INTO schedules(id, name, spec, paused, created, handled_until) "
-            "VALUES (?, ?, ?, 0, ?, ?)",
-            (schedule_id, spec.name, spec_to_json(spec), now, now),
-        )
+        return insert_schedule_row(conn, spec, now)
+
+
+def insert_schedule_row(
+    conn: sqlite3.Connection, spec: ScheduleSpec, now: float, paused: bool = False
+) -> str:
+    """Insert a schedule whose name is free; its slots count from ``now``."""
+    schedule_id = uuid.uuid4().hex
+    conn.execute(
+        "INSERT INTO schedules(id, name, spec, paused, created, handled_until) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (schedule_id, spec.name, spec_to_json(spec), int(paused), now, now),
+    )
     return schedule_id
+
+
+def replace_spec(
+    conn: sqlite3.Connection,
+    schedule_id: str,
+    spec: ScheduleSpec,
+    now: float,
+    paused: bool,
+) -> None:
+    """Give a schedule a new spec (same id, so its history stays); its slots
+    count from ``now`` on, as a new schedule's would."""
+    conn.execute(
+        "UPDATE schedules SET spec = ?, paused = ?, "
+        "handled_until = MAX(handled_until, ?) WHERE id = ?",
+        (spec_to_json(spec), int(paused), now, schedule_id),
+    )
 
 
 def load_schedules(store: RunStore) -> list[ScheduleRow]:

@@ -62,8 +62,11 @@ def check_timezone(name: str) -> ZoneInfo:
         raise UnknownTimeZoneError.from_name(name) from None
 
 
-def make_cron(expression: str, timezone: str | None, day_or: bool = True) -> Cron:
-    """Return a checked ``Cron``.
+def make_cron(
+    expression: str, timezone: str | None, day_or: bool = True, *, api: bool = False
+) -> Cron:
+    """Return a checked ``Cron`` (``api``: worded for ``taskbook.schedules.Cron``,
+    whose message starts as Prefect's).
 
     Raises:
         InvalidCronError: croniter does not accept ``expression``.
@@ -77,7 +80,8 @@ def make_cron(expression: str, timezone: str | None, day_or: bool = True) -> Cro
     try:
         croniter(text, RRULE_DTSTART, day_or=day_or).get_next(dt.datetime)
     except (ValueError, KeyError, TypeError) as exc:  # croniter's CroniterError family
-        raise InvalidCronError.from_expression(expression, str(exc)) from None
+        make = InvalidCronError.from_string if api else InvalidCronError.from_expression
+        raise make(expression, str(exc)) from None
     return Cron(text, timezone, day_or)
 
 
@@ -100,26 +104,28 @@ def make_interval(
     return Interval(dt.timedelta(seconds=seconds), anchor.astimezone(_UTC), timezone)
 
 
-def make_rrule(text: str, timezone: str | None) -> RRule:
+def make_rrule(text: str, timezone: str | None, *, api: bool = False) -> RRule:
     """Return a checked ``RRule``; a ``DTSTART;TZID=`` gives the zone if ``timezone``
-    is None.
+    is None (``api``: worded for ``taskbook.schedules.RRule``, Prefect's first).
 
     Raises:
         InvalidRRuleError: dateutil does not accept the rule, it is too long, or
             its TZID and ``timezone`` disagree.
         UnknownTimeZoneError: The zone is no IANA zone.
     """
+    invalid = InvalidRRuleError.from_string if api else InvalidRRuleError.from_rule
     rule = text.strip().replace("\\n", "\n")
     if len(rule) > MAX_RRULE_LENGTH:
-        raise InvalidRRuleError.from_rule(
+        raise invalid(
             text, f"it is {len(rule)} characters long, more than {MAX_RRULE_LENGTH}"
         )
     tzid = _TZID.search(rule)
     if tzid is not None:
         if timezone is not None and timezone != tzid.group(2):
-            raise InvalidRRuleError.from_rule(
+            raise invalid(
                 text,
-                f"its DTSTART has TZID={tzid.group(2)} and --tz is {timezone}; "
+                f"its DTSTART has TZID={tzid.group(2)} and "
+                f"{'timezone=' if api else '--tz is '}{timezone}; "
                 "give the zone once",
             )
         timezone = tzid.group(2)
@@ -129,7 +135,7 @@ def make_rrule(text: str, timezone: str | None) -> RRule:
     try:
         _naive_rule(rule).after(RRULE_DTSTART, inc=True)
     except (ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise InvalidRRuleError.from_rule(text, str(exc)) from None
+        raise invalid(text, str(exc)) from None
     return RRule(rule, timezone)
 
 
