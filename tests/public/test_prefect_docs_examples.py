@@ -317,9 +317,12 @@ EXAMPLES_SEEN_UNDER_PREFECT = [
         "artifacts_table.py",
         'table [{"customer_id": "12345", "name": "John Smith", "churn_probability": '
         '0.85}, {"customer_id": "56789", "name": "Jane Jones", "churn_probability": '
-        '0.65}] None',
+        "0.65}] None",
     ),
-    example("artifacts_image.py", "Image URL: https://media3.giphy.com/media/v1.Y2lkPTc5MGI3NjExZmQydzBjOHQ2M3BhdWJ4M3V1MGtoZGxuNmloeGh6b2dvaHhpaHg0eSZlcD12MV9pbnRlcm5hbF9naWZfYnlfaWQmY3Q9Zw/3KC2jD2QcBOSc/giphy.gif"),
+    example(
+        "artifacts_image.py",
+        "Image URL: https://media3.giphy.com/media/v1.Y2lkPTc5MGI3NjExZmQydzBjOHQ2M3BhdWJ4M3V1MGtoZGxuNmloeGh6b2dvaHhpaHg0eSZlcD12MV9pbnRlcm5hbF9naWZfYnlfaWQmY3Q9Zw/3KC2jD2QcBOSc/giphy.gif",
+    ),
     example("artifacts_fetch.py", "None"),
     # how-to-guides/workflows/global-concurrency-limits.mdx
     example(
