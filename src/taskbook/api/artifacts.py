@@ -54,7 +54,8 @@ def record(
     tctx = task_run_ctx.get()
     fctx = flow_run_ctx.get()
     if tctx is None and fctx is None:
-        warnings.warn(_OUTSIDE_A_RUN, FutureWarning, stacklevel=4)
+        # record <- _save <- create_* or .create <- async_dispatch <- the caller
+        warnings.warn(_OUTSIDE_A_RUN, FutureWarning, stacklevel=5)
     session = _session()
     artifact_id = uuid.uuid4()
     session.bus.publish(
