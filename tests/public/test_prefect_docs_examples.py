@@ -302,6 +302,28 @@ EXAMPLES_SEEN_UNDER_PREFECT = [
         "LOG INFO Flow run parameters: {'x': 1}",
     ),
     example("runtime_context_run_context.py", "None None"),
+    # how-to-guides/workflows/artifacts.mdx
+    example(
+        "artifacts_link_versions.py",
+        "markdown [https://nyc3.digitaloceanspaces.com/my-bucket-name/low_pred_data.csv](https://nyc3.digitaloceanspaces.com/my-bucket-name/low_pred_data.csv) # Low prediction accuracy",
+    ),
+    example("artifacts_link_text.py", "[Prefect](https://www.prefect.io/)"),
+    example("artifacts_progress.py", "UUID"),
+    example(
+        "artifacts_markdown.py", "Quarterly Sales Report | North America | $500,000 |"
+    ),
+    # Outside a run: stored without one (and a FutureWarning on stderr).
+    example(
+        "artifacts_table.py",
+        'table [{"customer_id": "12345", "name": "John Smith", "churn_probability": '
+        '0.85}, {"customer_id": "56789", "name": "Jane Jones", "churn_probability": '
+        "0.65}] None",
+    ),
+    example(
+        "artifacts_image.py",
+        "Image URL: https://media3.giphy.com/media/v1.Y2lkPTc5MGI3NjExZmQydzBjOHQ2M3BhdWJ4M3V1MGtoZGxuNmloeGh6b2dvaHhpaHg0eSZlcD12MV9pbnRlcm5hbF9naWZfYnlfaWQmY3Q9Zw/3KC2jD2QcBOSc/giphy.gif",
+    ),
+    example("artifacts_fetch.py", "None"),
     # how-to-guides/workflows/global-concurrency-limits.mdx
     example(
         "rate_limit_sync_task.py",

@@ -187,7 +187,27 @@ def show(run_id: str) -> None:
     for a in record.artifacts:
         key = f" {a['key']}" if a.get("key") else ""
         description = f" — {a['description']}" if a.get("description") else ""
-        click.echo(f"  {a['type']}{key}{description}")
+        data = _artifact_text(a["type"], a.get("data"))
+        click.echo(f"  {a['type']}{key}{description}{f': {data}' if data else ''}")
+
+
+def _artifact_text(kind: str, data: Any) -> str:
+    """One line for an artifact's data: a percentage, an image URL, a table's size."""
+    if kind == "progress" and isinstance(data, (int, float)):
+        return f"{data:g}%"
+    if kind == "image" and isinstance(data, str):
+        return data
+    if kind == "table" and isinstance(data, (list, dict)):
+        rows = (
+            len(data)
+            if isinstance(data, list)
+            else max((len(v) for v in data.values() if isinstance(v, list)), default=0)
+        )
+        return f"{rows} row{'s' if rows != 1 else ''}"
+    if kind == "markdown" and isinstance(data, str):
+        first = next((line.strip() for line in data.splitlines() if line.strip()), "")
+        return first if len(first) <= 60 else first[:57] + "..."
+    return ""
 
 
 def _echo_logs(record: Any, lines: Sequence[dict[str, Any]]) -> None:

@@ -60,6 +60,12 @@ def to_json(value: Any) -> str:
     return json.dumps(value, default=repr, sort_keys=True)
 
 
+def _artifact_json(data: Any) -> str:
+    # Not to_json: a progress of 0 or empty markdown is data, not "{}"; and a
+    # table's columns keep their order.
+    return json.dumps(masking.mask_data(data), default=repr)
+
+
 @functools.lru_cache(maxsize=256)
 def _tags_json(tags: tuple[str, ...]) -> str:
     # A map's runs share one tags tuple: encoded once; a cache hit runs no Python.
@@ -138,7 +144,7 @@ def write_events(
                     a.artifact_id,
                     a.key,
                     a.type,
-                    masking.mask(to_json(masking.mask_data(a.data))),
+                    masking.mask(_artifact_json(a.data)),
                     masking.mask(a.description) if a.description else None,
                     a.flow_run_id,
                     a.task_run_id,

@@ -4,7 +4,7 @@ Users catch these by Prefect's names where Prefect has one. Each error a user ca
 has its own class, derives the matching builtin, and builds its message (fact, then fix)
 in a ``from_...`` classmethod. Import them from here; the private modules hold them by
 family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks``,
-``_transactions`` and ``_warnings``.
+``_artifacts``, ``_transactions`` and ``_warnings``.
 
     BaseException
     ├── TaskbookSignal                 control flow; gets past ``except Exception``
@@ -71,6 +71,9 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks``,
         │   ├── MappingMissingIterable (ValueError)
         │   ├── UnpicklableInputError (TypeError)        inputs can't go to a process
         │   ├── RunNotFoundError (KeyError)              no run with that id in the store
+        │   ├── InvalidArtifactKeyError (ValueError)     an artifact key with banned characters
+        │   ├── ArtifactDataError (ValueError, TypeError)  artifact data of the wrong type
+        │   ├── ArtifactNotFoundError (KeyError)         update_progress_artifact of an unknown id
         │   ├── StoreError                               run store unusable
         │   │   └── StoreUnwritableError (OSError)       its disk is full or read-only
         │   ├── CacheError (OSError)                     result cache cannot be written
@@ -108,6 +111,11 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks``,
 
 from __future__ import annotations
 
+from taskbook.errors._artifacts import (
+    ArtifactDataError,
+    ArtifactNotFoundError,
+    InvalidArtifactKeyError,
+)
 from taskbook.errors._base import (
     CancelRun,
     TaskbookError,
@@ -218,6 +226,8 @@ from taskbook.errors._warnings import (
 __all__ = (
     "AbandonedThreadWarning",
     "AcquireConcurrencySlotTimeoutError",
+    "ArtifactDataError",
+    "ArtifactNotFoundError",
     "BlockNameInUseError",
     "BlockNotFoundError",
     "CacheError",
@@ -244,6 +254,7 @@ __all__ = (
     "HashError",
     "HiddenStateError",
     "InputHashError",
+    "InvalidArtifactKeyError",
     "InvalidBlockNameError",
     "InvalidCronError",
     "InvalidIntervalError",

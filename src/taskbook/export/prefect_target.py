@@ -33,6 +33,9 @@ _MISSING = {
         "taskbook.futures",
         "TaskFutureList",
     ): "Use PrefectFutureList from prefect.futures.",
+    ("taskbook.artifacts", "ArtifactRecord"): (
+        "Import Artifact from prefect.client.schemas.objects (what Artifact.get returns)."
+    ),
     ("taskbook.states", "Cached"): "Check state.name == 'Cached' instead.",
     ("taskbook.states", "TimedOut"): "Check state.name == 'TimedOut' instead.",
     ("taskbook.task_runners", "DaskTaskRunner"): (

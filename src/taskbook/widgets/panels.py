@@ -109,6 +109,45 @@ def _result_html(result: dict[str, str] | None) -> str:
     return f'<div class="tb-result"><b>Result</b> <span style="color:#6b7280">{kind}</span>{body}</div>'
 
 
+def _artifact_data_html(artifact: dict[str, Any]) -> str:
+    data = artifact.get("data")
+    if artifact["type"] == "progress" and isinstance(data, (int, float)):
+        pct = max(0.0, min(float(data), 100.0))
+        return (
+            f' {pct:g}% <span style="display:inline-block;width:80px;height:6px;'
+            'background:#e5e7eb;border-radius:3px;vertical-align:middle">'
+            f'<span style="display:block;width:{pct:g}%;height:6px;'
+            'background:#2563eb;border-radius:3px"></span></span>'
+        )
+    if artifact["type"] == "image" and isinstance(data, str):
+        if data.startswith(("https://", "http://")):
+            return (
+                f'<div><img src="{escape(data)}" alt="{escape(artifact.get("key") or "")}" '
+                'style="max-width:100%;max-height:160px"></div>'
+            )
+        return f" {escape(data)}"
+    return ""
+
+
+def _artifacts_html(artifacts: list[dict[str, Any]]) -> str:
+    """Each artifact of a run: kind, key, description; progress and images shown."""
+    if not artifacts:
+        return ""
+    items = "".join(
+        f'<div class="tb-artifact">{escape(a["type"] or "artifact")}'
+        + (f" <b>{escape(a['key'])}</b>" if a.get("key") else "")
+        + (
+            f' <span style="color:#6b7280">{escape(a["description"])}</span>'
+            if a.get("description")
+            else ""
+        )
+        + _artifact_data_html(a)
+        + "</div>"
+        for a in artifacts
+    )
+    return f"<div><b>Artifacts</b>{items}</div>"
+
+
 def _run_html(run: dict[str, Any]) -> str:
     states = " → ".join(
         f"{pill(s['type'], s['name'])}<span style='color:#6b7280;font-size:10px'> +{s['t']:.2f}s</span>"
@@ -132,6 +171,7 @@ def _run_html(run: dict[str, Any]) -> str:
                 [{**log, "run": None} for log in run["logs"]], limit=len(run["logs"])
             )
         )
+    rows.append(_artifacts_html(run.get("artifacts") or []))
     rows.append(_result_html(run["result"]))
     return (
         f'<div class="tb-run" data-run-id="{escape(run["id"])}" '

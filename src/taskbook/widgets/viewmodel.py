@@ -39,6 +39,10 @@ MAX_NODES = 2000
 MAX_ROWS = 2000
 """Timeline rows shown at most; the rest are counted in ``truncated``."""
 
+# The artifact kinds whose data the details panel shows (a percentage, an image);
+# markdown and tables can be long, so only their key and description go along.
+_SHOWN_DATA = frozenset({"progress", "image"})
+
 
 class RunFold:
     """Follow one flow run (and its subflows) through the engine's events.
@@ -251,9 +255,19 @@ class RunFold:
         run = self.runs.get(event.task_run_id or "")
         if run is None:
             return event.flow_run_id in self._flows
-        run.artifacts.append(
-            {"key": event.key, "type": event.type, "description": event.description}
-        )
+        shown = {
+            "id": event.artifact_id,
+            "key": event.key,
+            "type": event.type,
+            "description": event.description,
+        }
+        if event.type in _SHOWN_DATA:
+            shown["data"] = event.data
+        for i, old in enumerate(run.artifacts):
+            if old.get("id") == event.artifact_id:  # a progress update, in place
+                run.artifacts[i] = shown
+                return True
+        run.artifacts.append(shown)
         return True
 
     # -- models -------------------------------------------------------------------
