@@ -142,7 +142,6 @@ from taskbook.errors._configuration import (
     DependencyCycleError,
     DuplicateScheduleError,
     DuplicateTaskNameError,
-    ExportConflictError,
     FlowEntrypointError,
     HiddenStateError,
     InvalidCronError,
@@ -152,7 +151,6 @@ from taskbook.errors._configuration import (
     InvalidRRuleError,
     InvalidScheduleError,
     NoParametersCellError,
-    NotebookGlobalError,
     ParameterSourceError,
     ParameterValueError,
     ReservedArgumentError,
@@ -160,17 +158,12 @@ from taskbook.errors._configuration import (
     RunInProgressError,
     RunNameTemplateError,
     RunNameTypeError,
-    SecretInExportError,
-    UnexportableImportError,
-    UnknownExportTargetError,
     UnknownMagicOptionError,
     UnknownParameterError,
     UnknownScheduleError,
     UnknownTaskError,
     UnknownTimeZoneError,
-    UnparsableCellError,
     UnservableFlowError,
-    UntranslatableMagicError,
 )
 from taskbook.errors._execution import (
     CacheError,
@@ -205,6 +198,15 @@ from taskbook.errors._execution import (
     UnreadableNotebookError,
     UnwritableOutputError,
     UpstreamTaskError,
+)
+from taskbook.errors._export import (
+    ExportConflictError,
+    NotebookGlobalError,
+    SecretInExportError,
+    UnexportableImportError,
+    UnknownExportTargetError,
+    UnparsableCellError,
+    UntranslatableMagicError,
 )
 from taskbook.errors._transactions import (
     CachePolicyConflictError,
