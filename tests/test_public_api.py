@@ -33,6 +33,8 @@ PUBLIC_MODULES = [
     "taskbook.concurrency.sync",
     "taskbook.concurrency.asyncio",
     "taskbook.testing.utilities",
+    "taskbook.logging",
+    "taskbook.logging.loggers",
 ]
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"

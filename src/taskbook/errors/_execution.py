@@ -331,7 +331,9 @@ class MissingContextError(TaskbookError, RuntimeError):
     def from_function(cls, function: str) -> Self:
         return cls(
             f"There is no active flow or task run context. Call {function} inside a "
-            f"@flow or @task, or use logging.getLogger() elsewhere."
+            f"@flow or @task, or use logging.getLogger() elsewhere; to call a "
+            f"task's .fn() in a test, wrap it in disable_run_logger() from "
+            f"taskbook.logging."
         )
 
     @classmethod

@@ -65,6 +65,7 @@ _MODULES = (
     "taskbook.locking.memory",
     "taskbook.locking.protocol",
     "taskbook.logging",
+    "taskbook.logging.loggers",
     "taskbook.results",
     "taskbook.runtime",
     "taskbook.settings",
