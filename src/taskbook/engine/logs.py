@@ -79,8 +79,17 @@ class _RootForwarder(logging.Handler):
     """
 
     def emit(self, record: logging.LogRecord) -> None:
+        # A handler also on the way up (pytest adds its capture handlers to
+        # non-propagating loggers too) has had the record already.
+        seen: set[logging.Handler] = set()
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None and logger.name != "root":
+            seen.update(logger.handlers)
+            logger = logger.parent
         for handler in logging.getLogger().handlers:
-            if record.levelno >= handler.level and not _prints_to_console(handler):
+            if handler in seen or _prints_to_console(handler):
+                continue
+            if record.levelno >= handler.level:
                 handler.handle(record)
 
 

@@ -75,6 +75,8 @@ family: ``_base`` (the roots), ``_configuration``, ``_loading``, ``_execution``,
         │   ├── ParameterTypeError (TypeError)           ᴾ flow parameters failed validation
         │   ├── SignatureMismatchError (TypeError)       ᴾ arguments that do not fit
         │   │   └── ParameterBindError                   ᴾ a call does not bind to the function
+        │   ├── NoExceptionError (ValueError, TypeError)  a state with no exception to get
+        │   ├── IncompleteResultError (RuntimeError)     a future to resolve did not complete
         │   ├── MappingLengthMismatch (ValueError)       ᴾ
         │   ├── MappingMissingIterable (ValueError)      ᴾ
         │   ├── UnpicklableInputError (TypeError)        inputs can't go to a process
@@ -181,6 +183,7 @@ from taskbook.errors._execution import (
     FailedRun,
     FlowRunTimeoutError,
     HashError,
+    IncompleteResultError,
     InputHashError,
     InvalidTimeoutError,
     IsolatedCellCrashError,
@@ -191,6 +194,7 @@ from taskbook.errors._execution import (
     MissingInputError,
     MissingOutputFileError,
     MissingResult,
+    NoExceptionError,
     ParameterBindError,
     ParameterTypeError,
     RunNotFoundError,
@@ -257,6 +261,7 @@ __all__ = (
     "FlowRunTimeoutError",
     "HashError",
     "HiddenStateError",
+    "IncompleteResultError",
     "InputHashError",
     "InvalidBlockNameError",
     "InvalidCronError",
@@ -280,6 +285,7 @@ __all__ = (
     "MissingLockManagerError",
     "MissingOutputFileError",
     "MissingResult",
+    "NoExceptionError",
     "NoParametersCellError",
     "NotebookGlobalError",
     "NotebookGraphWarning",

@@ -251,6 +251,47 @@ class ParameterBindError(SignatureMismatchError):
         )
 
 
+class IncompleteResultError(TaskbookError, RuntimeError):
+    """``resolve_futures_to_results`` met a future whose run did not complete."""
+
+    @classmethod
+    def from_future(cls, task_run: str, state: object) -> Self:
+        return cls(
+            f"At least one result did not complete successfully: task run "
+            f"{task_run!r} ended {state!r}. Resolve to states with "
+            f"resolve_futures_to_states() to handle failures."
+        )
+
+
+class NoExceptionError(TaskbookError, ValueError, TypeError):
+    """No exception to take from a state, or to build a Failed state from.
+
+    Prefect raises ``ValueError`` (``TypeError`` for data of another kind).
+    """
+
+    @classmethod
+    def from_state(cls, state: object) -> Self:
+        return cls(
+            f"Expected failed or crashed state got {state!r}. Pass a Failed, "
+            f"Crashed or Cancelled state (check state.is_failed() first)."
+        )
+
+    @classmethod
+    def from_data(cls, state: object, data: object) -> Self:
+        return cls(
+            f"Unexpected result for failed state: {short_repr(data)} —— "
+            f"{type(data).__name__} cannot be resolved into an exception. Build "
+            f"{state!r} with an exception, a message or failed states as data."
+        )
+
+    @classmethod
+    def from_no_active_exception(cls) -> Self:
+        return cls(
+            "Exception was not passed and no active exception could be found. "
+            "Pass the exception, or call it inside an except block."
+        )
+
+
 class MappingLengthMismatch(PrefectException, ValueError):
     """Iterables passed to ``.map()`` have different lengths."""
 
