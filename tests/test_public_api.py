@@ -35,6 +35,11 @@ PUBLIC_MODULES = [
     "taskbook.testing.utilities",
     "taskbook.logging",
     "taskbook.logging.loggers",
+    "taskbook.runtime",
+    "taskbook.runtime.deployment",
+    "taskbook.runtime.flow_run",
+    "taskbook.runtime.task_run",
+    "taskbook.settings",
 ]
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"
