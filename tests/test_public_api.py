@@ -35,6 +35,13 @@ PUBLIC_MODULES = [
     "taskbook.concurrency.sync",
     "taskbook.concurrency.asyncio",
     "taskbook.testing.utilities",
+    "taskbook.logging",
+    "taskbook.logging.loggers",
+    "taskbook.runtime",
+    "taskbook.runtime.deployment",
+    "taskbook.runtime.flow_run",
+    "taskbook.runtime.task_run",
+    "taskbook.settings",
 ]
 
 PYPROJECT = Path(__file__).resolve().parents[1] / "pyproject.toml"

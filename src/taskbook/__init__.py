@@ -19,6 +19,7 @@ from taskbook.core.states import State, StateType
 from taskbook.engine.annotations import allow_failure, unmapped
 from taskbook.engine.context import tags
 from taskbook.engine.logs import get_run_logger
+from taskbook.engine.transactions import Transaction
 
 __version__ = "0.1.0"
 
@@ -28,6 +29,7 @@ __all__ = (
     "State",
     "StateType",
     "Task",
+    "Transaction",
     "__version__",
     "allow_failure",
     "flow",

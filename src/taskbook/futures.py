@@ -1,4 +1,5 @@
-"""Public futures API: ``wait`` and ``as_completed`` over task futures."""
+"""Public futures API: ``wait`` and ``as_completed`` over task futures, and
+resolving the futures inside a collection to their states or results."""
 
 from __future__ import annotations
 
@@ -9,14 +10,23 @@ from taskbook.engine.futures import (
     as_completed,
     wait,
 )
+from taskbook.engine.returns import (
+    resolve_futures_to_results,
+    resolve_futures_to_states,
+)
 
-PrefectFuture = TaskFuture  # Prefect's name, for scripts ported with their type hints
+# Prefect's names, for scripts ported with their type hints.
+PrefectFuture = TaskFuture
+PrefectFutureList = TaskFutureList
 
 __all__ = (
     "DoneAndNotDoneFutures",
     "PrefectFuture",
+    "PrefectFutureList",
     "TaskFuture",
     "TaskFutureList",
     "as_completed",
+    "resolve_futures_to_results",
+    "resolve_futures_to_states",
     "wait",
 )

@@ -20,6 +20,7 @@ from taskbook.errors import (
     InvalidOptionError,
     MappingLengthMismatch,
     MappingMissingIterable,
+    ParameterBindError,
     ParameterTypeError,
     ReservedArgumentError,
     RunNameTemplateError,
@@ -395,13 +396,19 @@ def test_parameters_are_coerced_when_they_fit_and_not_checked_when_disabled():
 
 def test_arguments_that_do_not_bind_name_the_signature():
     @flow
-    def pipeline(n: int):
+    def pipeline(n):
         return n
 
-    with pytest.raises(
-        SignatureMismatchError, match=r"Call of 'pipeline' does not match its signature"
-    ):
+    with pytest.raises(ParameterBindError) as info:
         pipeline(1, 2)
+    assert str(info.value) == (
+        "Error binding parameters for function 'pipeline': too many positional "
+        "arguments.\nFunction 'pipeline' has signature 'n' but received args: "
+        "(1, 2) and kwargs: []. Pass the arguments the function declares."
+    )
+    # Prefect's class, under the name taskbook used before and the builtin.
+    assert isinstance(info.value, SignatureMismatchError)
+    assert isinstance(info.value, TypeError)
     assert len(taskbook.runs()) == 0
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+import taskbook
 from taskbook import flow, runtime, task
 
 
@@ -48,11 +49,28 @@ def test_runtime_views_survive_a_pickle_round_trip_as_the_same_object(
     name: str,
 ) -> None:
     # A notebook cell that ran `from taskbook.runtime import task_run` caches
-    # the name with its values; restoring the cell unpickles it.
+    # the name with its values (cloudpickle, as the result cache writes them);
+    # restoring the cell unpickles it. They are modules, as Prefect's: by name.
     import pickle
 
     import cloudpickle
 
     view = getattr(runtime, name)
-    assert pickle.loads(cloudpickle.dumps(view)) is view
-    assert pickle.loads(pickle.dumps(view)) is view
+    assert pickle.loads(cloudpickle.dumps({name: view})) == {name: view}
+
+
+def test_runtime_parts_are_modules_read_when_imported_as_in_prefect(
+    isolated_home: Path,
+) -> None:
+    @flow(flow_run_name="named-{n}")
+    def named(n: int) -> tuple[object, ...]:
+        import taskbook.runtime.flow_run
+        from taskbook.runtime.deployment import flow_run_id
+        from taskbook.runtime.flow_run import name
+
+        return name, taskbook.runtime.flow_run.parameters, flow_run_id
+
+    name, parameters, flow_run_id = named(4)
+    assert (name, parameters) == ("named-4", {"n": 4})
+    assert flow_run_id == taskbook.get_run(flow_run_id).id
+    assert sorted(dir(runtime.task_run)) == sorted(runtime.task_run.__all__)

@@ -151,7 +151,7 @@ def test_bad_input_is_one_clear_message_exit_2_and_nothing_stored(
     ("target", "args", "message"),
     [
         ("missing.ipynb", [], "Cannot read notebook 'missing.ipynb': no such file"),
-        ("{flows}:nope", [], "'nope' is not defined there (its flows: etl)"),
+        ("{flows}:nope", [], "Flow function with name 'nope' not found in"),
         ("{tmp}/gone.py:etl", [], "does not exist"),
         ("{flows}:etl", ["-p", "n", "1", "-p", "k", "2"], "Unknown parameter 'k'"),
         ("{flows}:etl", [], "Parameter 'n' got None"),

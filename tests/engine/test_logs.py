@@ -52,5 +52,6 @@ def test_get_run_logger_outside_a_run_says_where_to_call_it() -> None:
     assert isinstance(info.value, RuntimeError)
     assert str(info.value) == (
         "There is no active flow or task run context. Call get_run_logger() inside "
-        "a @flow or @task, or use logging.getLogger() elsewhere."
+        "a @flow or @task, or use logging.getLogger() elsewhere; to call a task's "
+        ".fn() in a test, wrap it in disable_run_logger() from taskbook.logging."
     )

@@ -145,6 +145,9 @@ ELEVATOR_FLOORS = tuple(
 RATE_LIMITED_API = "gcl create rate-limited-api --limit 5 --slot-decay-per-second 10"
 RATE_LIMITED = r"Making an HTTP request\.\.\."
 
+# pytest's summary of an example that runs pytest.main, without its timing.
+PYTEST_OUTCOME = r"\b\d+ (?:passed|failed|errors?)\b"
+
 EXAMPLES_SEEN_UNDER_PREFECT = [
     # how-to-guides/configuration/variables.mdx ("Contextual Behavior")
     example(
@@ -348,6 +351,12 @@ EXAMPLES_SEEN_UNDER_PREFECT = [
         setup=(RATE_LIMITED_API,),
         teardown=("gcl delete rate-limited-api",),
     ),
+    # how-to-guides/workflows/test-workflows.mdx (the pytest ones run pytest.main)
+    example("testing_harness_context.py", "ok"),
+    example("testing_harness_fixture.py", "1 passed", unordered=PYTEST_OUTCOME),
+    example("testing_fn.py", "ok"),
+    example("testing_disable_run_logger.py", "ok"),
+    example("testing_caplog.py", "2 passed", unordered=PYTEST_OUTCOME),
 ]
 
 

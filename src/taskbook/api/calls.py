@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from taskbook.errors import (
+    ParameterBindError,
     ParameterTypeError,
     ReservedArgumentError,
-    SignatureMismatchError,
 )
 
 RESERVED = ("return_state", "wait_for")
@@ -79,8 +79,8 @@ class Signature:
         try:
             return self.sig.bind(*args, **kwargs)
         except TypeError as exc:
-            raise SignatureMismatchError.from_bind_error(
-                self.fn.__name__, exc, str(self.sig)
+            raise ParameterBindError.from_bind_failure(
+                self.fn.__name__, exc, str(self.sig), args, kwargs
             ) from exc
 
     def expand(

@@ -17,8 +17,10 @@ from typing import Any
 from taskbook.api.flows import Flow
 from taskbook.errors import (
     FlowEntrypointError,
+    MissingFlowError,
     ParameterTypeError,
     ParameterValueError,
+    ScriptError,
     UnknownParameterError,
 )
 
@@ -37,8 +39,9 @@ def load_flow_from_entrypoint(entrypoint: str) -> Flow[Any, Any]:
     """Import ``file.py`` and return its flow ``name``.
 
     Raises:
-        FlowEntrypointError: The file is missing, fails to import, or ``name`` is
-            not a taskbook ``@flow`` in it.
+        FlowEntrypointError: The file is missing or no module.
+        ScriptError: Importing the file raised (a FlowEntrypointError).
+        MissingFlowError: ``name`` is not a taskbook ``@flow`` in it (one too).
     """
     parts = split_entrypoint(entrypoint)
     if parts is None:
@@ -58,20 +61,14 @@ def load_flow_from_entrypoint(entrypoint: str) -> Flow[Any, Any]:
         spec.loader.exec_module(module)
     except Exception as exc:  # the user's module: any error means "cannot load"
         sys.modules.pop(module_name, None)
-        raise FlowEntrypointError.from_entrypoint(
-            entrypoint, f"importing it raised {type(exc).__name__}: {exc}"
-        ) from exc
+        raise ScriptError.from_exception(str(path), exc) from exc
     finally:
         if folder in sys.path:
             sys.path.remove(folder)
     found = getattr(module, name, None)
     if not isinstance(found, Flow):
         flows = sorted(n for n, v in vars(module).items() if isinstance(v, Flow))
-        what = "not defined" if found is None else f"a {type(found).__name__}"
-        listed = ", ".join(flows) or "none"
-        raise FlowEntrypointError.from_entrypoint(
-            entrypoint, f"{name!r} is {what} there (its flows: {listed})"
-        )
+        raise MissingFlowError.from_name(entrypoint, found, flows)
     return found
 
 

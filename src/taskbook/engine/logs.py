@@ -69,6 +69,38 @@ class _ConsoleFormatter(logging.Formatter):
         )
 
 
+class _RootForwarder(logging.Handler):
+    """Hand records to the root logger's handlers, but those printing to a console.
+
+    Prefect's loggers propagate to the root logger, so pytest's ``caplog`` and a
+    user's file handler see run lines. taskbook's logger does not propagate: a
+    notebook's ``logging.basicConfig()`` would print every line a second time.
+    Forwarding to every root handler but the console ones gives both.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # A handler also on the way up (pytest adds its capture handlers to
+        # non-propagating loggers too) has had the record already.
+        seen: set[logging.Handler] = set()
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None and logger.name != "root":
+            seen.update(logger.handlers)
+            logger = logger.parent
+        for handler in logging.getLogger().handlers:
+            if handler in seen or _prints_to_console(handler):
+                continue
+            if record.levelno >= handler.level:
+                handler.handle(record)
+
+
+def _prints_to_console(handler: logging.Handler) -> bool:
+    stream = getattr(handler, "stream", None)
+    consoles = (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
+    return isinstance(handler, logging.StreamHandler) and any(
+        stream is console for console in consoles
+    )
+
+
 def configure_logging() -> None:
     """Attach taskbook's handlers once (level from ``TASKBOOK_LOGGING_LEVEL``)."""
     global _configured
@@ -83,6 +115,7 @@ def configure_logging() -> None:
         console = _ConsoleHandler()
         console.setFormatter(_ConsoleFormatter())
         root.addHandler(console)
+        root.addHandler(_RootForwarder())
         root.propagate = False
         builtins.print = _print
         _configured = True
@@ -174,9 +207,56 @@ def get_run_logger(**extra: Any) -> logging.LoggerAdapter[logging.Logger]:
             "flow_run_name": fctx.flow_run.name,
             **extra,
         }
+    elif _run_loggers_disabled():
+        # Prefect's escape hatch for calling ``.fn()`` in tests: a logger that drops all.
+        logger = logging.getLogger("null")
+        logger.disabled = True
     else:
         raise MissingContextError.from_function("get_run_logger()")
     return logging.LoggerAdapter(logger, extra)
+
+
+def _run_loggers_disabled() -> bool:
+    return all(logging.getLogger(n).disabled for n in _RUN_LOGGERS)
+
+
+_RUN_LOGGERS = ("taskbook.flow_runs", "taskbook.task_runs")
+
+
+def get_logger(name: str | None = None) -> logging.Logger:
+    """Return taskbook's logger, or its child ``name`` (Prefect's ``get_logger``).
+
+    ``get_logger("engine")`` is ``taskbook.engine``; a name that already starts
+    with ``taskbook.`` is taken as it is. For logging inside runs, use
+    ``get_run_logger``.
+    """
+    configure_logging()
+    parent = logging.getLogger("taskbook")
+    if not name:
+        return parent
+    if name.startswith(parent.name + "."):
+        return logging.getLogger(name)
+    return parent.getChild(name)
+
+
+@contextmanager
+def disable_run_logger() -> Iterator[None]:
+    """Silence the flow and task run loggers in the block (Prefect's test helper).
+
+    Inside it, ``get_run_logger()`` outside a run returns a logger that drops
+    every line instead of raising ``MissingContextError``, so ``my_task.fn()``
+    of a task that logs can run in a unit test. On exit both loggers are as
+    they were.
+    """
+    loggers = [logging.getLogger(n) for n in _RUN_LOGGERS]
+    before = [logger.disabled for logger in loggers]
+    for logger in loggers:
+        logger.disabled = True
+    try:
+        yield
+    finally:
+        for logger, disabled in zip(loggers, before, strict=True):
+            logger.disabled = disabled
 
 
 def flow_run_logger(

@@ -8,37 +8,66 @@ failed."``); anything else is Completed with that value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import GeneratorType
 from typing import Any
 
 from taskbook.core.states import State, StateType
 from taskbook.engine.inputs import is_future
+from taskbook.errors import IncompleteResultError
 
 _COLLECTIONS = (list, tuple, set, frozenset, dict)
 # Values that hold nothing to resolve: a returned list of them is not rebuilt.
 _LEAVES = frozenset({int, float, str, bytes, bool, complex, type(None)})
 
 
-def resolve_futures_to_states(value: Any, depth: int = 0) -> Any:
+def resolve_futures_to_states(value: Any) -> Any:
     """Return ``value`` with every future inside replaced by its final state.
 
-    Collections are rebuilt (same type) only when they held a future.
+    Waits for futures that are not done. Collections (lists, tuples, sets,
+    dicts, nested) are rebuilt, same type, only when they held a future;
+    anything else comes back as it is (Prefect's ``prefect.futures`` function).
     """
+    return _resolve(value, _final_state, 0)
+
+
+def resolve_futures_to_results(value: Any) -> Any:
+    """Return ``value`` with every future inside replaced by its result.
+
+    Raises:
+        IncompleteResultError: A future's run did not end Completed.
+    """
+    return _resolve(value, _completed_result, 0)
+
+
+def _final_state(future: Any) -> State:
+    if not future.done():  # the flow's own futures are done by now
+        future.wait()
+    state: State = future.state
+    return state
+
+
+def _completed_result(future: Any) -> Any:
+    state = _final_state(future)
+    if not state.is_completed():
+        raise IncompleteResultError.from_future(future.task_run_name, state)
+    return future.result()
+
+
+def _resolve(value: Any, resolve: Callable[[Any], Any], depth: int) -> Any:
     if is_future(value):
-        if not value.done():  # the flow's own futures are done by now
-            value.wait()
-        return value.state
+        return resolve(value)
     if depth > 8 or not isinstance(value, _COLLECTIONS):
         return value
     items = value.values() if isinstance(value, dict) else value
     if all(type(v) in _LEAVES for v in items):  # a list of plain values: cheap
         return value
     if isinstance(value, dict):
-        items = {k: resolve_futures_to_states(v, depth + 1) for k, v in value.items()}
+        items = {k: _resolve(v, resolve, depth + 1) for k, v in value.items()}
         if all(items[k] is v for k, v in value.items()):
             return value
         return type(value)(items) if type(value) is not dict else items
-    parts = [resolve_futures_to_states(v, depth + 1) for v in value]
+    parts = [_resolve(v, resolve, depth + 1) for v in value]
     if all(a is b for a, b in zip(parts, value, strict=True)):
         return value
     if type(value) in _COLLECTIONS:

@@ -3,21 +3,28 @@
 Users catch these by Prefect's names where Prefect has one. Each error a user can trigger
 has its own class, derives the matching builtin, and builds its message (fact, then fix)
 in a ``from_...`` classmethod. Import them from here; the private modules hold them by
-family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks``,
-``_artifacts``, ``_transactions`` and ``_warnings``.
+family: ``_base`` (the roots), ``_configuration``, ``_loading``, ``_export``,
+``_execution``, ``_blocks``, ``_artifacts``, ``_transactions`` and ``_warnings``.
+Those Prefect names also derive ``PrefectException`` (marked ᴾ below; a subclass
+of one is one too), so ``except PrefectException`` catches what it catches under
+Prefect.
 
     BaseException
     ├── TaskbookSignal                 control flow; gets past ``except Exception``
     │   └── CancelRun                  a run was cancelled (interrupt, cancel request)
     └── Exception
         ├── TaskbookError
-        │   ├── FailedRun              a run ended Failed (``State.result()``)
-        │   ├── CrashedRun             a run ended Crashed
-        │   ├── CancelledRun           a run ended Cancelled
-        │   ├── UnfinishedRun          ``State.result()`` on a state that is not final
-        │   ├── UpstreamTaskError      an upstream task did not complete (NotReady)
-        │   ├── MissingResult          a state carries no result (not persisted)
-        │   ├── ConfigurationError (ValueError)
+        │   ├── PrefectException       base of the ᴾ classes: Prefect's names
+        │   ├── ObjectNotFound         ᴾ a lookup by name or id found nothing
+        │   │   └── RunNotFoundError (KeyError)          no run with that id in the store
+        │   ├── ObjectAlreadyExists    ᴾ Prefect's 409; taskbook raises ValueErrors
+        │   ├── FailedRun              ᴾ a run ended Failed (``State.result()``)
+        │   ├── CrashedRun             ᴾ a run ended Crashed
+        │   ├── CancelledRun           ᴾ a run ended Cancelled
+        │   ├── UnfinishedRun          ᴾ ``State.result()`` on a state that is not final
+        │   ├── UpstreamTaskError      ᴾ an upstream task did not complete (NotReady)
+        │   ├── MissingResult          ᴾ a state carries no result (not persisted)
+        │   ├── ConfigurationError (ValueError)          ᴾ
         │   │   ├── InvalidOptionError (TypeError too)   bad @task/@flow option
         │   │   ├── InvalidNameError                     banned character in a name
         │   │   ├── ReservedArgumentError (TypeError)    ``return_state``/``wait_for`` as parameter
@@ -46,6 +53,8 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks``,
         │   │   ├── UnknownScheduleError (KeyError too)  no schedule with that name
         │   │   ├── DuplicateScheduleError               a schedule name that is taken
         │   │   ├── FlowEntrypointError                  a file.py:flow that cannot be loaded
+        │   │   │   ├── MissingFlowError                 ᴾ NAME is no @flow in the file
+        │   │   │   └── ScriptError                      ᴾ the file raised on import
         │   │   ├── UnservableFlowError                  flow.serve of a flow defined in no .py file
         │   │   ├── UnknownExportTargetError (KeyError too)  ``export --target`` names no exporter
         │   │   ├── UntranslatableMagicError             IPython syntax an export cannot carry
@@ -65,21 +74,23 @@ family: ``_base`` (the roots), ``_configuration``, ``_execution``, ``_blocks``,
         │   ├── CellFailedError                          a task cell or %flow run failed
         │   ├── SchedulerUnreachableError (ConnectionError)  no Dask scheduler at --address
         │   ├── ServeAlreadyRunningError (RuntimeError)  a second ``taskbook serve`` on one store
-        │   ├── ParameterTypeError (TypeError)           flow parameters failed validation
-        │   ├── SignatureMismatchError (TypeError)       call does not bind to the function
-        │   ├── MappingLengthMismatch (ValueError)
-        │   ├── MappingMissingIterable (ValueError)
+        │   ├── ParameterTypeError (TypeError)           ᴾ flow parameters failed validation
+        │   ├── SignatureMismatchError (TypeError)       ᴾ arguments that do not fit
+        │   │   └── ParameterBindError                   ᴾ a call does not bind to the function
+        │   ├── NoExceptionError (ValueError, TypeError)  a state with no exception to get
+        │   ├── IncompleteResultError (RuntimeError)     a future to resolve did not complete
+        │   ├── MappingLengthMismatch (ValueError)       ᴾ
+        │   ├── MappingMissingIterable (ValueError)      ᴾ
         │   ├── UnpicklableInputError (TypeError)        inputs can't go to a process
-        │   ├── RunNotFoundError (KeyError)              no run with that id in the store
         │   ├── InvalidArtifactKeyError (ValueError)     an artifact key with banned characters
         │   ├── ArtifactDataError (ValueError, TypeError)  artifact data of the wrong type
         │   ├── ArtifactNotFoundError (KeyError)         update_progress_artifact of an unknown id
         │   ├── StoreError                               run store unusable
         │   │   └── StoreUnwritableError (OSError)       its disk is full or read-only
         │   ├── CacheError (OSError)                     result cache cannot be written
-        │   ├── MissingContextError (RuntimeError)       get_run_logger() outside a run
+        │   ├── MissingContextError (RuntimeError)       ᴾ get_run_logger() outside a run
         │   ├── InvalidTimeoutError (ValueError)         a negative timeout to wait for futures
-        │   ├── HashError (ValueError)                   a value neither JSON nor pickle encodes
+        │   ├── HashError (ValueError)                   ᴾ a value neither JSON nor pickle encodes
         │   │   └── InputHashError                       ... and it is this task input
         │   ├── MissingDependencyError (ImportError)     an optional extra is not installed
         │   ├── BlockNotFoundError (ValueError)          Block.load of a name never saved
@@ -118,6 +129,9 @@ from taskbook.errors._artifacts import (
 )
 from taskbook.errors._base import (
     CancelRun,
+    ObjectAlreadyExists,
+    ObjectNotFound,
+    PrefectException,
     TaskbookError,
     TaskbookSignal,
     TaskbookWarning,
@@ -142,7 +156,6 @@ from taskbook.errors._configuration import (
     DependencyCycleError,
     DuplicateScheduleError,
     DuplicateTaskNameError,
-    FlowEntrypointError,
     HiddenStateError,
     InvalidCronError,
     InvalidIntervalError,
@@ -174,6 +187,7 @@ from taskbook.errors._execution import (
     FailedRun,
     FlowRunTimeoutError,
     HashError,
+    IncompleteResultError,
     InputHashError,
     InvalidTimeoutError,
     IsolatedCellCrashError,
@@ -184,6 +198,8 @@ from taskbook.errors._execution import (
     MissingInputError,
     MissingOutputFileError,
     MissingResult,
+    NoExceptionError,
+    ParameterBindError,
     ParameterTypeError,
     RunNotFoundError,
     SchedulerUnreachableError,
@@ -207,6 +223,11 @@ from taskbook.errors._export import (
     UnknownExportTargetError,
     UnparsableCellError,
     UntranslatableMagicError,
+)
+from taskbook.errors._loading import (
+    FlowEntrypointError,
+    MissingFlowError,
+    ScriptError,
 )
 from taskbook.errors._transactions import (
     CachePolicyConflictError,
@@ -255,6 +276,7 @@ __all__ = (
     "FlowRunTimeoutError",
     "HashError",
     "HiddenStateError",
+    "IncompleteResultError",
     "InputHashError",
     "InvalidArtifactKeyError",
     "InvalidBlockNameError",
@@ -274,17 +296,23 @@ __all__ = (
     "MappingMissingIterable",
     "MissingContextError",
     "MissingDependencyError",
+    "MissingFlowError",
     "MissingInputError",
     "MissingLockManagerError",
     "MissingOutputFileError",
     "MissingResult",
+    "NoExceptionError",
     "NoParametersCellError",
     "NotebookGlobalError",
     "NotebookGraphWarning",
     "NotificationError",
+    "ObjectAlreadyExists",
+    "ObjectNotFound",
+    "ParameterBindError",
     "ParameterSourceError",
     "ParameterTypeError",
     "ParameterValueError",
+    "PrefectException",
     "RateLimitWithoutDecayError",
     "ReservedArgumentError",
     "RetentionValueError",
@@ -293,6 +321,7 @@ __all__ = (
     "RunNameTypeError",
     "RunNotFoundError",
     "SchedulerUnreachableError",
+    "ScriptError",
     "SecretInExportError",
     "ServeAlreadyRunningError",
     "SignatureMismatchError",

@@ -1,7 +1,8 @@
 """The roots of taskbook's exception tree and the helpers every message uses.
 
 ``TaskbookSignal`` (control flow) derives ``BaseException``; ``TaskbookError`` prints
-its message unquoted even under ``KeyError``; ``listing``/``short_repr`` format names
+its message unquoted even under ``KeyError``; ``PrefectException`` is the base of
+the Prefect-named ones; ``listing``/``short_repr`` format names
 and values the same way in every message.
 """
 
@@ -29,6 +30,28 @@ class TaskbookError(Exception):
     def __str__(self) -> str:
         # The message as built; KeyError subclasses would otherwise print it quoted.
         return str(self.args[0]) if len(self.args) == 1 else super().__str__()
+
+
+class PrefectException(TaskbookError):
+    """Base of the errors Prefect names in ``prefect.exceptions``.
+
+    ``except PrefectException`` catches what it catches under Prefect: run
+    outcomes (``FailedRun``...), configuration errors, bad calls and lookups.
+    """
+
+
+class ObjectNotFound(PrefectException):
+    """Something looked up by name or id does not exist (Prefect: its API's 404)."""
+
+
+class ObjectAlreadyExists(PrefectException):
+    """Prefect's error for creating what exists (its API's 409).
+
+    Nothing in taskbook raises it: where Prefect's Python API refuses a taken
+    name it raises ``ValueError``, as taskbook's ``BlockNameInUseError`` and
+    ``VariableExistsError`` do. Kept so that ``except ObjectAlreadyExists``
+    ports.
+    """
 
 
 class TaskbookWarning(UserWarning):

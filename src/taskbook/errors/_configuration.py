@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from taskbook.errors._base import TaskbookError, listing, short_repr
+from taskbook.errors._base import PrefectException, listing, short_repr
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
@@ -24,7 +24,7 @@ def _unknown(what: str, name: str, known: Iterable[str], where: str = "") -> str
     return f"Unknown {what} {name!r}{where}.{guess} Use one of: {listing(choices)}."
 
 
-class ConfigurationError(TaskbookError, ValueError):
+class ConfigurationError(PrefectException, ValueError):
     """A task, flow or notebook is configured in a way that cannot work."""
 
     def in_cell(self, number: int, line: str) -> Self:
@@ -345,17 +345,6 @@ class DuplicateScheduleError(ConfigurationError):
         return cls(
             f"A schedule named {name!r} exists already, for {target}. Pass serve() "
             f"another name=, or remove it first: taskbook schedule rm {name}."
-        )
-
-
-class FlowEntrypointError(ConfigurationError):
-    """A ``file.py:flow`` target cannot be loaded or is not a taskbook flow."""
-
-    @classmethod
-    def from_entrypoint(cls, entrypoint: str, problem: str) -> Self:
-        return cls(
-            f"Cannot load the flow {entrypoint!r}: {problem}. Give PATH.py:NAME "
-            f"where NAME is a function decorated with taskbook's @flow."
         )
 
 

@@ -9,33 +9,38 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from taskbook.errors._base import TaskbookError, short_repr
+from taskbook.errors._base import (
+    ObjectNotFound,
+    PrefectException,
+    TaskbookError,
+    short_repr,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11
 
 
-class FailedRun(TaskbookError):
+class FailedRun(PrefectException):
     """Raised by ``State.result()`` when the run failed without an exception to re-raise."""
 
 
-class CrashedRun(TaskbookError):
+class CrashedRun(PrefectException):
     """Raised by ``State.result()`` when the run crashed."""
 
 
-class CancelledRun(TaskbookError):
+class CancelledRun(PrefectException):
     """Raised by ``State.result()`` when the run was cancelled."""
 
 
-class UnfinishedRun(TaskbookError):
+class UnfinishedRun(PrefectException):
     """Raised by ``State.result()`` on a state that is not final."""
 
 
-class MissingResult(TaskbookError):
+class MissingResult(PrefectException):
     """Raised when a state has no result attached."""
 
 
-class UpstreamTaskError(TaskbookError):
+class UpstreamTaskError(PrefectException):
     """An upstream task did not reach Completed, so this task is NotReady."""
 
     @classmethod
@@ -221,7 +226,7 @@ class ServeAlreadyRunningError(TaskbookError, RuntimeError):
         )
 
 
-class ParameterTypeError(TaskbookError, TypeError):
+class ParameterTypeError(PrefectException, TypeError):
     """Flow parameters failed validation."""
 
     @classmethod
@@ -235,18 +240,76 @@ class ParameterTypeError(TaskbookError, TypeError):
         )
 
 
-class SignatureMismatchError(TaskbookError, TypeError):
+class SignatureMismatchError(PrefectException, TypeError):
+    """Arguments that do not fit a function's signature.
+
+    Prefect raises it for a parameters mapping that does not match; a call whose
+    arguments do not bind raises its subclass ``ParameterBindError``, as in Prefect.
+    """
+
+
+class ParameterBindError(SignatureMismatchError):
     """A call's arguments do not bind to the function's signature."""
 
     @classmethod
-    def from_bind_error(cls, function: str, error: TypeError, signature: str) -> Self:
+    def from_bind_failure(
+        cls,
+        function: str,
+        error: TypeError,
+        signature: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Self:
         return cls(
-            f"Call of {function!r} does not match its signature {function}{signature}: "
-            f"{error}. Pass the arguments the function declares."
+            f"Error binding parameters for function {function!r}: {error}.\n"
+            f"Function {function!r} has signature '{signature.strip('()')}' but "
+            f"received args: {short_repr(args)} and kwargs: {list(kwargs)}. Pass "
+            f"the arguments the function declares."
         )
 
 
-class MappingLengthMismatch(TaskbookError, ValueError):
+class IncompleteResultError(TaskbookError, RuntimeError):
+    """``resolve_futures_to_results`` met a future whose run did not complete."""
+
+    @classmethod
+    def from_future(cls, task_run: str, state: object) -> Self:
+        return cls(
+            f"At least one result did not complete successfully: task run "
+            f"{task_run!r} ended {state!r}. Resolve to states with "
+            f"resolve_futures_to_states() to handle failures."
+        )
+
+
+class NoExceptionError(TaskbookError, ValueError, TypeError):
+    """No exception to take from a state, or to build a Failed state from.
+
+    Prefect raises ``ValueError`` (``TypeError`` for data of another kind).
+    """
+
+    @classmethod
+    def from_state(cls, state: object) -> Self:
+        return cls(
+            f"Expected failed or crashed state got {state!r}. Pass a Failed, "
+            f"Crashed or Cancelled state (check state.is_failed() first)."
+        )
+
+    @classmethod
+    def from_data(cls, state: object, data: object) -> Self:
+        return cls(
+            f"Unexpected result for failed state: {short_repr(data)} —— "
+            f"{type(data).__name__} cannot be resolved into an exception. Build "
+            f"{state!r} with an exception, a message or failed states as data."
+        )
+
+    @classmethod
+    def from_no_active_exception(cls) -> Self:
+        return cls(
+            "Exception was not passed and no active exception could be found. "
+            "Pass the exception, or call it inside an except block."
+        )
+
+
+class MappingLengthMismatch(PrefectException, ValueError):
     """Iterables passed to ``.map()`` have different lengths."""
 
     @classmethod
@@ -258,7 +321,7 @@ class MappingLengthMismatch(TaskbookError, ValueError):
         )
 
 
-class MappingMissingIterable(TaskbookError, ValueError):
+class MappingMissingIterable(PrefectException, ValueError):
     """``.map()`` was called without any iterable argument."""
 
     @classmethod
@@ -294,7 +357,7 @@ class UnpicklableInputError(TaskbookError, TypeError):
         )
 
 
-class RunNotFoundError(TaskbookError, KeyError):
+class RunNotFoundError(ObjectNotFound, KeyError):
     """No run with the given id is in the store."""
 
     @classmethod
@@ -341,14 +404,16 @@ class CacheError(TaskbookError, OSError):
         )
 
 
-class MissingContextError(TaskbookError, RuntimeError):
+class MissingContextError(PrefectException, RuntimeError):
     """A function that needs a flow or task run was called outside any run."""
 
     @classmethod
     def from_function(cls, function: str) -> Self:
         return cls(
             f"There is no active flow or task run context. Call {function} inside a "
-            f"@flow or @task, or use logging.getLogger() elsewhere."
+            f"@flow or @task, or use logging.getLogger() elsewhere; to call a "
+            f"task's .fn() in a test, wrap it in disable_run_logger() from "
+            f"taskbook.logging."
         )
 
     @classmethod
@@ -370,7 +435,7 @@ class InvalidTimeoutError(TaskbookError, ValueError):
         )
 
 
-class HashError(TaskbookError, ValueError):
+class HashError(PrefectException, ValueError):
     """A value cannot be hashed deterministically: neither JSON nor pickle encodes it.
 
     The engine catches it and warns with ``UnhashableInputsWarning``, which names the

@@ -1,7 +1,12 @@
-"""``get_run_logger`` under Prefect's module name."""
+"""Logging under Prefect's module name: run loggers and ``disable_run_logger``."""
 
 from __future__ import annotations
 
-from taskbook.engine.logs import get_run_logger
+from taskbook.logging.loggers import (
+    LogEavesdropper,
+    disable_run_logger,
+    get_logger,
+    get_run_logger,
+)
 
-__all__ = ("get_run_logger",)
+__all__ = ("LogEavesdropper", "disable_run_logger", "get_logger", "get_run_logger")
