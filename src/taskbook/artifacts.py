@@ -95,7 +95,7 @@ def _record(row: dict[str, Any]) -> ArtifactRecord:
 class Artifact(BaseModel):
     """An artifact to create: a piece of data a flow or task run shows to people.
 
-    Args:
+    Attributes:
         type: What shape ``data`` has (``"markdown"``, ``"table"``...).
         key: Groups the versions of one artifact; lowercase letters, numbers and
             dashes only. ``Artifact.get(key)`` returns the latest version.

@@ -338,8 +338,11 @@ class Flow(MethodBinding, OptionAttributes, Generic[P, R]):
         Raises:
             UnservableFlowError: The flow was not defined in a ``.py`` file.
             ServeAlreadyRunningError: A ``taskbook serve`` serves this store.
-            InvalidScheduleError, InvalidCronError, InvalidIntervalError,
-            InvalidRRuleError, UnknownTimeZoneError: A bad schedule.
+            InvalidScheduleError: Schedule options that do not fit together.
+            InvalidCronError: A bad cron expression.
+            InvalidIntervalError: A bad interval.
+            InvalidRRuleError: A bad rrule.
+            UnknownTimeZoneError: A time zone that does not exist.
         """
         from taskbook.api.serving import serve
 

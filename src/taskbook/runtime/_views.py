@@ -23,19 +23,6 @@ _NO_SERVER: dict[str, Any] = {
     "ui_url": None,
     "parent_deployment_id": None,
 }
-_COMMON = ("id", "name", "parameters", "tags", "run_count", "api_url", "ui_url")
-FLOW_RUN_FIELDS = (
-    *_COMMON,
-    "flow_name",
-    "flow_version",
-    "parent_flow_run_id",
-    "parent_deployment_id",
-    "root_flow_run_id",
-    "scheduled_start_time",
-    "job_variables",
-)
-TASK_RUN_FIELDS = (*_COMMON, "task_name")
-DEPLOYMENT_FIELDS = ("id", "flow_run_id", "name", "parameters", "version")
 
 
 def read(module: str, fields: tuple[str, ...], name: str) -> Any:

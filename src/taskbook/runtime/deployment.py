@@ -4,14 +4,23 @@ Each attribute is read when asked for (``from taskbook.runtime.deployment import
 reads it then), as in Prefect.
 """
 
+# ruff: noqa: F822
 from __future__ import annotations
 
-from taskbook.runtime._views import DEPLOYMENT_FIELDS, module_getattr
+from taskbook.runtime._views import module_getattr
 
-__all__ = DEPLOYMENT_FIELDS
+# Literal, so documentation tools read it. The names are answered by __getattr__
+# when read (PEP 562), which ruff does not see.
+__all__ = (
+    "flow_run_id",
+    "id",
+    "name",
+    "parameters",
+    "version",
+)
 
-__getattr__ = module_getattr("deployment", DEPLOYMENT_FIELDS)
+__getattr__ = module_getattr("deployment", __all__)
 
 
 def __dir__() -> list[str]:
-    return sorted(DEPLOYMENT_FIELDS)
+    return sorted(__all__)

@@ -4,14 +4,26 @@ Each attribute is read when asked for (``from taskbook.runtime.task_run import n
 reads it then), as in Prefect.
 """
 
+# ruff: noqa: F822
 from __future__ import annotations
 
-from taskbook.runtime._views import TASK_RUN_FIELDS, module_getattr
+from taskbook.runtime._views import module_getattr
 
-__all__ = TASK_RUN_FIELDS
+# Literal, so documentation tools read it. The names are answered by __getattr__
+# when read (PEP 562), which ruff does not see.
+__all__ = (
+    "api_url",
+    "id",
+    "name",
+    "parameters",
+    "run_count",
+    "tags",
+    "task_name",
+    "ui_url",
+)
 
-__getattr__ = module_getattr("task_run", TASK_RUN_FIELDS)
+__getattr__ = module_getattr("task_run", __all__)
 
 
 def __dir__() -> list[str]:
-    return sorted(TASK_RUN_FIELDS)
+    return sorted(__all__)
