@@ -104,7 +104,7 @@ def test_binder_environment_holds_this_checkouts_taskbook(binder_env: Path) -> N
     installed = Path(_run([python, "-c", code], binder_env, env).splitlines()[0])
     assert binder_env.parent in installed.parents  # in the venv, not the checkout
     ours = REPO / "src" / "taskbook"
-    for module in ("__init__.py", "runtime.py", "cellflow/headless.py"):
+    for module in ("__init__.py", "runtime/__init__.py", "cellflow/headless.py"):
         assert _digest(installed / module) == _digest(ours / module), module
     widgets = "import ipywidgets, plotly, anywidget, pandas, pyarrow"
     _run([python, "-c", widgets], binder_env, env)
