@@ -22,6 +22,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -422,45 +423,111 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         yield env
 
 
+# Each example under Prefect is a fresh client process that spends seconds
+# importing Prefect: they run a few at a time, and each test checks its own.
+_AT_ONCE = 3
+
+
+@dataclass(frozen=True)
+class PrefectOutcome:
+    lines: tuple[tuple[str, ...], ...]  # what each run gave, compared
+    stderr: str
+
+
+@pytest.fixture(scope="module")
+def prefect_outcomes(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    prefect_server: dict[str, str],
+) -> dict[str, PrefectOutcome | BaseException]:
+    """Run the selected examples under real Prefect, ``_AT_ONCE`` at a time
+    (those that must run alone afterwards, one by one)."""
+    python = prefect_python()
+    selected = [
+        item.callspec.params["case"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == _UNDER_PREFECT
+    ]
+    alone = [case for case in selected if _runs_alone(case)]
+
+    def run_lane(lane: list[DocsExample]) -> dict[str, PrefectOutcome | BaseException]:
+        done: dict[str, PrefectOutcome | BaseException] = {}
+        for case in lane:
+            folder = tmp_path_factory.mktemp(case.script.removesuffix(".py"))
+            try:
+                done[case.script] = _run_under_prefect(
+                    case, python, folder, prefect_server
+                )
+            except Exception as exc:  # reported by the example's own test
+                done[case.script] = exc
+        return done
+
+    outcomes: dict[str, PrefectOutcome | BaseException] = {}
+    with ThreadPoolExecutor(_AT_ONCE) as pool:
+        lanes = [[case] for case in selected if case not in alone]
+        for done in pool.map(run_lane, lanes):
+            outcomes |= done
+    return outcomes | run_lane(alone)
+
+
+def _runs_alone(case: DocsExample) -> bool:
+    # Examples that create server-side objects by name (a limit, a variable) or
+    # start a server of their own (prefect_test_harness) run after the others,
+    # one at a time: at once, two creates of one name race, and a harness's
+    # server start has a deadline that three Prefect imports on two cores miss.
+    source = (EXAMPLES / case.script).read_text()
+    return bool(case.setup or case.teardown) or any(
+        name in source for name in ("Variable.set", "prefect_test_harness")
+    )
+
+
+_UNDER_PREFECT = "test_docs_example_gives_the_recorded_lines_under_real_prefect"
+
+
 @pytest.mark.slow
-@pytest.mark.timeout(600)  # a fresh Prefect client process per run
+@pytest.mark.timeout(1800)  # the first one waits for all, a few at a time
 @pytest.mark.parametrize(
     "case", EXAMPLES_SEEN_UNDER_PREFECT, ids=_ids(EXAMPLES_SEEN_UNDER_PREFECT)
 )
 def test_docs_example_gives_the_recorded_lines_under_real_prefect(
-    case: DocsExample, tmp_path: Path, prefect_server: dict[str, str]
+    case: DocsExample, prefect_outcomes: dict[str, PrefectOutcome | BaseException]
 ) -> None:
-    python = prefect_python()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env |= prefect_server
-    # Results and cache records are the client's: a home of this example's own.
-    env |= {"PREFECT_HOME": str(tmp_path / "prefect-home")}
-    env |= {"PREFECT_LOGGING_LEVEL": "INFO"}
-    script = tmp_path / case.script
-    script.write_text((EXAMPLES / case.script).read_text())
-    cli = [python, "-m", "prefect"]
-    run_cli(cli, case.setup, cwd=tmp_path, env=env)
-    try:
-        _run_under_prefect(case, python, script, env)
-    finally:
-        run_cli(cli, case.teardown, cwd=tmp_path, env=env)
+    outcome = prefect_outcomes[case.script]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    for run, (lines, expected) in enumerate(
+        zip(outcome.lines, case.runs, strict=True), start=1
+    ):
+        assert lines == expected, f"run {run}:\n{outcome.stderr}"
 
 
 def _run_under_prefect(
-    case: DocsExample, python: str, script: Path, env: dict[str, str]
-) -> None:
-    tmp_path = script.parent
-    for run, expected in enumerate(case.runs, start=1):
-        proc = subprocess.run(
-            [python, script.name],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        lines = normalise(proc.stdout, proc.stderr, proc.returncode)
-        assert compared(case, lines, proc.stdout) == list(expected), (
-            f"run {run}:\n{proc.stderr}"
-        )
+    case: DocsExample, python: str, folder: Path, server: dict[str, str]
+) -> PrefectOutcome:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= server
+    # Results and cache records are the client's: a home of this example's own.
+    env |= {"PREFECT_HOME": str(folder / "prefect-home")}
+    env |= {"PREFECT_LOGGING_LEVEL": "INFO"}
+    script = folder / case.script
+    script.write_text((EXAMPLES / case.script).read_text())
+    cli = [python, "-m", "prefect"]
+    run_cli(cli, case.setup, cwd=folder, env=env)
+    runs, stderr = [], ""
+    try:
+        for _ in case.runs:
+            proc = subprocess.run(
+                [python, script.name],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            lines = normalise(proc.stdout, proc.stderr, proc.returncode)
+            runs.append(tuple(compared(case, lines, proc.stdout)))
+            stderr += proc.stderr
+    finally:
+        run_cli(cli, case.teardown, cwd=folder, env=env)
+    return PrefectOutcome(tuple(runs), stderr)
