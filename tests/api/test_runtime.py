@@ -39,7 +39,8 @@ def test_runtime_outside_a_run_is_empty_like_prefect() -> None:
 
 def test_runtime_unknown_attribute_lists_the_available_ones() -> None:
     with pytest.raises(
-        AttributeError, match=r"no attribute 'idd'; available: id, name"
+        AttributeError,
+        match=r"no attribute 'idd'; available: api_url, flow_name, flow_version, id, ",
     ):
         _ = runtime.flow_run.idd
 
