@@ -23,6 +23,10 @@ pytestmark = pytest.mark.usefixtures("isolated_home")
 
 _SUBMITTED = """
     import pathlib, sys, time
+    import signal
+    # Ctrl-C as in a terminal: a test run started as a background job (CI
+    # scripts, nohup) has SIGINT ignored, and a child would inherit that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from taskbook import flow, task
     from taskbook.task_runners import ThreadPoolTaskRunner
 
@@ -45,6 +49,10 @@ _SUBMITTED = """
 
 _DIRECT = """
     import pathlib, sys, time
+    import signal
+    # Ctrl-C as in a terminal: a test run started as a background job (CI
+    # scripts, nohup) has SIGINT ignored, and a child would inherit that.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from taskbook import flow, task
 
     starts = pathlib.Path(sys.argv[1])
